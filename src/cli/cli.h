@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The command-line layer: option parsing, the command table and exit codes.
+ * Commands are thin: open the root, call the library, render, map to an exit code.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "../lib/host.h"
+#include "../lib/output.h"
+#include "../lib/root.h"
+
+/* Exit codes, documented in the README and vfio-pilot(1). */
+enum {
+	VP_EXIT_OK = 0,       /* success; nothing failed */
+	VP_EXIT_FAIL = 1,     /* a check failed, an error was diagnosed, or verification failed */
+	VP_EXIT_USAGE = 2,    /* bad arguments or input, or the host could not be read */
+	VP_EXIT_ROLLBACK = 3, /* a change failed and was rolled back */
+	VP_EXIT_PERM = 4,     /* the command needs root */
+	VP_EXIT_REFUSED = 5,  /* refused for safety (boot VGA, group not isolated, ...) */
+};
+
+struct vp_opts {
+	const char *root;     /* --root, default "/" */
+	enum vp_format format;
+	bool color;
+	bool verbose;
+};
+
+struct vp_cmd {
+	const char *name;
+	int (*run)(const struct vp_opts *o, int argc, char *argv[]);
+	const char *args;     /* synopsis of the arguments */
+	const char *help;
+};
+
+/* Prints "vfio-pilot: MSG" to stderr. */
+void vp_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Opens the root and loads the host; on failure prints one line and returns VP_EXIT_USAGE. */
+int vp_cli_load(const struct vp_opts *o, unsigned flags, struct vp_root **ret_root, struct vp_host **ret_host);
+/* Renders doc to stdout in the chosen format. */
+int vp_cli_render(const struct vp_opts *o, struct vp_doc *doc);
+/* Prints the usage line of a command to stderr and returns VP_EXIT_USAGE. */
+int vp_cli_usage(const char *cmd);
+/* Handles a command's -h/--help and rejects unknown options; returns -1 to continue,
+ * or an exit code. Commands with options of their own use getopt_long directly. */
+int vp_cli_no_options(const char *cmd, int argc, char *argv[]);
+
+int cmd_list(const struct vp_opts *o, int argc, char *argv[]);
+int cmd_check(const struct vp_opts *o, int argc, char *argv[]);

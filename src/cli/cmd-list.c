@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* vfio-pilot list: IOMMU groups and devices. */
+#include "cli.h"
+#include "../lib/list.h"
+
+int cmd_list(const struct vp_opts *o, int argc, char *argv[])
+{
+	int r = vp_cli_no_options("list", argc, argv);
+	if (r >= 0)
+		return r;
+	if (argc > 1) {
+		vp_cli_error("list: unexpected argument '%s'", argv[1]);
+		return vp_cli_usage("list");
+	}
+	_cleanup_(vp_root_freep) struct vp_root *root = NULL;
+	_cleanup_(vp_host_freep) struct vp_host *h = NULL;
+	r = vp_cli_load(o, VP_HOST_NAMES, &root, &h);
+	if (r)
+		return r;
+	_cleanup_(vp_doc_freep) struct vp_doc *doc = vp_doc_new();
+	vp_list_render(h, doc);
+	return vp_cli_render(o, doc);
+}

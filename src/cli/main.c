@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* vfio-pilot: global options, the command table and shared CLI helpers. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "../lib/util.h"
+
+#ifndef VP_VERSION
+#define VP_VERSION "0"
+#endif
+
+static const struct vp_cmd cmds[] = {
+	{ "check", cmd_check, "[DEVICE...]", "Check whether this host is ready for GPU passthrough" },
+	{ "list", cmd_list, "", "List IOMMU groups, their devices and drivers, and whether each group can be handed over" },
+};
+
+void vp_cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("vfio-pilot: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int vp_cli_load(const struct vp_opts *o, unsigned flags, struct vp_root **ret_root, struct vp_host **ret_host)
+{
+	_cleanup_(vp_root_freep) struct vp_root *root = NULL;
+	int e = vp_root_open(o->root, &root);
+	if (e < 0) {
+		vp_cli_error("cannot open root '%s': %s; give --root an existing directory", o->root, strerror(-e));
+		return VP_EXIT_USAGE;
+	}
+	struct vp_host *h = NULL;
+	e = vp_host_load(root, flags, &h);
+	if (e < 0) {
+		vp_cli_error("cannot read the host under '%s': %s", o->root, strerror(-e));
+		return VP_EXIT_USAGE;
+	}
+	*ret_root = TAKE_PTR(root);
+	*ret_host = h;
+	return VP_EXIT_OK;
+}
+
+int vp_cli_render(const struct vp_opts *o, struct vp_doc *doc)
+{
+	if (vp_doc_render(doc, stdout, o->format, o->color) < 0) {
+		vp_cli_error("cannot write the output: %s", strerror(errno));
+		return VP_EXIT_USAGE;
+	}
+	return VP_EXIT_OK;
+}
+
+static const struct vp_cmd *find_cmd(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
+		if (streq(cmds[i].name, name))
+			return &cmds[i];
+	return NULL;
+}
+
+int vp_cli_usage(const char *name)
+{
+	const struct vp_cmd *c = find_cmd(name);
+	fprintf(stderr, "usage: vfio-pilot [--root DIR] [--json] %s %s\n", name, c ? c->args : "");
+	return VP_EXIT_USAGE;
+}
+
+int vp_cli_no_options(const char *cmd, int argc, char *argv[])
+{
+	for (int i = 1; i < argc; i++) {
+		if (streq(argv[i], "--"))
+			break;
+		if (streq(argv[i], "-h") || streq(argv[i], "--help")) {
+			const struct vp_cmd *c = find_cmd(cmd);
+			printf("usage: vfio-pilot [--root DIR] [--json] %s %s\n\n%s.\n", cmd, c->args, c->help);
+			return VP_EXIT_OK;
+		}
+		if (argv[i][0] == '-' && argv[i][1]) {
+			vp_cli_error("%s: unknown option '%s'", cmd, argv[i]);
+			return vp_cli_usage(cmd);
+		}
+	}
+	return -1;
+}
+
+static void help(FILE *f)
+{
+	fprintf(f, "usage: vfio-pilot [--root DIR] [--json] COMMAND [ARGS...]\n\n"
+		   "Takes a Linux host from \"I have a second GPU\" to \"my KVM guest owns it\".\n\n"
+		   "Commands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
+		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].help);
+	fprintf(f, "\nOptions (anywhere on the line):\n"
+		   "  --root DIR   read (and write) the host under DIR instead of /\n"
+		   "  --json       print stable JSON instead of text\n"
+		   "  --no-color   never colour the output\n"
+		   "  -h, --help   this help; COMMAND --help for a command\n"
+		   "  --version    print the version\n\n"
+		   "Exit codes: 0 ok, 1 a check/diagnosis failed, 2 usage or unreadable host,\n"
+		   "3 change failed and rolled back, 4 needs root, 5 refused for safety.\n");
+}
+
+int main(int argc, char *argv[])
+{
+	struct vp_opts o = { .root = "/", .format = VP_FORMAT_TEXT };
+	o.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+
+	/* Global options may appear anywhere; strip them before the command sees argv. */
+	char **args = calloc((size_t)argc + 1, sizeof(char *));
+	if (!args)
+		return VP_EXIT_USAGE;
+	int n = 0;
+	bool dashdash = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (dashdash) {
+			args[n++] = argv[i];
+		} else if (streq(a, "--")) {
+			dashdash = true;
+			args[n++] = argv[i];
+		} else if (streq(a, "--root")) {
+			if (i + 1 >= argc) {
+				vp_cli_error("--root needs a directory");
+				free(args);
+				return VP_EXIT_USAGE;
+			}
+			o.root = argv[++i];
+		} else if (vp_startswith(a, "--root=")) {
+			o.root = a + 7;
+		} else if (streq(a, "--json")) {
+			o.format = VP_FORMAT_JSON;
+		} else if (streq(a, "--no-color")) {
+			o.color = false;
+		} else if (streq(a, "-v") || streq(a, "--verbose")) {
+			o.verbose = true;
+		} else if (streq(a, "--version")) {
+			printf("vfio-pilot %s\n", VP_VERSION);
+			free(args);
+			return VP_EXIT_OK;
+		} else {
+			args[n++] = argv[i];
+		}
+	}
+	if (o.format == VP_FORMAT_JSON)
+		o.color = false;
+	if (n == 0 || streq(args[0], "-h") || streq(args[0], "--help") || streq(args[0], "help")) {
+		help(n == 0 ? stderr : stdout);
+		free(args);
+		return n == 0 ? VP_EXIT_USAGE : VP_EXIT_OK;
+	}
+	const struct vp_cmd *c = find_cmd(args[0]);
+	if (!c) {
+		vp_cli_error("unknown command '%s'; run 'vfio-pilot --help' for the list", args[0]);
+		free(args);
+		return VP_EXIT_USAGE;
+	}
+	int r = c->run(&o, n, args);
+	free(args);
+	return r;
+}

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Distribution, boot loader and initramfs detection (see distro.h). */
+#include "distro.h"
+
+#include <string.h>
+
+#include "util.h"
+
+static bool word_in(const char *list, const char *w)
+{
+	if (!list)
+		return false;
+	_cleanup_strv_free_ char **v = NULL;
+	if (vp_strv_split(list, " ", &v) < 0)
+		return false;
+	return vp_strv_contains(v, w);
+}
+
+static enum vp_distro detect_distro(const struct vp_host *h)
+{
+	const char *id = h->os.id;
+	if (!id)
+		return VP_DISTRO_UNKNOWN;
+	if (streq(id, "fedora"))
+		return h->ostree_booted || (h->os.variant_id && (streq(h->os.variant_id, "silverblue") ||
+				streq(h->os.variant_id, "kinoite") || strstr(h->os.variant_id, "atomic")))
+			       ? VP_DISTRO_FEDORA_ATOMIC : VP_DISTRO_FEDORA;
+	if (streq(id, "rhel") || streq(id, "centos") || streq(id, "rocky") || streq(id, "almalinux"))
+		return VP_DISTRO_RHEL;
+	if (streq(id, "pop"))
+		return VP_DISTRO_POPOS;
+	if (streq(id, "ubuntu"))
+		return VP_DISTRO_UBUNTU;
+	if (streq(id, "debian"))
+		return VP_DISTRO_DEBIAN;
+	if (streq(id, "arch") || streq(id, "endeavouros") || streq(id, "manjaro") || word_in(h->os.id_like, "arch"))
+		return VP_DISTRO_ARCH;
+	if (vp_startswith(id, "opensuse") || word_in(h->os.id_like, "suse"))
+		return VP_DISTRO_OPENSUSE;
+	if (word_in(h->os.id_like, "fedora"))
+		return VP_DISTRO_FEDORA;
+	if (word_in(h->os.id_like, "rhel"))
+		return VP_DISTRO_RHEL;
+	if (word_in(h->os.id_like, "ubuntu"))
+		return VP_DISTRO_UBUNTU;
+	if (word_in(h->os.id_like, "debian"))
+		return VP_DISTRO_DEBIAN;
+	return VP_DISTRO_UNKNOWN;
+}
+
+static bool has(struct vp_root *root, const char *rel)
+{
+	return vp_root_exists(root, rel) > 0;
+}
+
+static bool has_tool(struct vp_root *root, const char *name)
+{
+	static const char *const dirs[] = { "usr/sbin", "usr/bin", "sbin", "bin" };
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		char rel[128];
+		snprintf(rel, sizeof(rel), "%s/%s", dirs[i], name);
+		if (has(root, rel))
+			return true;
+	}
+	return false;
+}
+
+static bool has_bls_entries(struct vp_root *root)
+{
+	_cleanup_strv_free_ char **v = NULL;
+	if (vp_root_list(root, "boot/loader/entries", &v) < 0)
+		return false;
+	for (size_t i = 0; v[i]; i++) {
+		size_t n = strlen(v[i]);
+		if (n > 5 && streq(v[i] + n - 5, ".conf"))
+			return true;
+	}
+	return false;
+}
+
+void vp_platform_detect(struct vp_root *root, const struct vp_host *h, struct vp_platform *ret)
+{
+	*ret = (struct vp_platform){ .distro = detect_distro(h) };
+
+	if (h->ostree_booted && has_tool(root, "rpm-ostree"))
+		ret->bootloader = VP_BOOT_RPM_OSTREE;
+	else if (has_tool(root, "kernelstub") && has(root, "etc/kernelstub/configuration"))
+		ret->bootloader = VP_BOOT_KERNELSTUB;
+	else if (has_tool(root, "grubby") && has_bls_entries(root))
+		ret->bootloader = VP_BOOT_GRUBBY;
+	else if ((has(root, "boot/efi/loader/loader.conf") || has(root, "efi/loader/loader.conf") ||
+		  has(root, "boot/loader/loader.conf")) && !has(root, "etc/default/grub"))
+		ret->bootloader = VP_BOOT_SYSTEMD_BOOT;
+	else if (has(root, "etc/default/grub"))
+		ret->bootloader = VP_BOOT_GRUB;
+
+	if (ret->bootloader == VP_BOOT_RPM_OSTREE)
+		ret->initramfs = VP_INITRAMFS_RPM_OSTREE;
+	else if (has_tool(root, "mkinitcpio"))
+		ret->initramfs = VP_INITRAMFS_MKINITCPIO;
+	else if (has_tool(root, "dracut"))
+		ret->initramfs = VP_INITRAMFS_DRACUT;
+	else if (has_tool(root, "update-initramfs"))
+		ret->initramfs = VP_INITRAMFS_TOOLS;
+}
+
+static const char *const distro_names[_VP_DISTRO_MAX] = {
+	[VP_DISTRO_UNKNOWN] = "unknown", [VP_DISTRO_FEDORA] = "fedora", [VP_DISTRO_FEDORA_ATOMIC] = "fedora-atomic",
+	[VP_DISTRO_RHEL] = "rhel", [VP_DISTRO_DEBIAN] = "debian", [VP_DISTRO_UBUNTU] = "ubuntu",
+	[VP_DISTRO_POPOS] = "pop", [VP_DISTRO_ARCH] = "arch", [VP_DISTRO_OPENSUSE] = "opensuse",
+};
+static const char *const boot_names[_VP_BOOT_MAX] = {
+	[VP_BOOT_UNKNOWN] = "unknown", [VP_BOOT_RPM_OSTREE] = "rpm-ostree", [VP_BOOT_KERNELSTUB] = "kernelstub",
+	[VP_BOOT_GRUBBY] = "grubby", [VP_BOOT_SYSTEMD_BOOT] = "systemd-boot", [VP_BOOT_GRUB] = "grub",
+};
+static const char *const initramfs_names[_VP_INITRAMFS_MAX] = {
+	[VP_INITRAMFS_UNKNOWN] = "unknown", [VP_INITRAMFS_DRACUT] = "dracut", [VP_INITRAMFS_MKINITCPIO] = "mkinitcpio",
+	[VP_INITRAMFS_TOOLS] = "initramfs-tools", [VP_INITRAMFS_RPM_OSTREE] = "rpm-ostree",
+};
+
+const char *vp_distro_to_string(enum vp_distro d)
+{
+	return d < _VP_DISTRO_MAX ? distro_names[d] : "unknown";
+}
+
+const char *vp_bootloader_to_string(enum vp_bootloader b)
+{
+	return b < _VP_BOOT_MAX ? boot_names[b] : "unknown";
+}
+
+enum vp_bootloader vp_bootloader_from_string(const char *s)
+{
+	for (int i = 1; i < _VP_BOOT_MAX; i++)
+		if (streq(s, boot_names[i]))
+			return (enum vp_bootloader)i;
+	return _VP_BOOT_MAX;
+}
+
+const char *vp_initramfs_to_string(enum vp_initramfs i)
+{
+	return i < _VP_INITRAMFS_MAX ? initramfs_names[i] : "unknown";
+}
+
+enum vp_initramfs vp_initramfs_from_string(const char *s)
+{
+	for (int i = 1; i < _VP_INITRAMFS_MAX; i++)
+		if (streq(s, initramfs_names[i]))
+			return (enum vp_initramfs)i;
+	return _VP_INITRAMFS_MAX;
+}
+
+char *vp_platform_karg_fix(const struct vp_platform *p, bool add, const char *arg)
+{
+	switch (p->bootloader) {
+	case VP_BOOT_GRUBBY:
+		return vp_strdup_printf("sudo grubby --update-kernel=ALL --%s=\"%s\"", add ? "args" : "remove-args", arg);
+	case VP_BOOT_RPM_OSTREE:
+		return vp_strdup_printf("sudo rpm-ostree kargs --%s=%s", add ? "append-if-missing" : "delete-if-present", arg);
+	case VP_BOOT_KERNELSTUB:
+		return vp_strdup_printf("sudo kernelstub %s \"%s\"", add ? "-a" : "-d", arg);
+	case VP_BOOT_SYSTEMD_BOOT:
+		return vp_strdup_printf("%s %s %s /etc/kernel/cmdline and the options line of each entry in loader/entries/, then reboot",
+					add ? "add" : "remove", arg, add ? "to" : "from");
+	case VP_BOOT_GRUB: {
+		const char *regen = p->distro == VP_DISTRO_DEBIAN || p->distro == VP_DISTRO_UBUNTU ? "sudo update-grub"
+				    : p->distro == VP_DISTRO_OPENSUSE ? "sudo grub2-mkconfig -o /boot/grub2/grub.cfg"
+				    : "sudo grub-mkconfig -o /boot/grub/grub.cfg";
+		return vp_strdup_printf("%s %s %s GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, then run: %s", add ? "add" : "remove",
+					arg, add ? "to" : "from", regen);
+	}
+	default:
+		return vp_strdup_printf("%s %s %s the kernel command line in your boot loader's configuration", add ? "add" : "remove",
+					arg, add ? "to" : "from");
+	}
+}
+
+const char *vp_platform_libvirt_install(const struct vp_platform *p)
+{
+	switch (p->distro) {
+	case VP_DISTRO_FEDORA:
+		return "sudo dnf install @virtualization && sudo systemctl enable --now libvirtd";
+	case VP_DISTRO_FEDORA_ATOMIC:
+		return "sudo rpm-ostree install libvirt-daemon-kvm qemu-kvm virt-manager, then reboot";
+	case VP_DISTRO_RHEL:
+		return "sudo dnf install qemu-kvm libvirt virt-install && sudo systemctl enable --now libvirtd";
+	case VP_DISTRO_DEBIAN:
+	case VP_DISTRO_UBUNTU:
+	case VP_DISTRO_POPOS:
+		return "sudo apt install qemu-system-x86 libvirt-daemon-system libvirt-clients virt-manager";
+	case VP_DISTRO_ARCH:
+		return "sudo pacman -S qemu-full libvirt virt-manager && sudo systemctl enable --now libvirtd";
+	case VP_DISTRO_OPENSUSE:
+		return "sudo zypper install -t pattern kvm_server kvm_tools";
+	default:
+		return "install QEMU/KVM and libvirt (libvirt-daemon and virsh) with your package manager";
+	}
+}

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The host model: one snapshot of everything vfio-pilot judges, read once per
+ * command through the root handle. The host owns every device, group, card and
+ * string in it; all getters return borrowed pointers valid until vp_host_free().
+ *
+ * Unknown values: ints are -1, strings NULL, tri-states VP_TRI_UNKNOWN. A
+ * missing optional attribute is never an error; a garbage one is recorded as
+ * unknown and noted in host->notes ("/sys/.../vendor: invalid content").
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "root.h"
+
+enum vp_tri { VP_TRI_UNKNOWN = -1, VP_TRI_NO = 0, VP_TRI_YES = 1 };
+
+enum vp_cpu_vendor { VP_CPU_UNKNOWN, VP_CPU_INTEL, VP_CPU_AMD, VP_CPU_OTHER };
+enum vp_iommu_vendor { VP_IOMMU_NONE, VP_IOMMU_INTEL, VP_IOMMU_AMD, VP_IOMMU_OTHER };
+
+/* Where a kernel module stands for one kernel, as modprobe sees it (libkmod). */
+enum vp_mod_state { VP_MOD_UNKNOWN, VP_MOD_MISSING, VP_MOD_MODULE, VP_MOD_BUILTIN };
+
+struct vp_mdev_type {
+	char *id;                 /* directory name, "i915-GVTg_V5_4" */
+	char *name;               /* name file, may be NULL */
+	char *description;
+	char *device_api;         /* "vfio-pci" */
+	int available_instances;  /* -1 unknown */
+};
+
+struct vp_pci_dev {
+	char addr[13];            /* "0000:01:00.0", canonical lower case */
+	char slot[11];            /* "0000:01:00": the card key */
+	unsigned domain, bus, dev, func;
+	int vendor, device;       /* -1 unknown */
+	int subsys_vendor, subsys_device;
+	int class_code;           /* 24-bit class/subclass/prog-if, -1 unknown */
+	int revision;
+	char *driver;             /* NULL when unbound (or unknown, see driver_known) */
+	bool driver_known;
+	char *driver_override;    /* NULL when unset ("(null)") */
+	int boot_vga;             /* 1/0, -1 when the file is absent (non-VGA) */
+	char **reset_methods;     /* NULL when reset_method is absent/unknown */
+	int sriov_totalvfs;       /* -1 when not an SR-IOV PF */
+	int sriov_numvfs;
+	char *physfn;             /* PF address when this is a VF */
+	struct vp_mdev_type *mdev_types;
+	size_t n_mdev_types;
+	int iommu_group;          /* -1 when not in a group */
+	char *parent;             /* upstream bridge address, NULL on a root bus */
+	int numa_node;
+	char *vendor_name;        /* from pci.ids (libpci); NULL when unknown */
+	char *device_name;
+	int card;                 /* index into host->cards, -1 when none */
+};
+
+struct vp_group {
+	int id;
+	char *type;               /* "DMA", "DMA-FQ", "identity", ... or NULL */
+	struct vp_pci_dev **devs; /* borrowed, sorted by address */
+	size_t n_devs;
+	bool viable;              /* every device unbound or on a DMA-managing driver */
+	bool isolated;            /* all non-bridge devices belong to one card */
+	int card;                 /* that card's index when isolated, else -1 */
+};
+
+/* The functions of one slot that share function 0's vendor id. */
+struct vp_card {
+	char slot[11];            /* "0000:01:00" */
+	int vendor;
+	struct vp_pci_dev **devs; /* borrowed, by function */
+	size_t n_devs;
+	bool display;             /* some function has display class 0x03 */
+	bool boot_vga;            /* some function is the boot VGA device */
+};
+
+struct vp_os {
+	char *id, *id_like, *version_id, *name, *pretty_name, *variant_id;
+};
+
+struct vp_host {
+	char *kernel_release;     /* proc/sys/kernel/osrelease */
+	char *cmdline;            /* proc/cmdline, NULL if unreadable */
+	char **cmdline_words;
+
+	enum vp_cpu_vendor cpu_vendor;
+	char *cpu_model;
+	enum vp_tri cpu_vmx, cpu_svm, cpu_hypervisor;
+
+	struct vp_os os;
+	bool kvm_dev;             /* /dev/kvm exists */
+	bool ostree_booted;       /* /run/ostree-booted */
+
+	char **iommu_units;       /* sys/class/iommu entries, sorted */
+	enum vp_iommu_vendor iommu_vendor;
+	bool groups_dir;          /* sys/kernel/iommu_groups exists */
+	enum vp_tri irq_remapping; /* IR- chips in /proc/interrupts */
+	enum vp_tri intel_iommu_default_on; /* from boot/config-KVER, unknown without it */
+
+	enum vp_mod_state vfio_pci;   /* for the running kernel */
+	bool vfio_pci_loaded;     /* /sys/module/vfio_pci exists */
+	bool unsafe_interrupts_param; /* vfio_iommu_type1 allow_unsafe_interrupts=Y now */
+	bool libvirt_installed;
+	char **libvirt_programs;  /* which of virsh/libvirtd/virtqemud were found */
+
+	struct vp_pci_dev *devs;  /* sorted by address */
+	size_t n_devs;
+	struct vp_group *groups;  /* sorted by id */
+	size_t n_groups;
+	struct vp_card *cards;    /* sorted by slot */
+	size_t n_cards;
+
+	char **notes;             /* unreadable or garbage inputs, as "PATH: reason" */
+};
+
+enum vp_host_flags {
+	VP_HOST_NAMES = 1u << 0,  /* look up vendor/device names in pci.ids */
+	VP_HOST_MODULES = 1u << 1, /* ask libkmod about vfio-pci for the running kernel */
+};
+
+/*
+ * Reads the host. Fails only when the root itself is unusable or PCI devices
+ * cannot be listed for a reason other than absence (-errno); everything else
+ * degrades to unknown. *ret is untouched on failure.
+ */
+int vp_host_load(struct vp_root *root, unsigned flags, struct vp_host **ret);
+struct vp_host *vp_host_free(struct vp_host *h);
+static inline void vp_host_freep(struct vp_host **h) { vp_host_free(*h); }
+
+/* Look-ups. Return borrowed pointers or NULL. */
+const struct vp_pci_dev *vp_host_dev(const struct vp_host *h, const char *addr);
+const struct vp_group *vp_host_group(const struct vp_host *h, int id);
+const struct vp_card *vp_host_card_of(const struct vp_host *h, const struct vp_pci_dev *d);
+
+/* True when IOMMU translation is really active: groups populated. */
+bool vp_host_iommu_active(const struct vp_host *h);
+/* Value of a kernel argument: "intel_iommu" -> "on"; "" for a bare flag; NULL if absent. Last one wins. */
+const char *vp_host_cmdline_get(const struct vp_host *h, const char *key);
+
+/* Class helpers on the 24-bit class code. */
+bool vp_class_is_bridge(int class_code);   /* base class 0x06 */
+bool vp_class_is_display(int class_code);  /* base class 0x03 */
+const char *vp_class_short(int class_code); /* "VGA", "3D", "Audio", "USB", "Bridge", ... */
+/* Drivers that leave a group viable (driver_managed_dma in the kernel). */
+bool vp_driver_is_dma_safe(const char *driver);
+
+const char *vp_iommu_vendor_to_string(enum vp_iommu_vendor v); /* "intel", "amd", "other", NULL */
+const char *vp_cpu_vendor_to_string(enum vp_cpu_vendor v);
+const char *vp_mod_state_to_string(enum vp_mod_state s);
+
+/*
+ * The paths (globs relative to the root) that vp_host_load() reads. `snapshot`
+ * copies exactly these, so the capture and the loader cannot drift. A trailing
+ * "/..." suffix of two stars means the whole subtree (links kept as links).
+ */
+extern const char *const vp_host_inputs[];
+/* The attributes read from each sys/bus/pci/devices/ADDR directory. */
+extern const char *const vp_pci_dev_attrs[];

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Builds the `list` document from the host model (see list.h). */
+#include "list.h"
+
+#include <string.h>
+
+#include "util.h"
+
+const struct vp_col vp_list_device_cols[] = {
+	{ "address", NULL, 0 },
+	{ "class", NULL, VP_COL_JSON_ONLY },
+	{ "class_name", "CLASS", 0 },
+	{ "description", "DEVICE", VP_COL_TEXT_ONLY },
+	{ "vendor_id", NULL, VP_COL_JSON_ONLY },
+	{ "device_id", NULL, VP_COL_JSON_ONLY },
+	{ "subsystem_id", NULL, VP_COL_JSON_ONLY },
+	{ "vendor_name", NULL, VP_COL_JSON_ONLY },
+	{ "device_name", NULL, VP_COL_JSON_ONLY },
+	{ "driver", NULL, 0 },
+	{ "driver_override", NULL, VP_COL_JSON_ONLY },
+	{ "card", NULL, VP_COL_JSON_ONLY },
+	{ "boot_vga", NULL, VP_COL_JSON_ONLY },
+	{ "bridge", NULL, VP_COL_JSON_ONLY },
+	{ "iommu_group", NULL, VP_COL_JSON_ONLY },
+	{ "reset_methods", NULL, VP_COL_JSON_ONLY },
+	{ "sriov_totalvfs", NULL, VP_COL_JSON_ONLY },
+	{ "physfn", NULL, VP_COL_JSON_ONLY },
+	{ "marks", NULL, VP_COL_TEXT_ONLY },
+};
+const size_t vp_list_n_device_cols = ARRAY_SIZE(vp_list_device_cols);
+
+static char *hex4(int v)
+{
+	return v < 0 ? NULL : vp_strdup_printf("%04x", v);
+}
+
+char *vp_dev_description(const struct vp_pci_dev *d)
+{
+	char ids[24] = "[????:????]";
+	if (d->vendor >= 0 && d->device >= 0)
+		snprintf(ids, sizeof(ids), "[%04x:%04x]", d->vendor, d->device);
+	if (d->vendor_name && d->device_name)
+		return vp_strdup_printf("%s %s %s", d->vendor_name, d->device_name, ids);
+	if (d->vendor_name)
+		return vp_strdup_printf("%s device %s", d->vendor_name, ids);
+	return vp_strdup_printf("Unknown device %s", ids);
+}
+
+void vp_list_device_row(const struct vp_host *h, const struct vp_pci_dev *d, json_object *row)
+{
+	_cleanup_free_ char *cls = d->class_code < 0 ? NULL : vp_strdup_printf("%04x", d->class_code >> 8);
+	_cleanup_free_ char *v = hex4(d->vendor), *dv = hex4(d->device);
+	_cleanup_free_ char *desc = vp_dev_description(d);
+	_cleanup_free_ char *sub = d->subsys_vendor >= 0 && d->subsys_device >= 0
+					   ? vp_strdup_printf("%04x:%04x", d->subsys_vendor, d->subsys_device) : NULL;
+	const struct vp_card *card = vp_host_card_of(h, d);
+	bool bridge = vp_class_is_bridge(d->class_code);
+
+	vp_row_str(row, "address", d->addr);
+	vp_row_str(row, "class", cls);
+	vp_row_str(row, "class_name", vp_class_short(d->class_code));
+	vp_row_str(row, "description", desc);
+	vp_row_str(row, "vendor_id", v);
+	vp_row_str(row, "device_id", dv);
+	vp_row_str(row, "subsystem_id", sub);
+	vp_row_str(row, "vendor_name", d->vendor_name);
+	vp_row_str(row, "device_name", d->device_name);
+	vp_row_str(row, "driver", d->driver_known ? d->driver : "unknown");
+	vp_row_str(row, "driver_override", d->driver_override);
+	vp_row_str(row, "card", card ? card->slot : NULL);
+	vp_row_bool(row, "boot_vga", d->boot_vga == 1);
+	vp_row_bool(row, "bridge", bridge);
+	vp_row_int_opt(row, "iommu_group", d->iommu_group);
+	if (d->reset_methods)
+		vp_row_strv(row, "reset_methods", d->reset_methods);
+	else
+		vp_row_str(row, "reset_methods", NULL);
+	vp_row_int_opt(row, "sriov_totalvfs", d->sriov_totalvfs);
+	vp_row_str(row, "physfn", d->physfn);
+
+	_cleanup_strv_free_ char **marks = NULL;
+	if (d->boot_vga == 1)
+		vp_strv_push(&marks, "boot-vga");
+	if (bridge)
+		vp_strv_push(&marks, "bridge");
+	if (d->driver_override)
+		vp_strv_push_take(&marks, vp_strdup_printf("override=%s", d->driver_override));
+	if (d->sriov_totalvfs > 0)
+		vp_strv_push_take(&marks, vp_strdup_printf("sriov=%d/%d", d->sriov_numvfs < 0 ? 0 : d->sriov_numvfs, d->sriov_totalvfs));
+	if (d->physfn)
+		vp_strv_push(&marks, "vf");
+	if (d->n_mdev_types)
+		vp_strv_push(&marks, "mdev");
+	_cleanup_free_ char *m = marks ? vp_strv_join(marks, ",") : NULL;
+	vp_row_str(row, "marks", m);
+}
+
+char *vp_iommu_inactive_reason(const struct vp_host *h)
+{
+	const char *where = h->groups_dir ? "/sys/kernel/iommu_groups is empty" : "/sys/kernel/iommu_groups does not exist";
+	if (h->cpu_hypervisor == VP_TRI_YES && vp_strv_len(h->iommu_units) == 0)
+		return vp_strdup_printf("No IOMMU groups: %s. This machine is a virtual machine without a virtual IOMMU, "
+					"so passthrough is impossible here; run vfio-pilot on the physical host.", where);
+	if (h->cpu_vendor == VP_CPU_INTEL) {
+		const char *v = vp_host_cmdline_get(h, "intel_iommu");
+		if (v && strstr(v, "off"))
+			return vp_strdup_printf("No IOMMU groups: %s because intel_iommu=off is on the kernel command line. Remove it and reboot.", where);
+		if (!v || !strstr(v, "on"))
+			return vp_strdup_printf("No IOMMU groups: %s. Enable VT-d in the firmware setup and add intel_iommu=on to the kernel "
+						"command line (`vfio-pilot check` prints the exact command), then reboot.", where);
+		return vp_strdup_printf("No IOMMU groups: %s although intel_iommu=on is set. Enable VT-d in the firmware setup, then reboot.", where);
+	}
+	if (h->cpu_vendor == VP_CPU_AMD) {
+		const char *v = vp_host_cmdline_get(h, "amd_iommu");
+		if (v && streq(v, "off"))
+			return vp_strdup_printf("No IOMMU groups: %s because amd_iommu=off is on the kernel command line. Remove it and reboot.", where);
+		return vp_strdup_printf("No IOMMU groups: %s. Enable IOMMU (AMD-Vi) in the firmware setup, then reboot; AMD needs no kernel argument.", where);
+	}
+	return vp_strdup_printf("No IOMMU groups: %s. Enable the IOMMU in the firmware setup and kernel, then reboot.", where);
+}
+
+void vp_list_render(const struct vp_host *h, struct vp_doc *doc)
+{
+	bool active = vp_host_iommu_active(h);
+	json_object *io = vp_doc_record(doc, "iommu", "IOMMU:");
+	vp_row_bool(io, "active", active);
+	vp_row_str(io, "vendor", active ? vp_iommu_vendor_to_string(h->iommu_vendor) : NULL);
+	vp_row_strv(io, "units", h->iommu_units);
+	vp_row_int(io, "groups", (long long)h->n_groups);
+	_cleanup_free_ char *reason = active ? NULL : vp_iommu_inactive_reason(h);
+	vp_row_str(io, "reason", reason);
+	if (h->notes)
+		vp_doc_json(doc, "notes", ({
+				    json_object *a = json_object_new_array();
+				    for (size_t i = 0; h->notes[i]; i++)
+					    json_object_array_add(a, json_object_new_string(h->notes[i]));
+				    a;
+			    }));
+
+	static const struct vp_col gcols[] = {
+		{ "id", "group", 0 }, { "viable", NULL, 0 }, { "isolated", NULL, 0 }, { "card", NULL, 0 },
+		{ "type", NULL, VP_COL_JSON_ONLY },
+	};
+	struct vp_table *gt = vp_doc_table(doc, "groups", NULL, gcols, ARRAY_SIZE(gcols), VP_STYLE_TABLE);
+	for (size_t i = 0; i < h->n_groups; i++) {
+		const struct vp_group *g = &h->groups[i];
+		json_object *row = vp_table_row(gt);
+		vp_row_int(row, "id", g->id);
+		vp_row_bool(row, "viable", g->viable);
+		vp_row_bool(row, "isolated", g->isolated);
+		vp_row_str(row, "card", g->card >= 0 ? h->cards[g->card].slot : NULL);
+		vp_row_str(row, "type", g->type);
+		struct vp_table *dt = vp_row_table(gt, row, "devices", vp_list_device_cols, vp_list_n_device_cols);
+		for (size_t j = 0; j < g->n_devs; j++)
+			vp_list_device_row(h, g->devs[j], vp_table_row(dt));
+	}
+
+	struct vp_table *ut = vp_doc_table(doc, "ungrouped", active ? "Devices outside any IOMMU group:" : "PCI devices:",
+					   vp_list_device_cols, vp_list_n_device_cols, VP_STYLE_TABLE);
+	for (size_t i = 0; i < h->n_devs; i++)
+		if (h->devs[i].iommu_group < 0)
+			vp_list_device_row(h, &h->devs[i], vp_table_row(ut));
+}

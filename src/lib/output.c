@@ -1,0 +1,521 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The document model and its text and JSON renderers (see output.h). */
+#include "output.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "util.h"
+
+enum section_kind { SEC_RECORD, SEC_TABLE, SEC_JSON, SEC_TEXT };
+
+struct vp_table {
+	const struct vp_col *cols;
+	size_t n_cols;
+	enum vp_table_style style;
+	json_object *rows;  /* array, owned by the document's JSON tree */
+	struct vp_table **children; /* nested tables, one per (row, key) */
+	size_t n_children;
+	char *child_key;    /* when this table is nested: its key in the parent row */
+	struct vp_doc *doc;
+};
+
+struct section {
+	enum section_kind kind;
+	char *key;
+	char *title;
+	struct vp_table *table;
+	char *text;
+};
+
+struct vp_doc {
+	json_object *root;
+	struct section *secs;
+	size_t n_secs;
+	struct vp_table **all_tables; /* every table, for freeing */
+	size_t n_tables;
+};
+
+struct vp_doc *vp_doc_new(void)
+{
+	struct vp_doc *d = calloc(1, sizeof(*d));
+	if (d)
+		d->root = json_object_new_object();
+	return d;
+}
+
+struct vp_doc *vp_doc_free(struct vp_doc *d)
+{
+	if (!d)
+		return NULL;
+	for (size_t i = 0; i < d->n_secs; i++) {
+		free(d->secs[i].key);
+		free(d->secs[i].title);
+		free(d->secs[i].text);
+	}
+	free(d->secs);
+	for (size_t i = 0; i < d->n_tables; i++) {
+		free(d->all_tables[i]->children);
+		free(d->all_tables[i]->child_key);
+		free(d->all_tables[i]);
+	}
+	free(d->all_tables);
+	json_object_put(d->root);
+	free(d);
+	return NULL;
+}
+
+static struct section *add_section(struct vp_doc *d, enum section_kind kind, const char *key, const char *title)
+{
+	struct section *s = realloc(d->secs, (d->n_secs + 1) * sizeof(*s));
+	if (!s)
+		abort();
+	d->secs = s;
+	s = &d->secs[d->n_secs++];
+	*s = (struct section){ .kind = kind, .key = key ? strdup(key) : NULL, .title = title ? strdup(title) : NULL };
+	return s;
+}
+
+static struct vp_table *new_table(struct vp_doc *d, const struct vp_col *cols, size_t n, enum vp_table_style style)
+{
+	struct vp_table *t = calloc(1, sizeof(*t));
+	struct vp_table **all = realloc(d->all_tables, (d->n_tables + 1) * sizeof(*all));
+	if (!t || !all)
+		abort();
+	d->all_tables = all;
+	d->all_tables[d->n_tables++] = t;
+	t->cols = cols;
+	t->n_cols = n;
+	t->style = style;
+	t->doc = d;
+	t->rows = json_object_new_array();
+	return t;
+}
+
+json_object *vp_doc_record(struct vp_doc *d, const char *key, const char *title)
+{
+	add_section(d, SEC_RECORD, key, title);
+	json_object *o = json_object_new_object();
+	json_object_object_add(d->root, key, o);
+	return o;
+}
+
+struct vp_table *vp_doc_table(struct vp_doc *d, const char *key, const char *title,
+			      const struct vp_col *cols, size_t n_cols, enum vp_table_style style)
+{
+	struct section *s = add_section(d, SEC_TABLE, key, title);
+	s->table = new_table(d, cols, n_cols, style);
+	json_object_object_add(d->root, key, s->table->rows);
+	return s->table;
+}
+
+void vp_doc_json(struct vp_doc *d, const char *key, json_object *v)
+{
+	add_section(d, SEC_JSON, key, NULL);
+	json_object_object_add(d->root, key, v);
+}
+
+void vp_doc_text(struct vp_doc *d, const char *fmt, ...)
+{
+	struct section *s = add_section(d, SEC_TEXT, NULL, NULL);
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&s->text, fmt, ap) < 0)
+		s->text = NULL;
+	va_end(ap);
+}
+
+json_object *vp_table_row(struct vp_table *t)
+{
+	json_object *row = json_object_new_object();
+	json_object_array_add(t->rows, row);
+	return row;
+}
+
+size_t vp_table_n_rows(const struct vp_table *t)
+{
+	return json_object_array_length(t->rows);
+}
+
+struct vp_table *vp_row_table(struct vp_table *parent, json_object *row, const char *key,
+			      const struct vp_col *cols, size_t n_cols)
+{
+	struct vp_table *t = new_table(parent->doc, cols, n_cols, VP_STYLE_TABLE);
+	t->child_key = strdup(key);
+	json_object_object_add(row, key, t->rows);
+	struct vp_table **c = realloc(parent->children, (parent->n_children + 1) * sizeof(*c));
+	if (!c)
+		abort();
+	parent->children = c;
+	parent->children[parent->n_children++] = t;
+	return t;
+}
+
+void vp_row_str(json_object *row, const char *key, const char *s)
+{
+	json_object_object_add(row, key, s ? json_object_new_string(s) : NULL);
+}
+
+void vp_row_int(json_object *row, const char *key, long long v)
+{
+	json_object_object_add(row, key, json_object_new_int64(v));
+}
+
+void vp_row_int_opt(json_object *row, const char *key, long long v)
+{
+	json_object_object_add(row, key, v < 0 ? NULL : json_object_new_int64(v));
+}
+
+void vp_row_bool(json_object *row, const char *key, bool v)
+{
+	json_object_object_add(row, key, json_object_new_boolean(v));
+}
+
+void vp_row_strv(json_object *row, const char *key, char *const *v)
+{
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; v && v[i]; i++)
+		json_object_array_add(a, json_object_new_string(v[i]));
+	json_object_object_add(row, key, a);
+}
+
+void vp_row_take(json_object *row, const char *key, json_object *v)
+{
+	json_object_object_add(row, key, v);
+}
+
+/* ---- JSON: a filtered copy without text-only columns ---- */
+
+static const struct vp_col *find_col(const struct vp_table *t, const char *key)
+{
+	for (size_t i = 0; i < t->n_cols; i++)
+		if (streq(t->cols[i].key, key))
+			return &t->cols[i];
+	return NULL;
+}
+
+static struct vp_table *child_for(const struct vp_table *t, json_object *arr)
+{
+	for (size_t i = 0; i < t->n_children; i++)
+		if (t->children[i]->rows == arr)
+			return t->children[i];
+	return NULL;
+}
+
+static json_object *filter_rows(const struct vp_table *t)
+{
+	json_object *out = json_object_new_array();
+	size_t n = json_object_array_length(t->rows);
+	for (size_t i = 0; i < n; i++) {
+		json_object *row = json_object_array_get_idx(t->rows, i);
+		json_object *o = json_object_new_object();
+		json_object_object_foreach(row, k, v) {
+			const struct vp_col *c = find_col(t, k);
+			if (c && (c->flags & VP_COL_TEXT_ONLY))
+				continue;
+			struct vp_table *child = v && json_object_is_type(v, json_type_array) ? child_for(t, v) : NULL;
+			json_object_object_add(o, k, child ? filter_rows(child) : json_object_get(v));
+		}
+		json_object_array_add(out, o);
+	}
+	return out;
+}
+
+static int render_json(struct vp_doc *d, FILE *f)
+{
+	json_object *out = json_object_new_object();
+	for (size_t i = 0; i < d->n_secs; i++) {
+		struct section *s = &d->secs[i];
+		if (s->kind == SEC_TEXT)
+			continue;
+		json_object *v = json_object_object_get(d->root, s->key);
+		json_object_object_add(out, s->key, s->kind == SEC_TABLE ? filter_rows(s->table) : json_object_get(v));
+	}
+	const char *str = json_object_to_json_string_ext(out, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+								  JSON_C_TO_STRING_NOSLASHESCAPE);
+	fputs(str, f);
+	fputc('\n', f);
+	json_object_put(out);
+	return ferror(f) ? -EIO : 0;
+}
+
+/* ---- text ---- */
+
+static char *cell_text(json_object *v)
+{
+	if (!v)
+		return strdup("-");
+	switch (json_object_get_type(v)) {
+	case json_type_boolean:
+		return strdup(json_object_get_boolean(v) ? "yes" : "no");
+	case json_type_array: {
+		struct vp_buf b = { 0 };
+		size_t n = json_object_array_length(v);
+		for (size_t i = 0; i < n; i++) {
+			char *s = cell_text(json_object_array_get_idx(v, i));
+			vp_buf_printf(&b, "%s%s", i ? ", " : "", s);
+			free(s);
+		}
+		return n ? vp_buf_steal(&b) : strdup("-");
+	}
+	case json_type_string:
+		return strdup(json_object_get_string(v));
+	default:
+		return strdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+	}
+}
+
+static char *header_of(const struct vp_col *c)
+{
+	char *h = strdup(c->header ? c->header : c->key);
+	if (!c->header)
+		for (char *p = h; *p; p++)
+			*p = *p == '_' ? ' ' : (char)toupper((unsigned char)*p);
+	return h;
+}
+
+static bool text_col(const struct vp_col *c, const struct vp_table *t, json_object *sample)
+{
+	if (c->flags & VP_COL_JSON_ONLY)
+		return false;
+	json_object *v = sample ? json_object_object_get(sample, c->key) : NULL;
+	return !(v && json_object_is_type(v, json_type_array) && child_for(t, v));
+}
+
+/* Widths over every row of t and, for nested tables, over all siblings of the same key. */
+static void measure(const struct vp_table *t, size_t *w)
+{
+	size_t n = json_object_array_length(t->rows);
+	for (size_t c = 0; c < t->n_cols; c++) {
+		char *h = header_of(&t->cols[c]);
+		if (strlen(h) > w[c])
+			w[c] = strlen(h);
+		free(h);
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_object *row = json_object_array_get_idx(t->rows, i);
+		for (size_t c = 0; c < t->n_cols; c++) {
+			char *s = cell_text(json_object_object_get(row, t->cols[c].key));
+			if (strlen(s) > w[c])
+				w[c] = strlen(s);
+			free(s);
+		}
+	}
+}
+
+static void print_row(FILE *f, const struct vp_table *t, json_object *row, json_object *prev, const size_t *w,
+		      int indent, bool header)
+{
+	struct vp_buf b = { 0 };
+	vp_buf_printf(&b, "%*s", indent, "");
+	bool first = true;
+	for (size_t c = 0; c < t->n_cols; c++) {
+		const struct vp_col *col = &t->cols[c];
+		if (!text_col(col, t, row))
+			continue;
+		char *s;
+		if (header) {
+			s = header_of(col);
+		} else {
+			s = cell_text(json_object_object_get(row, col->key));
+			if ((col->flags & VP_COL_HIDE_REPEAT) && prev) {
+				char *p = cell_text(json_object_object_get(prev, col->key));
+				if (streq(p, s)) {
+					free(s);
+					s = strdup("");
+				}
+				free(p);
+			}
+		}
+		vp_buf_printf(&b, "%s%-*s", first ? "" : "  ", (int)w[c], s);
+		first = false;
+		free(s);
+	}
+	char *line = vp_buf_steal(&b);
+	fprintf(f, "%s\n", vp_strstrip_tail(line));
+	free(line);
+}
+
+/* A parent row of nested tables: "group 1  viable: yes  isolated: yes". */
+static void print_row_inline(FILE *f, const struct vp_table *t, json_object *row, int indent)
+{
+	fprintf(f, "%*s", indent, "");
+	bool first = true;
+	for (size_t c = 0; c < t->n_cols; c++) {
+		const struct vp_col *col = &t->cols[c];
+		if (!text_col(col, t, row))
+			continue;
+		char *h = header_of(col);
+		for (char *p = h; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		char *v = cell_text(json_object_object_get(row, col->key));
+		fprintf(f, first ? "%s %s" : "  %s: %s", h, v);
+		first = false;
+		free(h);
+		free(v);
+	}
+	fputc('\n', f);
+}
+
+static void render_table(FILE *f, const struct vp_table *t, int indent)
+{
+	size_t n = json_object_array_length(t->rows);
+	if (n == 0)
+		return;
+	size_t *w = calloc(t->n_cols, sizeof(size_t));
+	measure(t, w);
+	json_object *first = json_object_array_get_idx(t->rows, 0);
+	if (!t->n_children)
+		print_row(f, t, first, NULL, w, indent, true);
+
+	/* Nested tables of one key share widths, so all groups line up. */
+	size_t cw_n = 0;
+	size_t *cw = NULL;
+	const struct vp_table *proto = NULL;
+	for (size_t i = 0; i < t->n_children; i++) {
+		const struct vp_table *c = t->children[i];
+		if (!proto)
+			proto = c, cw_n = c->n_cols, cw = calloc(cw_n, sizeof(size_t));
+		if (c->n_cols == cw_n)
+			measure(c, cw);
+	}
+
+	json_object *prev = NULL;
+	for (size_t i = 0; i < n; i++) {
+		json_object *row = json_object_array_get_idx(t->rows, i);
+		if (t->n_children) {
+			if (i)
+				fputc('\n', f);
+			print_row_inline(f, t, row, indent);
+		} else {
+			print_row(f, t, row, prev, w, indent, false);
+		}
+		prev = row;
+		json_object_object_foreach(row, k, v) {
+			(void)k;
+			struct vp_table *c = v && json_object_is_type(v, json_type_array) ? child_for(t, v) : NULL;
+			if (!c || !json_object_array_length(c->rows))
+				continue;
+			size_t *usew = c->n_cols == cw_n ? cw : NULL;
+			size_t *own = NULL;
+			if (!usew) {
+				own = calloc(c->n_cols, sizeof(size_t));
+				measure(c, own);
+				usew = own;
+			}
+			json_object *cprev = NULL;
+			print_row(f, c, json_object_array_get_idx(c->rows, 0), NULL, usew, indent + 4, true);
+			for (size_t j = 0; j < json_object_array_length(c->rows); j++) {
+				json_object *crow = json_object_array_get_idx(c->rows, j);
+				print_row(f, c, crow, cprev, usew, indent + 4, false);
+				cprev = crow;
+			}
+			free(own);
+		}
+	}
+	free(cw);
+	free(w);
+}
+
+static const char *level_color(const char *level)
+{
+	if (streq(level, "pass"))
+		return "\033[32m";
+	if (streq(level, "warn"))
+		return "\033[33m";
+	if (streq(level, "fail") || streq(level, "error"))
+		return "\033[31m";
+	return "\033[2m";
+}
+
+static void render_checklist(FILE *f, const struct vp_table *t, bool color)
+{
+	size_t n = json_object_array_length(t->rows);
+	size_t idw = 0;
+	for (size_t i = 0; i < n; i++) {
+		json_object *row = json_object_array_get_idx(t->rows, i);
+		size_t l = strlen(json_object_get_string(json_object_object_get(row, "id")));
+		if (l > idw)
+			idw = l;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_object *row = json_object_array_get_idx(t->rows, i);
+		const char *id = json_object_get_string(json_object_object_get(row, "id"));
+		const char *level = json_object_get_string(json_object_object_get(row, "level"));
+		json_object *fix = json_object_object_get(row, "fix");
+		char up[8] = { 0 };
+		for (size_t k = 0; k < sizeof(up) - 1 && level[k]; k++)
+			up[k] = (char)toupper((unsigned char)level[k]);
+		fprintf(f, "%s[%-4s]%s %-*s  %s\n", color ? level_color(level) : "", up, color ? "\033[0m" : "",
+			(int)idw, id, json_object_get_string(json_object_object_get(row, "summary")));
+		if (fix && json_object_get_string_len(fix))
+			fprintf(f, "       %*s  fix: %s\n", (int)idw, "", json_object_get_string(fix));
+	}
+}
+
+static void render_record(FILE *f, const struct section *s, json_object *o)
+{
+	int indent = s->title ? 2 : 0;
+	if (s->title)
+		fprintf(f, "%s\n", s->title);
+	size_t kw = 0;
+	json_object_object_foreach(o, k0, v0) {
+		(void)v0;
+		if (strlen(k0) > kw)
+			kw = strlen(k0);
+	}
+	json_object_object_foreach(o, k, v) {
+		char *t = cell_text(v);
+		char label[128];
+		snprintf(label, sizeof(label), "%s:", k);
+		for (char *p = label; *p; p++)
+			if (*p == '_')
+				*p = ' ';
+		fprintf(f, "%*s%-*s %s\n", indent, "", (int)kw + 1, label, t);
+		free(t);
+	}
+}
+
+static int render_text(struct vp_doc *d, FILE *f, bool color)
+{
+	bool need_gap = false;
+	for (size_t i = 0; i < d->n_secs; i++) {
+		struct section *s = &d->secs[i];
+		if (s->kind == SEC_JSON)
+			continue;
+		if (s->kind == SEC_TABLE && !json_object_array_length(s->table->rows))
+			continue;
+		if (need_gap)
+			fputc('\n', f);
+		need_gap = true;
+		switch (s->kind) {
+		case SEC_TEXT:
+			fprintf(f, "%s\n", s->text ? s->text : "");
+			break;
+		case SEC_RECORD:
+			render_record(f, s, json_object_object_get(d->root, s->key));
+			break;
+		case SEC_TABLE:
+			if (s->title)
+				fprintf(f, "%s\n", s->title);
+			if (s->table->style == VP_STYLE_CHECKLIST)
+				render_checklist(f, s->table, color);
+			else
+				render_table(f, s->table, 0);
+			break;
+		default:
+			break;
+		}
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
+int vp_doc_render(struct vp_doc *d, FILE *f, enum vp_format fmt, bool color)
+{
+	int e = fmt == VP_FORMAT_JSON ? render_json(d, f) : render_text(d, f, color);
+	fflush(f);
+	return e;
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * One output model, two renderers. A command builds a document of sections
+ * (records, tables, checklists, paragraphs) once; vp_doc_render() prints it
+ * as a readable text table or as JSON. Column keys are the JSON keys; text
+ * headers are derived from them unless given. Columns flagged TEXT_ONLY exist
+ * only in text (e.g. a combined "vendor device [vvvv:dddd]" column), JSON_ONLY
+ * only in JSON. Values are json-c objects: NULL renders as "-" in text and
+ * null in JSON, booleans as yes/no.
+ */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+enum vp_format { VP_FORMAT_TEXT, VP_FORMAT_JSON };
+
+enum vp_col_flags {
+	VP_COL_TEXT_ONLY = 1u << 0,
+	VP_COL_JSON_ONLY = 1u << 1,
+	VP_COL_HIDE_REPEAT = 1u << 2, /* text: blank when equal to the previous row's value */
+};
+
+struct vp_col {
+	const char *key;
+	const char *header; /* NULL: upper-case key */
+	unsigned flags;
+};
+
+enum vp_table_style {
+	VP_STYLE_TABLE,     /* aligned columns with a header line */
+	VP_STYLE_CHECKLIST, /* "[PASS] id  summary" with an indented "fix:" line; keys id, level, summary, fix */
+};
+
+struct vp_doc;
+struct vp_table;
+
+struct vp_doc *vp_doc_new(void);
+struct vp_doc *vp_doc_free(struct vp_doc *d);
+static inline void vp_doc_freep(struct vp_doc **d) { vp_doc_free(*d); }
+
+/* A key/value object: JSON {"key": {...}}; text "Title:" and "  key: value" lines
+ * (or, with title NULL, no heading). Returns the borrowed object to fill. */
+json_object *vp_doc_record(struct vp_doc *d, const char *key, const char *title);
+/* A table: JSON {"key": [rows]}; text: optional title then the aligned table. */
+struct vp_table *vp_doc_table(struct vp_doc *d, const char *key, const char *title,
+			      const struct vp_col *cols, size_t n_cols, enum vp_table_style style);
+/* A value in JSON only ({"key": value}); takes ownership of v. */
+void vp_doc_json(struct vp_doc *d, const char *key, json_object *v);
+/* A paragraph in text only. */
+void vp_doc_text(struct vp_doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Adds a row and returns it (borrowed); fill it with vp_row_* in column order. */
+json_object *vp_table_row(struct vp_table *t);
+size_t vp_table_n_rows(const struct vp_table *t);
+/* A nested table inside a row: JSON an array under key; text indented rows under the parent. */
+struct vp_table *vp_row_table(struct vp_table *parent, json_object *row, const char *key,
+			      const struct vp_col *cols, size_t n_cols);
+
+void vp_row_str(json_object *row, const char *key, const char *s); /* NULL -> null */
+void vp_row_int(json_object *row, const char *key, long long v);
+void vp_row_int_opt(json_object *row, const char *key, long long v); /* < 0 -> null */
+void vp_row_bool(json_object *row, const char *key, bool v);
+void vp_row_strv(json_object *row, const char *key, char *const *v); /* JSON array; text comma list */
+void vp_row_take(json_object *row, const char *key, json_object *v);
+
+/* Renders the document. JSON is pretty-printed with two spaces and a final newline. */
+int vp_doc_render(struct vp_doc *d, FILE *f, enum vp_format fmt, bool color);

@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The sysroot handle (see root.h). Owns the root directory fd; everything
+ * else in the library reaches the host through these functions.
+ */
+#include "root.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#include "util.h"
+
+struct vp_root {
+	int fd;
+	char *path;
+	bool live;
+	bool no_openat2;
+	int trace_fd;
+};
+
+#define MAX_LINKS 40
+
+int vp_root_open(const char *path, struct vp_root **ret)
+{
+	_cleanup_free_ char *abs = realpath(path, NULL);
+	if (!abs)
+		return -errno;
+	int fd = open(abs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct vp_root *r = calloc(1, sizeof(*r));
+	if (!r) {
+		close(fd);
+		return -ENOMEM;
+	}
+	r->fd = fd;
+	r->live = streq(abs, "/");
+	r->path = TAKE_PTR(abs);
+	r->trace_fd = -1;
+	*ret = r;
+	return 0;
+}
+
+struct vp_root *vp_root_free(struct vp_root *r)
+{
+	if (!r)
+		return NULL;
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->path);
+	free(r);
+	return NULL;
+}
+
+bool vp_root_is_live(const struct vp_root *r)
+{
+	return r->live;
+}
+
+const char *vp_root_path(const struct vp_root *r)
+{
+	return r->path;
+}
+
+char *vp_root_host_path(const struct vp_root *r, const char *rel)
+{
+	while (*rel == '/')
+		rel++;
+	if (r->live)
+		return vp_strdup_printf("/%s", rel);
+	return vp_strdup_printf("%s%s%s", r->path, *rel ? "/" : "", rel);
+}
+
+void vp_root_set_write_trace(struct vp_root *r, int fd)
+{
+	r->trace_fd = fd;
+}
+
+/*
+ * Fallback resolver for kernels without openat2: walks rel one component at a
+ * time from the root fd, expanding symlinks by hand so that ".." at the root
+ * and absolute targets stay inside it. Returns an O_PATH fd of the parent
+ * directory and the final component (copied into last).
+ */
+static int resolve_parent_manual(struct vp_root *r, const char *rel, char *last, size_t lastsz, int depth)
+{
+	char path[PATH_MAX];
+	if (snprintf(path, sizeof(path), "%s", rel) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	char *comps[PATH_MAX / 2];
+	size_t n = 0;
+	for (char *save = NULL, *c = strtok_r(path, "/", &save); c; c = strtok_r(NULL, "/", &save))
+		comps[n++] = c;
+	if (n == 0)
+		return -EISDIR;
+	if (strlen(comps[n - 1]) >= lastsz)
+		return -ENAMETOOLONG;
+	snprintf(last, lastsz, "%s", comps[n - 1]);
+
+	/* Keep a stack of directory fds so ".." never climbs above the root. */
+	int stack[PATH_MAX / 2];
+	size_t sp = 0;
+	stack[sp++] = dup(r->fd);
+	if (stack[0] < 0)
+		return -errno;
+	int ret = 0;
+	for (size_t i = 0; i + 1 < n; i++) {
+		const char *c = comps[i];
+		if (streq(c, "."))
+			continue;
+		if (streq(c, "..")) {
+			if (sp > 1)
+				close(stack[--sp]);
+			continue;
+		}
+		char target[PATH_MAX];
+		ssize_t l = readlinkat(stack[sp - 1], c, target, sizeof(target) - 1);
+		if (l >= 0) {
+			if (depth >= MAX_LINKS) {
+				ret = -ELOOP;
+				goto out;
+			}
+			target[l] = 0;
+			/* Rebuild: prefix (current dir as rel from root is unknown), so
+			 * resolve target + rest relative to a path we reconstruct. */
+			char rest[PATH_MAX] = "";
+			for (size_t j = i + 1; j < n; j++) {
+				strncat(rest, "/", sizeof(rest) - strlen(rest) - 1);
+				strncat(rest, comps[j], sizeof(rest) - strlen(rest) - 1);
+			}
+			char combined[PATH_MAX];
+			if (target[0] == '/') {
+				snprintf(combined, sizeof(combined), "%s%s", target + 1, rest);
+				for (size_t k = 0; k < sp; k++)
+					close(stack[k]);
+				return resolve_parent_manual(r, combined, last, lastsz, depth + 1);
+			}
+			/* Relative: rebuild the directory path walked so far. */
+			char walked[PATH_MAX] = "";
+			size_t level = 0;
+			char *wcomps[PATH_MAX / 2];
+			for (size_t j = 0; j < i; j++) {
+				if (streq(comps[j], "."))
+					continue;
+				if (streq(comps[j], "..")) {
+					if (level)
+						level--;
+					continue;
+				}
+				wcomps[level++] = comps[j];
+			}
+			for (size_t j = 0; j < level; j++) {
+				strncat(walked, wcomps[j], sizeof(walked) - strlen(walked) - 1);
+				strncat(walked, "/", sizeof(walked) - strlen(walked) - 1);
+			}
+			snprintf(combined, sizeof(combined), "%s%s%s", walked, target, rest);
+			for (size_t k = 0; k < sp; k++)
+				close(stack[k]);
+			return resolve_parent_manual(r, combined, last, lastsz, depth + 1);
+		}
+		int fd = openat(stack[sp - 1], c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			ret = -errno;
+			goto out;
+		}
+		stack[sp++] = fd;
+	}
+	ret = stack[--sp];
+out:
+	for (size_t k = 0; k < sp; k++)
+		close(stack[k]);
+	return ret;
+}
+
+static int open_in_root(struct vp_root *r, const char *rel, int flags, mode_t mode)
+{
+	while (*rel == '/')
+		rel++;
+	if (!*rel)
+		rel = ".";
+	if (!r->no_openat2) {
+		struct open_how how = {
+			.flags = (uint64_t)(flags | O_CLOEXEC),
+			.mode = (flags & O_CREAT) ? mode : 0,
+			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+		};
+		for (;;) {
+			long fd = syscall(SYS_openat2, r->fd, rel, &how, sizeof(how));
+			if (fd >= 0)
+				return (int)fd;
+			if (errno == EAGAIN)
+				continue;
+			if (errno != ENOSYS && errno != EPERM)
+				return -errno;
+			r->no_openat2 = true;
+			break;
+		}
+	}
+	if (streq(rel, ".")) {
+		int fd = openat(r->fd, ".", flags | O_CLOEXEC, mode);
+		return fd < 0 ? -errno : fd;
+	}
+	char last[NAME_MAX + 1];
+	_cleanup_close_ int dfd = resolve_parent_manual(r, rel, last, sizeof(last), 0);
+	if (dfd < 0)
+		return dfd;
+	if (streq(last, "..") || streq(last, "."))
+		return -EINVAL;
+	/* The final component may itself be a symlink: follow it in-root unless asked not to. */
+	char target[PATH_MAX];
+	ssize_t l = readlinkat(dfd, last, target, sizeof(target) - 1);
+	if (l >= 0 && !(flags & O_NOFOLLOW)) {
+		target[l] = 0;
+		/* Re-resolve the link target relative to the parent. */
+		_cleanup_free_ char *dirrel = NULL;
+		const char *slash = strrchr(rel, '/');
+		if (target[0] == '/')
+			dirrel = strdup(target + 1);
+		else if (slash)
+			dirrel = vp_strdup_printf("%.*s/%s", (int)(slash - rel), rel, target);
+		else
+			dirrel = strdup(target);
+		if (!dirrel)
+			return -ENOMEM;
+		static __thread int depth;
+		if (depth >= MAX_LINKS)
+			return -ELOOP;
+		depth++;
+		int fd = open_in_root(r, dirrel, flags, mode);
+		depth--;
+		return fd;
+	}
+	int fd = openat(dfd, last, flags | O_CLOEXEC, mode);
+	return fd < 0 ? -errno : fd;
+}
+
+int vp_root_openat(struct vp_root *r, const char *rel, int flags, mode_t mode)
+{
+	return open_in_root(r, rel, flags, mode);
+}
+
+int vp_root_open_parent(struct vp_root *r, const char *rel, const char **ret_name)
+{
+	while (*rel == '/')
+		rel++;
+	const char *slash = strrchr(rel, '/');
+	const char *name = slash ? slash + 1 : rel;
+	if (!*name || streq(name, ".") || streq(name, ".."))
+		return -EINVAL;
+	_cleanup_free_ char *dir = slash ? strndup(rel, (size_t)(slash - rel)) : strdup(".");
+	if (!dir)
+		return -ENOMEM;
+	int fd = open_in_root(r, dir, O_PATH | O_DIRECTORY, 0);
+	if (fd < 0)
+		return fd;
+	*ret_name = name;
+	return fd;
+}
+
+int vp_root_read_file(struct vp_root *r, const char *rel, size_t max, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = open_in_root(r, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
+	if (fd < 0)
+		return fd;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if ((uint64_t)st.st_size > max)
+		return -EFBIG;
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap + 1);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		if (len == cap) {
+			if (cap > max) {
+				free(buf);
+				return -EFBIG;
+			}
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			char *nb = realloc(buf, cap + 1);
+			if (!nb) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		ssize_t n = read(fd, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = -errno;
+			free(buf);
+			return e;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max) {
+			free(buf);
+			return -EFBIG;
+		}
+	}
+	buf[len] = 0;
+	*ret = buf;
+	if (ret_len)
+		*ret_len = len;
+	return 0;
+}
+
+int vp_root_read_str(struct vp_root *r, const char *rel, char **ret)
+{
+	char *s;
+	size_t len;
+	int e = vp_root_read_file(r, rel, VP_ATTR_MAX, &s, &len);
+	if (e < 0)
+		return e;
+	if (memchr(s, 0, len)) {
+		free(s);
+		return -EINVAL;
+	}
+	*ret = vp_strstrip_tail(s);
+	return 0;
+}
+
+int vp_root_read_hex(struct vp_root *r, const char *rel, uint64_t max, uint64_t *ret)
+{
+	_cleanup_free_ char *s = NULL;
+	int e = vp_root_read_str(r, rel, &s);
+	if (e < 0)
+		return e;
+	return vp_parse_hex(s, max, ret);
+}
+
+int vp_root_read_uint(struct vp_root *r, const char *rel, uint64_t max, uint64_t *ret)
+{
+	_cleanup_free_ char *s = NULL;
+	int e = vp_root_read_str(r, rel, &s);
+	if (e < 0)
+		return e;
+	return vp_parse_uint(s, max, ret);
+}
+
+int vp_root_read_link(struct vp_root *r, const char *rel, char **ret)
+{
+	const char *name;
+	_cleanup_close_ int dfd = vp_root_open_parent(r, rel, &name);
+	if (dfd < 0)
+		return dfd;
+	char buf[PATH_MAX];
+	ssize_t l = readlinkat(dfd, name, buf, sizeof(buf) - 1);
+	if (l < 0)
+		return errno == EINVAL ? -ENOLINK : -errno;
+	buf[l] = 0;
+	*ret = strdup(buf);
+	return *ret ? 0 : -ENOMEM;
+}
+
+int vp_root_link_basename(struct vp_root *r, const char *rel, char **ret)
+{
+	_cleanup_free_ char *t = NULL;
+	int e = vp_root_read_link(r, rel, &t);
+	if (e < 0)
+		return e;
+	vp_strstrip_tail(t);
+	size_t n = strlen(t);
+	while (n > 1 && t[n - 1] == '/')
+		t[--n] = 0;
+	const char *b = strrchr(t, '/');
+	b = b ? b + 1 : t;
+	if (!*b || streq(b, ".") || streq(b, ".."))
+		return -EINVAL;
+	*ret = strdup(b);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* A directory with more entries than this is not a host we model. */
+#define MAX_DIR_ENTRIES 1000000
+
+int vp_root_list(struct vp_root *r, const char *rel, char ***ret_sorted)
+{
+	int fd = open_in_root(r, rel, O_RDONLY | O_DIRECTORY, 0);
+	if (fd < 0)
+		return fd;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	char **v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	int e = 0;
+	errno = 0;
+	while ((de = readdir(d))) {
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		if (n + 1 >= cap) {
+			if (n >= MAX_DIR_ENTRIES) {
+				e = -E2BIG;
+				break;
+			}
+			cap = cap ? cap * 2 : 32;
+			char **nv = realloc(v, cap * sizeof(char *));
+			if (!nv) {
+				e = -ENOMEM;
+				break;
+			}
+			v = nv;
+		}
+		if (!(v[n] = strdup(de->d_name))) {
+			e = -ENOMEM;
+			break;
+		}
+		v[++n] = NULL;
+	}
+	if (!e && errno)
+		e = -errno;
+	closedir(d);
+	if (e < 0) {
+		vp_strv_free(v);
+		return e;
+	}
+	if (!v && !(v = calloc(1, sizeof(char *))))
+		return -ENOMEM;
+	vp_strv_sort(v);
+	*ret_sorted = v;
+	return 0;
+}
+
+int vp_root_stat(struct vp_root *r, const char *rel, struct stat *ret)
+{
+	_cleanup_close_ int fd = open_in_root(r, rel, O_PATH, 0);
+	if (fd < 0)
+		return fd;
+	return fstat(fd, ret) < 0 ? -errno : 0;
+}
+
+int vp_root_lstat(struct vp_root *r, const char *rel, struct stat *ret)
+{
+	const char *name;
+	_cleanup_close_ int dfd = vp_root_open_parent(r, rel, &name);
+	if (dfd < 0)
+		return dfd;
+	return fstatat(dfd, name, ret, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+}
+
+int vp_root_exists(struct vp_root *r, const char *rel)
+{
+	struct stat st;
+	int e = vp_root_stat(r, rel, &st);
+	if (e == -ENOENT || e == -ENOTDIR)
+		return 0;
+	return e < 0 ? e : 1;
+}
+
+int vp_root_write_attr(struct vp_root *r, const char *rel, const char *value)
+{
+	_cleanup_close_ int fd = open_in_root(r, rel, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_NOCTTY, 0);
+	if (fd < 0)
+		return fd;
+	size_t len = strlen(value);
+	ssize_t n = write(fd, value, len);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n != len)
+		return -EIO;
+	if (r->trace_fd >= 0)
+		dprintf(r->trace_fd, "/%s\t%s\n", rel[0] == '/' ? rel + 1 : rel, value);
+	return 0;
+}
+
+int vp_root_write_atomic(struct vp_root *r, const char *rel, const void *data, size_t len, mode_t mode)
+{
+	const char *name;
+	_cleanup_close_ int pfd = vp_root_open_parent(r, rel, &name);
+	if (pfd < 0)
+		return pfd;
+	/* O_PATH fds cannot be used for creating files: reopen the directory. */
+	_cleanup_close_ int dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	struct stat st;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+		return -ELOOP;
+	char tmp[NAME_MAX + 1];
+	int fd = -1;
+	for (int i = 0; i < 100 && fd < 0; i++) {
+		snprintf(tmp, sizeof(tmp), ".#%.200s.vp%d.%d", name, (int)getpid(), i);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd < 0 && errno != EEXIST)
+			return -errno;
+	}
+	if (fd < 0)
+		return -EEXIST;
+	const char *p = data;
+	size_t left = len;
+	int e = 0;
+	while (left) {
+		ssize_t n = write(fd, p, left);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			e = -errno;
+			break;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	if (!e && fchmod(fd, mode) < 0)
+		e = -errno;
+	if (!e && fsync(fd) < 0)
+		e = -errno;
+	if (close(fd) < 0 && !e)
+		e = -errno;
+	if (!e && renameat(dfd, tmp, dfd, name) < 0)
+		e = -errno;
+	if (e) {
+		unlinkat(dfd, tmp, 0);
+		return e;
+	}
+	fsync(dfd);
+	return 0;
+}
+
+int vp_root_mkdir_p(struct vp_root *r, const char *rel, mode_t mode)
+{
+	char path[PATH_MAX];
+	while (*rel == '/')
+		rel++;
+	if (snprintf(path, sizeof(path), "%s", rel) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	for (char *p = path;; p++) {
+		if (*p != '/' && *p)
+			continue;
+		char saved = *p;
+		*p = 0;
+		if (*path) {
+			const char *name;
+			_cleanup_close_ int pfd = vp_root_open_parent(r, path, &name);
+			if (pfd < 0)
+				return pfd;
+			if (mkdirat(pfd, name, mode) < 0 && errno != EEXIST)
+				return -errno;
+			struct stat st;
+			if (fstatat(pfd, name, &st, 0) < 0)
+				return -errno;
+			if (!S_ISDIR(st.st_mode))
+				return -ENOTDIR;
+		}
+		if (!saved)
+			break;
+		*p = saved;
+	}
+	return 0;
+}
+
+int vp_root_unlink(struct vp_root *r, const char *rel)
+{
+	const char *name;
+	_cleanup_close_ int pfd = vp_root_open_parent(r, rel, &name);
+	if (pfd < 0)
+		return pfd;
+	return unlinkat(pfd, name, 0) < 0 ? -errno : 0;
+}

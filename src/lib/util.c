@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* String helpers (see util.h). Pure functions; no I/O. */
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int buf_reserve(struct vp_buf *b, size_t extra)
+{
+	if (b->len + extra + 1 <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < b->len + extra + 1)
+		cap *= 2;
+	char *d = realloc(b->data, cap);
+	if (!d)
+		return -ENOMEM;
+	b->data = d;
+	b->cap = cap;
+	return 0;
+}
+
+int vp_buf_append(struct vp_buf *b, const char *s, size_t n)
+{
+	if (buf_reserve(b, n) < 0)
+		return -ENOMEM;
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = 0;
+	return 0;
+}
+
+int vp_buf_puts(struct vp_buf *b, const char *s)
+{
+	return vp_buf_append(b, s, strlen(s));
+}
+
+int vp_buf_printf(struct vp_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EINVAL;
+	if (buf_reserve(b, (size_t)n) < 0)
+		return -ENOMEM;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+char *vp_buf_steal(struct vp_buf *b)
+{
+	if (!b->data && buf_reserve(b, 0) < 0)
+		return NULL;
+	char *d = b->data;
+	*b = (struct vp_buf){ 0 };
+	return d;
+}
+
+void vp_buf_free(struct vp_buf *b)
+{
+	free(b->data);
+	*b = (struct vp_buf){ 0 };
+}
+
+char *vp_strdup_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	va_start(ap, fmt);
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return n < 0 ? NULL : s;
+}
+
+size_t vp_strv_len(char *const *v)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+int vp_strv_push_take(char ***v, char *s)
+{
+	if (!s)
+		return -ENOMEM;
+	size_t n = vp_strv_len(*v);
+	char **nv = realloc(*v, (n + 2) * sizeof(char *));
+	if (!nv) {
+		free(s);
+		return -ENOMEM;
+	}
+	nv[n] = s;
+	nv[n + 1] = NULL;
+	*v = nv;
+	return 0;
+}
+
+int vp_strv_push(char ***v, const char *s)
+{
+	return vp_strv_push_take(v, strdup(s));
+}
+
+bool vp_strv_contains(char *const *v, const char *s)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		if (strcmp(v[i], s) == 0)
+			return true;
+	return false;
+}
+
+char **vp_strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+	return NULL;
+}
+
+int vp_strv_split(const char *s, const char *seps, char ***ret)
+{
+	char **v = NULL;
+	const char *p = s;
+	while (*p) {
+		p += strspn(p, seps);
+		size_t n = strcspn(p, seps);
+		if (n == 0)
+			break;
+		int r = vp_strv_push_take(&v, strndup(p, n));
+		if (r < 0) {
+			vp_strv_free(v);
+			return r;
+		}
+		p += n;
+	}
+	if (!v) {
+		v = calloc(1, sizeof(char *));
+		if (!v)
+			return -ENOMEM;
+	}
+	*ret = v;
+	return 0;
+}
+
+char *vp_strv_join(char *const *v, const char *sep)
+{
+	struct vp_buf b = { 0 };
+	for (size_t i = 0; v && v[i]; i++)
+		if ((i && vp_buf_puts(&b, sep) < 0) || vp_buf_puts(&b, v[i]) < 0) {
+			vp_buf_free(&b);
+			return NULL;
+		}
+	return vp_buf_steal(&b);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void vp_strv_sort(char **v)
+{
+	qsort(v, vp_strv_len(v), sizeof(char *), cmp_str);
+}
+
+char *vp_strstrip_tail(char *s)
+{
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = 0;
+	return s;
+}
+
+bool vp_startswith(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static int parse_digits(const char *s, int base, uint64_t max, uint64_t *ret)
+{
+	uint64_t v = 0;
+	const char *p = s;
+	if (!*p)
+		return -EINVAL;
+	for (; *p && *p != '\n'; p++) {
+		int d;
+		if (*p >= '0' && *p <= '9')
+			d = *p - '0';
+		else if (base == 16 && *p >= 'a' && *p <= 'f')
+			d = *p - 'a' + 10;
+		else if (base == 16 && *p >= 'A' && *p <= 'F')
+			d = *p - 'A' + 10;
+		else
+			return -EINVAL;
+		if (v > (max - (uint64_t)d) / (uint64_t)base)
+			return -ERANGE;
+		v = v * (uint64_t)base + (uint64_t)d;
+	}
+	if (p == s || (*p == '\n' && p[1]))
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int vp_parse_hex(const char *s, uint64_t max, uint64_t *ret)
+{
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	return parse_digits(s, 16, max, ret);
+}
+
+int vp_parse_uint(const char *s, uint64_t max, uint64_t *ret)
+{
+	return parse_digits(s, 10, max, ret);
+}
+
+static int hexfield(const char *s, size_t n, unsigned max, unsigned *ret)
+{
+	char tmp[9];
+	uint64_t v;
+	if (n == 0 || n >= sizeof(tmp))
+		return -EINVAL;
+	memcpy(tmp, s, n);
+	tmp[n] = 0;
+	if (tmp[0] == '0' && (tmp[1] == 'x' || tmp[1] == 'X'))
+		return -EINVAL;
+	if (parse_digits(tmp, 16, max, &v) < 0)
+		return -EINVAL;
+	*ret = (unsigned)v;
+	return 0;
+}
+
+int vp_pci_addr_parse(const char *s, char ret[VP_PCI_ADDR_LEN])
+{
+	unsigned dom = 0, bus, dev, fn;
+	const char *c1 = strchr(s, ':');
+	if (!c1)
+		return -EINVAL;
+	const char *c2 = strchr(c1 + 1, ':');
+	const char *bus_s = s;
+	if (c2) {
+		if (hexfield(s, (size_t)(c1 - s), 0xffff, &dom) < 0 || c1 - s != 4)
+			return -EINVAL;
+		bus_s = c1 + 1;
+		c1 = c2;
+	}
+	const char *dot = strchr(c1 + 1, '.');
+	if (!dot || strchr(dot + 1, ':') || strchr(dot + 1, '.'))
+		return -EINVAL;
+	if (c1 - bus_s != 2 || hexfield(bus_s, 2, 0xff, &bus) < 0)
+		return -EINVAL;
+	if (dot - c1 - 1 != 2 || hexfield(c1 + 1, 2, 0x1f, &dev) < 0)
+		return -EINVAL;
+	if (strlen(dot + 1) != 1 || hexfield(dot + 1, 1, 7, &fn) < 0)
+		return -EINVAL;
+	snprintf(ret, VP_PCI_ADDR_LEN, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
+	return 0;
+}
+
+int vp_pci_id_parse(const char *s, uint16_t *ret_vendor, uint16_t *ret_device)
+{
+	const char *c = strchr(s, ':');
+	unsigned v, d;
+	if (!c || c - s != 4 || strlen(c + 1) != 4)
+		return -EINVAL;
+	if (hexfield(s, 4, 0xffff, &v) < 0 || hexfield(c + 1, 4, 0xffff, &d) < 0)
+		return -EINVAL;
+	*ret_vendor = (uint16_t)v;
+	*ret_device = (uint16_t)d;
+	return 0;
+}
