@@ -1,0 +1,19 @@
+#!/bin/sh
+# Installs what vfio-pilot needs to build and test on Debian 12 (as root).
+# The real-kernel suite's own packages are installed by tests/e2e/setup.sh.
+set -eu
+pkgs="meson ninja-build pkg-config gcc libc6-dev libpci-dev pci.ids pciutils libjson-c-dev libcmocka-dev
+      libkmod-dev kmod libsystemd-dev libvirt-dev libvirt-clients libxml2-dev libxml2-utils python3"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "install-deps: missing packages:$missing; run this script as root" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends $missing
+fi

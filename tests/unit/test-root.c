@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Unit tests for the root handle: in-root resolution, limits, listings, atomic writes. */
+#include "testutil.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "root.h"
+#include "util.h"
+
+static char *tree;
+
+static int setup(void **state)
+{
+	char tmpl[] = "/tmp/vp-test-XXXXXX";
+	tree = strdup(mkdtemp(tmpl));
+	vp_test_write(tree, "sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/vendor", "0x10de\n");
+	vp_test_write(tree, "sys/kernel/iommu_groups/7/type", "DMA\n");
+	vp_test_write(tree, "etc/secret", "inside\n");
+	char *p = vp_strdup_printf("%s/sys/bus/pci/devices", tree);
+	char *cmd = vp_strdup_printf("mkdir -p %s && ln -s ../../../devices/pci0000:00/0000:00:01.0/0000:01:00.0 %s/0000:01:00.0"
+				     " && ln -s ../../../../kernel/iommu_groups/7 %s/../../../devices/pci0000:00/0000:00:01.0/0000:01:00.0/iommu_group"
+				     " && ln -s /etc/secret %s/abs && ln -s ../../../../../../../../etc/secret %s/up"
+				     " && ln -s loop1 %s/loop2 && ln -s loop2 %s/loop1",
+				     p, p, p, p, p, p, p);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(p);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char *cmd = vp_strdup_printf("rm -rf '%s'", tree);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(tree);
+	return 0;
+}
+
+static void test_read_through_relative_links(void **state)
+{
+	struct vp_root *r;
+	assert_int_equal(vp_root_open(tree, &r), 0);
+	assert_false(vp_root_is_live(r));
+	uint64_t v;
+	assert_int_equal(vp_root_read_hex(r, "sys/bus/pci/devices/0000:01:00.0/vendor", 0xffff, &v), 0);
+	assert_int_equal(v, 0x10de);
+	char *g = NULL;
+	assert_int_equal(vp_root_link_basename(r, "sys/bus/pci/devices/0000:01:00.0/iommu_group", &g), 0);
+	assert_string_equal(g, "7");
+	free(g);
+	char *type = NULL;
+	assert_int_equal(vp_root_read_str(r, "sys/bus/pci/devices/0000:01:00.0/iommu_group/type", &type), 0);
+	assert_string_equal(type, "DMA");
+	free(type);
+	vp_root_free(r);
+}
+
+static void test_links_stay_inside(void **state)
+{
+	struct vp_root *r;
+	assert_int_equal(vp_root_open(tree, &r), 0);
+	char *s = NULL;
+	/* An absolute link and a link climbing above the root both land inside it. */
+	assert_int_equal(vp_root_read_str(r, "sys/bus/pci/devices/abs", &s), 0);
+	assert_string_equal(s, "inside");
+	free(s);
+	assert_int_equal(vp_root_read_str(r, "sys/bus/pci/devices/up", &s), 0);
+	assert_string_equal(s, "inside");
+	free(s);
+	assert_int_equal(vp_root_read_str(r, "../../../../etc/secret", &s), 0);
+	assert_string_equal(s, "inside");
+	free(s);
+	assert_int_equal(vp_root_read_str(r, "sys/bus/pci/devices/loop1", &s), -ELOOP);
+	vp_root_free(r);
+}
+
+static void test_limits(void **state)
+{
+	struct vp_root *r;
+	assert_int_equal(vp_root_open(tree, &r), 0);
+	char *p = vp_strdup_printf("%s/big", tree);
+	int fd = open(p, O_CREAT | O_WRONLY, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 1LL << 30), 0);
+	close(fd);
+	char *s = NULL;
+	assert_int_equal(vp_root_read_str(r, "big", &s), -EFBIG);
+	unlink(p);
+	free(p);
+	p = vp_strdup_printf("%s/fifo", tree);
+	assert_int_equal(mkfifo(p, 0644), 0);
+	assert_int_equal(vp_root_read_str(r, "fifo", &s), -EINVAL); /* never blocks */
+	unlink(p);
+	free(p);
+	assert_int_equal(vp_root_read_str(r, "sys", &s), -EISDIR);
+	assert_int_equal(vp_root_read_str(r, "missing", &s), -ENOENT);
+	vp_root_free(r);
+}
+
+static void test_list_sorted(void **state)
+{
+	struct vp_root *r;
+	assert_int_equal(vp_root_open(tree, &r), 0);
+	char **v = NULL;
+	assert_int_equal(vp_root_list(r, "sys/bus/pci/devices", &v), 0);
+	assert_string_equal(v[0], "0000:01:00.0");
+	assert_string_equal(v[1], "abs");
+	assert_string_equal(v[2], "loop1");
+	vp_strv_free(v);
+	vp_root_free(r);
+}
+
+static void test_write_atomic(void **state)
+{
+	struct vp_root *r;
+	assert_int_equal(vp_root_open(tree, &r), 0);
+	assert_int_equal(vp_root_mkdir_p(r, "etc/modprobe.d", 0755), 0);
+	assert_int_equal(vp_root_write_atomic(r, "etc/modprobe.d/vfio.conf", "options vfio-pci ids=10de:1e87\n", 31, 0644), 0);
+	char *s = vp_test_read(tree, "etc/modprobe.d/vfio.conf");
+	assert_string_equal(s, "options vfio-pci ids=10de:1e87\n");
+	free(s);
+	/* A symlinked target is refused, and the file it points to is untouched. */
+	char *cmd = vp_strdup_printf("ln -s ../secret %s/etc/modprobe.d/link.conf", tree);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	assert_int_equal(vp_root_write_atomic(r, "etc/modprobe.d/link.conf", "x", 1, 0644), -ELOOP);
+	s = vp_test_read(tree, "etc/secret");
+	assert_string_equal(s, "inside\n");
+	free(s);
+	/* No temporary file is left behind. */
+	char **v = NULL;
+	assert_int_equal(vp_root_list(r, "etc/modprobe.d", &v), 0);
+	assert_int_equal(vp_strv_len(v), 2);
+	vp_strv_free(v);
+	vp_root_free(r);
+}
+
+static void test_write_attr_trace(void **state)
+{
+	struct vp_root *r;
+	assert_int_equal(vp_root_open(tree, &r), 0);
+	vp_test_write(tree, "sys/bus/pci/drivers_probe", "");
+	char tmpl[] = "/tmp/vp-trace-XXXXXX";
+	int fd = mkstemp(tmpl);
+	vp_root_set_write_trace(r, fd);
+	assert_int_equal(vp_root_write_attr(r, "sys/bus/pci/drivers_probe", "0000:01:00.0"), 0);
+	assert_int_equal(vp_root_write_attr(r, "sys/bus/pci/nonexistent", "x"), -ENOENT);
+	close(fd);
+	char *s = vp_test_read("/", tmpl + 1);
+	assert_string_equal(s, "/sys/bus/pci/drivers_probe\t0000:01:00.0\n");
+	free(s);
+	unlink(tmpl);
+	vp_root_free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_read_through_relative_links), cmocka_unit_test(test_links_stay_inside),
+		cmocka_unit_test(test_limits), cmocka_unit_test(test_list_sorted), cmocka_unit_test(test_write_atomic),
+		cmocka_unit_test(test_write_attr_trace),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
