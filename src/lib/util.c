@@ -200,7 +200,7 @@ static int parse_digits(const char *s, int base, uint64_t max, uint64_t *ret)
 			d = *p - 'A' + 10;
 		else
 			return -EINVAL;
-		if (v > (max - (uint64_t)d) / (uint64_t)base)
+		if ((uint64_t)d > max || v > (max - (uint64_t)d) / (uint64_t)base)
 			return -ERANGE;
 		v = v * (uint64_t)base + (uint64_t)d;
 	}
