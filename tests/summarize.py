@@ -8,7 +8,7 @@ import json, re, sys
 from collections import defaultdict
 
 def counts(t):
-    out = t.get("stdout") or ""
+    out = (t.get("stdout") or "") + "\n" + (t.get("stderr") or "")
     ok = t["result"] in ("OK", "EXPECTEDFAIL")
     m = list(re.finditer(r"^(?:\w+: )?(\d+) passed, (\d+) failed", out, re.M))
     if m:
@@ -28,7 +28,8 @@ for line in open(sys.argv[1]):
     if t["result"] == "SKIP":
         continue
     p, f = counts(t)
-    s = (t.get("suite") or ["?"])[0].split(":")[-1]
+    cmd = " ".join(t.get("command") or [])
+    s = next((k for k in ("unit", "golden", "live", "e2e", "bench", "fuzz") if f"/{k}/" in cmd or f"tests/{k}" in cmd), "other")
     suites[s][0] += p
     suites[s][1] += f
 tp = sum(v[0] for v in suites.values())
