@@ -168,7 +168,7 @@ static char *iommu_enable_fix(const struct ctx *c)
 		_cleanup_free_ char *k = need_arg ? vp_platform_karg_fix(c->p, true, "intel_iommu=on") : NULL;
 		if (h->acpi_dmar == VP_TRI_NO)
 			return vp_strdup_printf("enable VT-d (Intel Virtualization Technology for Directed I/O) in the firmware "
-						"(BIOS/UEFI) setup%s%s; reboot", k ? ", then " : "", k ? k : "");
+						"(BIOS/UEFI) setup%s%s, then reboot", k ? "; " : "", k ? k : "");
 		if (k)
 			return vp_strdup_printf("%s; reboot", k);
 		if (h->acpi_dmar == VP_TRI_YES)
