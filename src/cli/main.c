@@ -17,6 +17,7 @@
 static const struct vp_cmd cmds[] = {
 	{ "check", cmd_check, "[DEVICE...]", "Check whether this host is ready for GPU passthrough" },
 	{ "list", cmd_list, "", "List IOMMU groups, their devices and drivers, and whether each group can be handed over" },
+	{ "snapshot", cmd_snapshot, "OUT.tar.gz", "Save what vfio-pilot reads of this host, and the kernel log, for --root or a bug report" },
 };
 
 void vp_cli_error(const char *fmt, ...)
