@@ -14,6 +14,8 @@
 #   E2E_TIMEOUT       seconds before the guest is killed (default 300)
 #   E2E_MEM, E2E_SMP  guest memory in MiB (1024) and CPUs (2)
 #   E2E_ACCEL         QEMU accelerator (default tcg, as on CI)
+#   E2E_DISK          raw disk image attached as virtio-blk at 00:03.0
+#                     (root=LABEL=root for boot-root.sh)
 #
 # PCI layout (same for every IOMMU): card 1 = 0000:01:00.0/.1 (root port
 # 00:04.0), e1000e = 0000:02:00.0 (root port 00:05.0), card 2 =
@@ -61,6 +63,10 @@ card 1 0x4 1
 args+=(-device pcie-root-port,id=rpn,bus=pcie.0,chassis=2,slot=2,addr=0x5
        -device e1000e,bus=rpn,netdev=n0,romfile= -netdev hubport,id=n0,hubid=0)
 [ "$CARDS" -ge 2 ] && card 2 0x6 3
+if [ -n "${E2E_DISK:-}" ]; then
+    args+=(-drive "file=$E2E_DISK,format=raw,if=none,id=d0"
+           -device virtio-blk-pci,drive=d0,bus=pcie.0,addr=0x3)
+fi
 args+=(-kernel "$VMLINUZ" -initrd "$initrd" -append "$append ${E2E_APPEND:-}")
 
 echo "# $QEMU ${args[*]}" > "$LOG"

@@ -118,6 +118,7 @@ fi
 # guest programs
 cp "$HERE/init" "$STAGE/init"
 chmod 755 "$STAGE/init"
+cp "$HERE/guest-lib.sh" "$STAGE/e2e/lib.sh"
 cp "$HERE"/scenarios/*.sh "$STAGE/e2e/scenarios/"
 echo "root:x:0:0:root:/root:/bin/sh" > "$STAGE/etc/passwd"
 echo "root:x:0:" > "$STAGE/etc/group"

@@ -276,6 +276,17 @@ def sc_noiommu(c):
         c.ok("iommu.disabled" in ids, "diagnose: iommu.disabled found in the real log", sorted(ids))
 
 
+def sc_root(c):
+    c.ok("root=full" in c.log.begin[1], "report ran in the full Debian root (systemd unit)", c.log.begin[1])
+    c.card_grouped("before")
+    c.drivers("before", HOST_DRIVERS)
+    g = c.group("before", CARD[0])
+    c.ok(g not in c.log.facts.get("before.dev_vfio", []), "no /dev/vfio group node before any binding",
+         c.log.facts.get("before.dev_vfio"))
+    if c.cmd("list"):
+        c.list_card("list", "intel", HOST_DRIVERS)
+
+
 SCENARIOS = {k[3:]: v for k, v in globals().items() if k.startswith("sc_")}
 
 

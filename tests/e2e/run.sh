@@ -3,7 +3,9 @@
 #
 # Usage: run.sh [--tool PATH | PATH] [SCENARIO...]
 #   PATH: the vfio-pilot binary (or env VFIO_PILOT), e.g. build/src/cli/vfio-pilot.
-#   SCENARIO: infra intel amd bind diagnose noiommu (default: all).
+#   SCENARIO: infra intel amd bind diagnose noiommu root (default: all).
+#   "root" debootstraps (cached: mkroot.sh) and boots a whole Debian 12 root
+#   with dracut and systemd (boot-root.sh); needs root and ~2 min.
 # Env: E2E_CACHE (kernel cache, see setup.sh), E2E_WORK (logs and images;
 #   default a new directory under /tmp, kept), E2E_TIMEOUT (per boot, 300 s).
 #
@@ -14,7 +16,7 @@
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-ALL="infra intel amd bind diagnose noiommu"
+ALL="infra intel amd bind diagnose noiommu root"
 TOOL=${VFIO_PILOT:-}
 SCEN=()
 while [ $# -gt 0 ]; do
@@ -69,7 +71,9 @@ VMLINUZ=$KROOT/boot/vmlinuz-$KVER
 echo "TIME setup $((SECONDS - t)) s (kernel $KVER from $KROOT)"
 
 t=$SECONDS
-if ! KROOT=$KROOT KVER=$KVER "$HERE/build-initramfs.sh" "$WORK/initramfs.cpio.gz" ${tool_err:+""} ${tool_err:-"$TOOL"} 2>"$WORK/initramfs.err"; then
+tool_arg=()
+[ -z "$tool_err" ] && tool_arg=("$TOOL")
+if ! KROOT=$KROOT KVER=$KVER "$HERE/build-initramfs.sh" "$WORK/initramfs.cpio.gz" "${tool_arg[@]}" 2>"$WORK/initramfs.err"; then
     cat "$WORK/initramfs.err" >&2
     for s in "${SCEN[@]}"; do fail "$s" "initramfs build failed: $(grep FATAL "$WORK/initramfs.err" | tail -1)"; done
     finish
@@ -93,8 +97,21 @@ for s in "${SCEN[@]}"; do
         initrd="$initrd $WORK/overlay-$s.cpio.gz"
     fi
     log=$WORK/$s.log
+    if [ "$s" = root ]; then
+        t=$SECONDS
+        if ! "$HERE/boot-root.sh" make "$WORK/root.img" "$TOOL" 2>"$WORK/root-make.err"; then
+            cat "$WORK/root-make.err" >&2
+            fail "$s" "cannot make the root image: $(grep FATAL "$WORK/root-make.err" | tail -1)"
+            continue
+        fi
+        echo "TIME root image $((SECONDS - t)) s (mkroot.sh + boot-root.sh make)"
+        boot=$(E2E_IOMMU=$iommu E2E_APPEND="e2e.scenario=$s ${E2E_APPEND:-}" \
+               "$HERE/boot-root.sh" boot "$WORK/root.img" "$log" 2>&1 | tail -1)
+        rm -f "$WORK/root.img"
+    else
     boot=$(VMLINUZ=$VMLINUZ INITRD=$initrd E2E_IOMMU=$iommu E2E_CARDS=$cards \
            E2E_APPEND="e2e.scenario=$s ${E2E_APPEND:-}" "$HERE/boot.sh" "$log" 2>&1 | tail -1)
+    fi
     python3 "$HERE/check.py" "$s" "$log" > "$WORK/$s.check"
     crc=$?
     echo "== $s: iommu=$iommu, $boot"
