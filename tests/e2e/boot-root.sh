@@ -53,7 +53,7 @@ make)
         cp -a "$d"/. "$ROOT"/
     done
     rm -f "$IMAGE"
-    mkfs.ext4 -q -d "$ROOT" -L root "$IMAGE" "${E2E_ROOT_SIZE:-3G}" || die "mkfs.ext4 -d failed"
+    mkfs.ext4 -q -d "$ROOT" -L root "$IMAGE" "${E2E_ROOT_SIZE:-3G}" >&2 || die "mkfs.ext4 -d failed"
     log "TIME make: ${SECONDS} s ($IMAGE, $(du -h "$IMAGE" | cut -f1) allocated)"
     ;;
 boot)

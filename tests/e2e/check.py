@@ -299,7 +299,7 @@ def main():
     if c.finished():
         SCENARIOS[sys.argv[1]](c)
     b, r, e = log.begin, log.ready, log.end
-    print("  TIME /init at host %s s (guest %s s), scenario %s s, power-off at host %.1f s" % (
+    print("  TIME scenario start at host %s s (guest uptime %s s), scenario %s s, power-off at host %.1f s" % (
         f"{b[0]:.1f}" if b else "?", Log.uptime(b), 
         f"{e[0] - r[0]:.1f}" if r and e else "?", log.last_t))
     print(f"  {c.n - c.failed}/{c.n} checks passed")
