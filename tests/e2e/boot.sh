@@ -14,6 +14,9 @@
 #   E2E_TIMEOUT       seconds before the guest is killed (default 300)
 #   E2E_MEM, E2E_SMP  guest memory in MiB (1024) and CPUs (2)
 #   E2E_ACCEL         QEMU accelerator (default tcg, as on CI)
+#   E2E_CPU           -cpu model; default matches the IOMMU's vendor (TCG's
+#                     default qemu64 says AuthenticAMD even next to VT-d):
+#                     intel/none: qemu64,vendor=GenuineIntel,-svm; amd: qemu64 (svm)
 #   E2E_DISK          raw disk image attached as virtio-blk at 00:03.0
 #                     (root=LABEL=root for boot-root.sh)
 #
@@ -44,12 +47,16 @@ fi
 args=(-machine q35 -accel "${E2E_ACCEL:-tcg}" -m "${E2E_MEM:-1024}" -smp "${E2E_SMP:-2}"
       -nodefaults -display none -serial stdio -no-reboot)
 append="console=ttyS0 panic=-1"
+cpu=qemu64
 case "$IOMMU" in
-    intel) args+=(-device intel-iommu,intremap=on,caching-mode=on)
+    intel) cpu=qemu64,vendor=GenuineIntel,-svm
+           args+=(-device intel-iommu,intremap=on,caching-mode=on)
            append="$append intel_iommu=on iommu=pt" ;;
-    amd)   args+=(-device amd-iommu,intremap=on)
+    amd)   cpu=qemu64
+           args+=(-device amd-iommu,intremap=on)
            append="$append iommu=pt" ;;   # amd_iommu=on is not a valid value
-    none)  append="$append intel_iommu=on iommu=pt" ;; # as a user would have it
+    none)  cpu=qemu64,vendor=GenuineIntel,-svm
+           append="$append intel_iommu=on iommu=pt" ;; # as a user would have it
     *) echo "boot: FATAL: E2E_IOMMU=$IOMMU" >&2; exit 2 ;;
 esac
 card() { # N ROOTPORT_ADDR CHASSIS
@@ -58,7 +65,7 @@ card() { # N ROOTPORT_ADDR CHASSIS
            -device ich9-intel-hda,id=hda$1,bus=rp$1,addr=0x0.1
            -device hda-output,bus=hda$1.0,audiodev=noaudio)
 }
-args+=(-audiodev none,id=noaudio)
+args+=(-cpu "${E2E_CPU:-$cpu}" -audiodev none,id=noaudio)
 card 1 0x4 1
 args+=(-device pcie-root-port,id=rpn,bus=pcie.0,chassis=2,slot=2,addr=0x5
        -device e1000e,bus=rpn,netdev=n0,romfile= -netdev hubport,id=n0,hubid=0)
