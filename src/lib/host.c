@@ -580,7 +580,12 @@ static void judge_groups(struct vp_host *h)
 				one_card = false;
 			card = d->card;
 		}
-		g->isolated = any && one_card;
+		/* A lone function outside any card (another vendor's function in a card's slot,
+		 * e.g. an APU's USB controller) is isolated too: nothing else shares its group. */
+		size_t endpoints = 0;
+		for (size_t j = 0; j < g->n_devs; j++)
+			endpoints += !vp_class_is_bridge(g->devs[j]->class_code);
+		g->isolated = any && (one_card || (endpoints == 1 && card < 0));
 		g->card = g->isolated ? card : -1;
 	}
 }
