@@ -64,6 +64,8 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
     for f in fails:
         print("FAIL", f)
+    bad = len({f.split(":")[0] for f in fails})
+    print(f"{len(HOSTS) + 1 - bad} passed, {bad} failed")
     return 1 if fails else 0
 
 if __name__ == "__main__":

@@ -144,7 +144,8 @@ def main():
     finally:
         subprocess.run(["chmod", "-R", "u+rwX", tmp])
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{len(CASES) - failed if not only else '-'} ok, {failed} failed")
+    ran = len([n for n in CASES if not only or n in only])
+    print(f"{ran - failed} passed, {failed} failed")
     return 1 if failed else 0
 
 if __name__ == "__main__":
