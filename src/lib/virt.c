@@ -20,6 +20,12 @@ static void silent_error(void *ud, virErrorPtr err)
 	(void)err;
 }
 
+static void xml_silent(void *ud, const char *msg, ...)
+{
+	(void)ud;
+	(void)msg;
+}
+
 static void set_error(struct vp_virt *v, const char *fallback)
 {
 	const char *m = virGetLastErrorMessage();
@@ -250,6 +256,8 @@ int vp_virt_open(const char *uri, bool read_only, struct vp_virt **ret)
 	static bool init;
 	if (!init) {
 		virSetErrorFunc(NULL, silent_error);
+		/* libxml2 reports unreadable files (test:///missing.xml) on stderr by default. */
+		xmlSetGenericErrorFunc(NULL, xml_silent);
 		ro_ops = vp_virt_libvirt_ops;
 		ro_ops.open = lv_open_ro;
 		init = true;
