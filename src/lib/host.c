@@ -115,10 +115,38 @@ static const char *errno_word(int e)
 	}
 }
 
+/* Text we pass on (to JSON, to the terminal) must be UTF-8 without control characters. */
+static bool text_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		if (*p < 0x80) {
+			if (*p < 0x20 && *p != '\t' && *p != '\n')
+				return false;
+			if (*p == 0x7f)
+				return false;
+			p++;
+			continue;
+		}
+		int n = (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2 : (*p & 0xf8) == 0xf0 ? 3 : -1;
+		if (n < 0 || (*p == 0xc0 || *p == 0xc1))
+			return false;
+		p++;
+		for (int i = 0; i < n; i++, p++)
+			if ((*p & 0xc0) != 0x80)
+				return false;
+	}
+	return true;
+}
+
 static char *read_str_opt(struct vp_host *h, struct vp_root *root, const char *rel)
 {
 	char *s = NULL;
 	int e = vp_root_read_str(root, rel, &s);
+	if (e == 0 && !text_ok(s)) {
+		free(s);
+		e = -EINVAL;
+	}
 	if (e < 0 && e != -ENOENT && e != -ENOTDIR)
 		note(h, rel, errno_word(e));
 	return e < 0 ? NULL : s;
@@ -163,6 +191,8 @@ static int dev_attr(struct devdir *dd, enum vp_pci_attr_id id, char *buf, size_t
 	int n = vp_dir_read_attr(dd->fd, PA(id), buf, size);
 	if (n == -ENOENT)
 		return 0;
+	if (n > 0 && !text_ok(buf))
+		n = -EINVAL;
 	if (n < 0) {
 		char rel[400];
 		snprintf(rel, sizeof(rel), "%s/%s", dd->rel, PA(id));
@@ -226,7 +256,7 @@ static int dev_link_base(struct devdir *dd, enum vp_pci_attr_id id, char *out, s
 		t[--n] = 0;
 	const char *b = strrchr(t, '/');
 	b = b ? b + 1 : t;
-	if (!*b || streq(b, ".") || streq(b, "..") || strlen(b) >= size) {
+	if (!*b || streq(b, ".") || streq(b, "..") || strlen(b) >= size || !text_ok(b)) {
 		note(dd->h, rel, "invalid link target, treated as unknown");
 		return -EINVAL;
 	}
@@ -660,7 +690,7 @@ static char *read_file_opt(struct vp_host *h, struct vp_root *root, const char *
 	char *buf = NULL;
 	size_t len = 0;
 	int e = vp_root_read_file(root, rel, max, &buf, &len);
-	if (e == 0 && memchr(buf, 0, len)) {
+	if (e == 0 && (memchr(buf, 0, len) || !text_ok(buf))) {
 		free(buf);
 		e = -EINVAL; /* binary junk where text belongs */
 	}
