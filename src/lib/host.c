@@ -163,13 +163,17 @@ static int parse_group_id(const char *s)
 /* What one device directory holds, from a single directory scan. */
 struct dev_scan {
 	bool has[_VP_PA_MAX];
+	const bool *initial;      /* initial[c]: some attribute we read starts with c */
 };
 
 static void scan_cb(void *userdata, const char *name, unsigned char d_type)
 {
 	struct dev_scan *sc = userdata;
+	/* A device directory has ~35 entries; compare only names that start like an attribute we read. */
+	if (!sc->initial[(unsigned char)name[0]])
+		return;
 	for (size_t i = 0; i < _VP_PA_MAX; i++)
-		if (streq(name, PA(i))) {
+		if (name[0] == PA(i)[0] && streq(name, PA(i))) {
 			sc->has[i] = true;
 			return;
 		}
@@ -350,7 +354,8 @@ static char *parent_of(const char *target)
 	return strdup(addr);
 }
 
-static void load_dev(struct vp_host *h, struct vp_root *root, int busfd, const char *name, struct vp_pci_dev *d)
+static void load_dev(struct vp_host *h, struct vp_root *root, int busfd, const bool *initial, const char *name,
+		     struct vp_pci_dev *d)
 {
 	char rel[300];
 	snprintf(rel, sizeof(rel), "%s/%s", IN(VP_IN_PCI_DEVICES), name);
@@ -365,7 +370,7 @@ static void load_dev(struct vp_host *h, struct vp_root *root, int busfd, const c
 	if (vp_dir_read_link(busfd, name, target, sizeof(target)) >= 0)
 		d->parent = parent_of(target);
 
-	struct devdir dd = { .h = h, .rel = rel };
+	struct devdir dd = { .h = h, .rel = rel, .sc.initial = initial };
 	dd.fd = vp_root_open_dir(root, rel);
 	if (dd.fd < 0) {
 		note(h, rel, dd.fd == -ENOENT ? "link does not resolve, device treated as unknown" : errno_word(dd.fd));
@@ -442,6 +447,9 @@ static int load_devices(struct vp_host *h, struct vp_root *root)
 	_cleanup_close_ int busfd = vp_root_open_dir(root, IN(VP_IN_PCI_DEVICES));
 	if (busfd < 0)
 		return busfd;
+	bool initial[256] = { false };
+	for (size_t i = 0; i < _VP_PA_MAX; i++)
+		initial[(unsigned char)PA(i)[0]] = true;
 	size_t n = vp_strv_len(names);
 	h->devs = calloc(n ? n : 1, sizeof(*h->devs));
 	if (!h->devs)
@@ -454,7 +462,7 @@ static int load_devices(struct vp_host *h, struct vp_root *root)
 			note(h, rel, "not a PCI address, ignored");
 			continue;
 		}
-		load_dev(h, root, busfd, names[i], &h->devs[h->n_devs++]);
+		load_dev(h, root, busfd, initial, names[i], &h->devs[h->n_devs++]);
 	}
 	/* vp_root_list() sorted the names, and canonical addresses sort like the names. */
 	return 0;
