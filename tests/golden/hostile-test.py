@@ -111,6 +111,9 @@ def main():
         for name, (damage, pred) in CASES.items():
             if only and name not in only:
                 continue
+            if name == "unreadable-files" and os.geteuid() == 0 and not drop:
+                print("ok unreadable-files (skipped: running as root without setpriv, every file is readable)")
+                continue
             root = os.path.join(tmp, name)
             shutil.copytree(base, root, symlinks=True)
             damage(root)
