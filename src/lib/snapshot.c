@@ -225,7 +225,10 @@ static void capture_file(struct ctx *c, const char *can, const struct stat *st)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	int e = vp_root_read_file(c->root, can, VP_SNAPSHOT_MAX_FILE, &buf, &len);
+	/* /proc/interrupts and /proc/cpuinfo grow with the CPU count (a few MiB on big servers)
+	 * and are read whole by the loader; everything else is a small attribute or config. */
+	size_t max = vp_startswith(can, "proc/") ? VP_SNAPSHOT_MAX_PROC : VP_SNAPSHOT_MAX_FILE;
+	int e = vp_root_read_file(c->root, can, max, &buf, &len);
 	if (e < 0) {
 		c->st->skipped++; /* too large, unreadable, or not a regular file */
 		return;
