@@ -17,6 +17,11 @@
 static const struct vp_cmd cmds[] = {
 	{ "check", cmd_check, "[DEVICE...]", "Check whether this host is ready for GPU passthrough" },
 	{ "list", cmd_list, "", "List IOMMU groups, their devices and drivers, and whether each group can be handed over" },
+	{ "plan", cmd_plan, "[OPTIONS] DEVICE...", "Show the boot configuration that hands DEVICE to vfio-pci (changes nothing)" },
+	{ "apply", cmd_apply, "[OPTIONS] [--yes] DEVICE...", "Apply that plan as one transaction (needs root)" },
+	{ "undo", cmd_undo, "[ID]", "Undo a transaction (default: the last applied one), restoring every file exactly" },
+	{ "history", cmd_history, "", "List the transactions" },
+	{ "status", cmd_status, "", "After the reboot: compare the last transaction with the running host" },
 };
 
 void vp_cli_error(const char *fmt, ...)
