@@ -336,7 +336,7 @@ static void judge_selection(struct vp_plan *p, const struct vp_host *h, const st
 				if (vp_strv_contains(seen, gkey))
 					continue;
 				vp_strv_push(&seen, gkey);
-				_cleanup_strv_free_ char **others = NULL;
+				_cleanup_strv_free_ char **others = NULL, **add = NULL;
 				for (size_t k = 0; k < g->n_devs; k++) {
 					const struct vp_pci_dev *x = g->devs[k];
 					if (vp_class_is_bridge(x->class_code) || slot_selected(p->slots, h, x))
@@ -350,10 +350,13 @@ static void judge_selection(struct vp_plan *p, const struct vp_host *h, const st
 						if ((x->class_code >> 16) == 0x01)
 							ADD(p->warnings, "%s is a storage controller: if the host boots from a disk on it, the host "
 									 "will not find its root file system after the reboot", x->addr);
-						vp_strv_push(&p->slots, xc->slot);
+						if (!vp_strv_contains(add, xc->slot))
+							vp_strv_push(&add, xc->slot);
 						grew = true;
 					}
 				}
+				for (size_t k = 0; add && add[k]; k++)
+					vp_strv_push(&p->slots, add[k]);
 				if (others && !o->whole_group) {
 					_cleanup_free_ char *j = vp_strv_join(others, ", ");
 					ADD(p->blockers, "IOMMU group %d of %s is not isolated: it also holds %s, and a group is handed over "
