@@ -100,6 +100,7 @@ int cmd_apply(const struct vp_opts *o, int argc, char *argv[])
 	if (!json) {
 		if ((r = vp_cli_render(o, doc)))
 			return r;
+		fputc('\n', stdout);
 		vp_doc_free(doc);
 		doc = vp_doc_new();
 	}
