@@ -1213,7 +1213,7 @@ int vp_plan_status(struct vp_root *root, const struct vp_host *h, const struct v
 	json_object_object_get_ex(t->meta, "bootloader", &boot);
 	bool by_addr = bind && streq(json_object_get_string(bind), "address");
 	json_object *rec = vp_doc_record(doc, "transaction", NULL);
-	json_object_object_add(rec, "transaction", json_object_new_string(t->id));
+	json_object_object_add(rec, "id", json_object_new_string(t->id));
 	json_object_object_add(rec, "state", json_object_new_string(t->state));
 	json_object_object_add(rec, "bind", json_object_new_string(by_addr ? "address" : "ids"));
 	struct vp_table *tab = vp_doc_table(doc, "checks", NULL, status_cols, ARRAY_SIZE(status_cols), VP_STYLE_CHECKLIST);
