@@ -841,7 +841,22 @@ static void plan_bootloader(struct vp_plan *p, struct vp_root *root, const struc
 		break;
 	}
 	case VP_BOOT_GRUB: {
+		/* an argument already in GRUB_CMDLINE_LINUX (all entries) is not added to ..._DEFAULT again */
+		_cleanup_free_ char *g = NULL;
+		_cleanup_strv_free_ char **inlinux = NULL;
+		if (vp_root_read_file(root, "etc/default/grub", 1u << 20, &g, NULL) >= 0) {
+			_cleanup_free_ char *x = edit_grub_var(g, "GRUB_CMDLINE_LINUX", NULL, &inlinux);
+		}
+		char **keep = p->kargs_missing, **want = NULL;
+		for (size_t i = 0; keep[i]; i++)
+			if (!vp_cmdline_has(inlinux, keep[i]))
+				vp_strv_push(&want, keep[i]);
+		if (!want)
+			want = calloc(1, sizeof(char *));
+		p->kargs_missing = want;
 		int e = plan_edit(p, "etc/default/grub", edit_grub_default, NULL);
+		p->kargs_missing = keep;
+		vp_strv_free(want);
 		if (e == -ENOENT)
 			ADD(p->blockers, "/etc/default/grub does not exist; give --bootloader for the boot loader this host uses");
 		if (e > 0) {
