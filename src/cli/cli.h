@@ -49,3 +49,4 @@ int vp_cli_no_options(const char *cmd, int argc, char *argv[]);
 
 int cmd_list(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_check(const struct vp_opts *o, int argc, char *argv[]);
+int cmd_diagnose(const struct vp_opts *o, int argc, char *argv[]);

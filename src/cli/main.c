@@ -16,6 +16,7 @@
 
 static const struct vp_cmd cmds[] = {
 	{ "check", cmd_check, "[DEVICE...]", "Check whether this host is ready for GPU passthrough" },
+	{ "diagnose", cmd_diagnose, "[--file PATH|-]... [--boot N] [--no-host]", "Explain passthrough failures from the kernel journal, libvirt and QEMU logs" },
 	{ "list", cmd_list, "", "List IOMMU groups, their devices and drivers, and whether each group can be handed over" },
 };
 
