@@ -51,7 +51,8 @@ static int usage_help(void)
 	       "  --file PATH   read log text instead (dmesg, journalctl, syslog, /dev/kmsg, QEMU, libvirt, virsh);\n"
 	       "                '-' reads standard input; may be repeated\n"
 	       "  --boot N      journal boot: 0 current (default), -1 previous, N>0 the Nth from the oldest\n"
-	       "  --no-host     do not join the findings with the host model\n\n"
+	       "  --no-host     do not join the findings with the host model\n"
+	       "  --patterns    print the catalog's regular expressions (grep -E -f syntax) and exit\n\n"
 	       "Exit codes: 0 no error found, 1 an error was diagnosed, 2 usage or unreadable input.\n");
 	return VP_EXIT_OK;
 }
@@ -129,6 +130,7 @@ int cmd_diagnose(const struct vp_opts *o, int argc, char *argv[])
 		{ "file", required_argument, NULL, 'f' },
 		{ "boot", required_argument, NULL, 'b' },
 		{ "no-host", no_argument, NULL, 'H' },
+		{ "patterns", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -163,6 +165,9 @@ int cmd_diagnose(const struct vp_opts *o, int argc, char *argv[])
 		case 'H':
 			no_host = true;
 			break;
+		case 'P':
+			/* the catalog's regexes for grep -E -f (bench/diagnose) */
+			return vp_diag_write_patterns(stdout) < 0 || fflush(stdout) ? VP_EXIT_USAGE : VP_EXIT_OK;
 		case 'h':
 			return usage_help();
 		default:

@@ -54,7 +54,7 @@ static const struct vp_diag_pattern pat_memlock[] = {
 	{ "VFIO_MAP_DMA", "VFIO_MAP_DMA( failed)?: (Cannot allocate memory|-12)", 0 },
 	/* QEMU hw/vfio/listener.c (older common.c) vfio_listener_region_add():
 	 * "vfio_dma_map(%p, 0x%..., 0x%..., %p) = %d (%s)", newer "vfio_container_dma_map(...)"; -12 = ENOMEM */
-	{ "dma_map(", "dma_map\\([^)]*\\) = -12", 0 },
+	{ "_dma_map(", "_dma_map\\([^)]*\\) = -12", 0 },
 	/* libvirt src/util/virprocess.c virProcessSetMaxMemLock(): "cannot limit locked memory of process %lld to %llu" */
 	{ "cannot limit locked memory", "cannot limit locked memory of process", VP_PAT_NODEV },
 };
@@ -63,7 +63,7 @@ static const struct vp_diag_pattern pat_map[] = {
 	/* QEMU hw/vfio/container.c vfio_legacy_dma_map(): "VFIO_MAP_DMA failed: %s" (other errno than ENOMEM) */
 	{ "VFIO_MAP_DMA", "VFIO_MAP_DMA( failed)?: ", 0 },
 	/* QEMU hw/vfio/listener.c vfio_listener_region_add(): "vfio_container_dma_map(...) = -22 (Invalid argument)" */
-	{ "dma_map(", "dma_map\\([^)]*\\) = -[0-9]+", 0 },
+	{ "_dma_map(", "_dma_map\\([^)]*\\) = -[0-9]+", 0 },
 	/* QEMU hw/vfio/container.c vfio_connect_container(): "memory listener initialization failed" */
 	{ "memory listener initiali", "memory listener initiali[sz]ation failed", 0 },
 };
@@ -370,14 +370,15 @@ static const char *const fb_names[] = { "efifb", "simplefb", "simpledrm", "vesaf
 static const struct hint hints[] = {
 	/* drivers/iommu/intel/iommu.c intel_iommu_setup(): pr_info("IOMMU enabled\n") for intel_iommu=on: the parser */
 	{ "DMAR: IOMMU enabled", HINT_DMAR_PARSER, 0 },
-	/* boot framebuffers: drivers/video/fbdev/efifb.c ("efifb: probing for efifb"), simplefb.c, the simpledrm
-	 * driver (drivers/gpu/drm/tiny/simpledrm.c, "simple-framebuffer simple-framebuffer.0: [drm] ... simpledrm"),
-	 * vesafb.c ("vesafb: mode is ...") */
-	{ "efifb: ", HINT_FB, FB_EFIFB },
-	{ "simple-framebuffer", HINT_FB, FB_SIMPLEFB },
-	{ "simplefb", HINT_FB, FB_SIMPLEFB },
+	/* boot framebuffers registering: fbdev's "fb%d: %s frame buffer device" with id "EFI VGA"
+	 * (drivers/video/fbdev/efifb.c) or "VESA VGA" (vesafb.c); simplefb.c "fb%d: simplefb registered!"; the
+	 * simpledrm driver (drivers/gpu/drm/tiny/simpledrm.c) logs as "simple-framebuffer simple-framebuffer.0: [drm]
+	 * ... simpledrm" */
+	{ "EFI VGA frame buffer", HINT_FB, FB_EFIFB },
+	{ "efifb: probing", HINT_FB, FB_EFIFB },
+	{ "simplefb registered", HINT_FB, FB_SIMPLEFB },
 	{ "simpledrm", HINT_FB, FB_SIMPLEDRM },
-	{ "vesafb: ", HINT_FB, FB_VESAFB },
+	{ "VESA VGA frame buffer", HINT_FB, FB_VESAFB },
 	/* GPU-card host drivers naming a device: "amdgpu 0000:03:00.0: ..." (dev_printk prefix) */
 	{ "nvidia 0000:", HINT_HOST_DRIVER, 0 },
 	{ "nouveau 0000:", HINT_HOST_DRIVER, 0 },
@@ -410,6 +411,7 @@ struct vp_diag {
 	/* anchors: unique strings; patterns and hints refer to them by index */
 	const char *anchors[MAX_ANCHORS];
 	size_t anchor_len[MAX_ANCHORS];
+	uint64_t anchor_head[MAX_ANCHORS]; /* first 8 bytes, for a cheap first compare */
 	size_t n_anchors;
 	size_t m;                       /* shortest anchor: the Wu-Manber window */
 	uint8_t *shift;                 /* [65536] */
@@ -448,10 +450,11 @@ static int anchor_index(struct vp_diag *d, const char *a)
 	for (size_t i = 0; i < d->n_anchors; i++)
 		if (streq(d->anchors[i], a))
 			return (int)i;
-	if (d->n_anchors >= MAX_ANCHORS || strlen(a) < 6)
+	if (d->n_anchors >= MAX_ANCHORS || strlen(a) < 9)
 		return -EINVAL;
 	d->anchors[d->n_anchors] = a;
 	d->anchor_len[d->n_anchors] = strlen(a);
+	memcpy(&d->anchor_head[d->n_anchors], a, 8);
 	return (int)d->n_anchors++;
 }
 
@@ -587,6 +590,25 @@ static char *intern_source(struct vp_diag *d, const char *src)
 
 /* ---- matching ---- */
 
+/* Does an anchor whose window ends with block b start at p[start]? With present, marks all that do. */
+static bool hit_at(const struct vp_diag *d, const char *p, size_t start, size_t n, uint16_t b, bool *present)
+{
+	bool hit = false;
+	uint64_t head;
+	if (start + 8 > n)
+		return false;
+	memcpy(&head, p + start, 8);
+	for (int k = d->first[b]; k >= 0; k = d->next[k]) {
+		if (head != d->anchor_head[k] || start + d->anchor_len[k] > n ||
+		    memcmp(p + start + 8, d->anchors[k] + 8, d->anchor_len[k] - 8) != 0)
+			continue;
+		if (!present)
+			return true;
+		present[k] = hit = true;
+	}
+	return hit;
+}
+
 /* Wu-Manber: the start of the first anchor occurrence in p[from..n), or n. */
 static size_t scan(const struct vp_diag *d, const char *p, size_t from, size_t n)
 {
@@ -602,12 +624,32 @@ static size_t scan(const struct vp_diag *d, const char *p, size_t from, size_t n
 			continue;
 		}
 		size_t start = i + 1 - m;
-		for (int k = d->first[b]; k >= 0; k = d->next[k])
-			if (start + d->anchor_len[k] <= n && memcmp(p + start, d->anchors[k], d->anchor_len[k]) == 0)
-				return start;
+		if (hit_at(d, p, start, n, b, NULL))
+			return start;
 		i++;
 	}
 	return n;
+}
+
+/* Marks every anchor that occurs in p[0..n); false when none does. */
+static bool scan_all(const struct vp_diag *d, const char *p, size_t n, bool *present)
+{
+	size_t m = d->m;
+	bool any = false;
+	memset(present, 0, d->n_anchors * sizeof(bool));
+	if (n < m)
+		return false;
+	for (size_t i = m - 1; i < n;) {
+		uint16_t b = block_at(p + i - 1);
+		size_t s = d->shift[b];
+		if (s) {
+			i += s;
+			continue;
+		}
+		any |= hit_at(d, p, i + 1 - m, n, b, present);
+		i++;
+	}
+	return any;
 }
 
 static bool is_hex(char c)
@@ -813,12 +855,7 @@ static void match_msg(struct vp_diag *d, const char *src, unsigned long line, co
 		msg_len = MSG_MAX - 1;
 	memcpy(d->msg, msg, msg_len);
 	d->msg[msg_len] = '\0';
-	bool any = false;
-	for (size_t a = 0; a < d->n_anchors; a++) {
-		d->present[a] = msg_len >= d->anchor_len[a] && memmem(d->msg, msg_len, d->anchors[a], d->anchor_len[a]);
-		any |= d->present[a];
-	}
-	if (!any)
+	if (!scan_all(d, d->msg, msg_len, d->present))
 		return;
 	for (size_t k = 0; k < d->n_pats; k++) {
 		if (!d->present[d->pat_anchor[k]] || regexec(&d->pat_re[k], d->msg, 0, NULL, 0) != 0)
@@ -883,7 +920,8 @@ static unsigned long count_nl(const char *p, size_t n)
 		memcpy(&w, p + i, 8);
 		uint64_t x = w ^ nl;
 		uint64_t t = ((x & low7) + low7) | x;
-		c += (unsigned long)__builtin_popcountll(~t & (ones << 7));
+		/* one bit (0x80) per '\n' byte; the multiply sums the bytes' bits into the top byte */
+		c += (unsigned long)((((~t & (ones << 7)) >> 7) * ones) >> 56);
 	}
 	for (; i < n; i++)
 		c += p[i] == '\n';

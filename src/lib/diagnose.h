@@ -37,7 +37,7 @@ enum vp_pattern_flags {
 };
 
 struct vp_diag_pattern {
-	const char *anchor;        /* fixed substring (>= 6 bytes) every match contains */
+	const char *anchor;        /* fixed substring (>= 9 bytes) every match contains */
 	const char *regex;         /* POSIX ERE matched against the message */
 	unsigned flags;
 };
