@@ -56,7 +56,7 @@ static const struct vp_diag_pattern pat_memlock[] = {
 	 * "vfio_dma_map(%p, 0x%..., 0x%..., %p) = %d (%s)", newer "vfio_container_dma_map(...)"; -12 = ENOMEM */
 	{ "_dma_map(", "_dma_map\\([^)]*\\) = -12", 0 },
 	/* libvirt src/util/virprocess.c virProcessSetMaxMemLock(): "cannot limit locked memory of process %lld to %llu" */
-	{ "cannot limit locked memory", "cannot limit locked memory of process", VP_PAT_NODEV },
+	{ "cannot limit locked memory", "cannot limit locked memory", VP_PAT_NODEV },
 };
 
 static const struct vp_diag_pattern pat_map[] = {
@@ -1015,11 +1015,11 @@ int vp_diag_feed_fd(struct vp_diag *d, const char *src, int fd)
 
 /* ---- finishing: inferences, host join, texts, order ---- */
 
+/* A finding whose line names the device in a VFIO context (vfio-pci, QEMU's vfio messages). */
 static bool is_vfio_related(const struct vp_finding *f)
 {
-	const char *id = f->entry->id;
-	return !vp_startswith(id, "iommu.") && !streq(id, "pcie.aer") && !streq(id, "driver.host_bound") &&
-	       !streq(id, "privilege.not_root");
+	return f->device[0] && !streq(f->entry->id, "driver.host_bound") && f->text &&
+	       (strstr(f->text, "vfio") || strstr(f->text, "VFIO"));
 }
 
 static int finding_cmp(const void *a, const void *b)
@@ -1524,15 +1524,15 @@ void vp_diag_render(const struct vp_diag *d, const struct vp_diag_source *source
 		json_object_array_add(src, o);
 		vp_buf_printf(&st, "%s  %s: %s", i ? "\n" : "", sources[i].name, sources[i].status);
 		if (streq(sources[i].status, "read"))
-			vp_buf_printf(&st, ", %lu lines", sources[i].lines);
+			vp_buf_printf(&st, ", %lu line%s", sources[i].lines, sources[i].lines == 1 ? "" : "s");
 		if (sources[i].note)
 			vp_buf_printf(&st, " (%s)", sources[i].note);
 	}
 	vp_doc_json(doc, "sources", src);
 	char *s = vp_buf_steal(&st);
-	vp_doc_text(doc, "%s%s\n%lu error%s, %lu warning%s, %lu info in %lu lines%s", "Sources:\n", s ? s : "",
+	vp_doc_text(doc, "%s%s\n%lu error%s, %lu warning%s, %lu info in %lu line%s%s", "Sources:\n", s ? s : "",
 		    n[VP_SEV_ERROR], n[VP_SEV_ERROR] == 1 ? "" : "s", n[VP_SEV_WARNING],
-		    n[VP_SEV_WARNING] == 1 ? "" : "s", n[VP_SEV_INFO], d->stats.lines,
+		    n[VP_SEV_WARNING] == 1 ? "" : "s", n[VP_SEV_INFO], d->stats.lines, d->stats.lines == 1 ? "" : "s",
 		    d->stats.skipped ? " (garbled lines skipped)" : "");
 	free(s);
 }
