@@ -870,7 +870,8 @@ static void match_msg(struct vp_diag *d, const char *src, unsigned long line, co
 		char dev[VP_PCI_ADDR_LEN] = "";
 		if (!(p->flags & VP_PAT_NODEV))
 			find_addr(d->msg, msg_len, dev);
-		add_finding(d, d->pat_entry[k], sev, dev, find_group(d->msg, msg_len), src, line, text, text_len);
+		int group = (p->flags & VP_PAT_NODEV) ? -1 : find_group(d->msg, msg_len);
+		add_finding(d, d->pat_entry[k], sev, dev, group, src, line, text, text_len);
 		break;
 	}
 	for (size_t h = 0; h < sizeof(hints) / sizeof(hints[0]); h++)
