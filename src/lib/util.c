@@ -57,8 +57,11 @@ int vp_buf_printf(struct vp_buf *b, const char *fmt, ...)
 
 char *vp_buf_steal(struct vp_buf *b)
 {
-	if (!b->data && buf_reserve(b, 0) < 0)
-		return NULL;
+	if (!b->data) {
+		if (buf_reserve(b, 0) < 0)
+			return NULL;
+		b->data[0] = '\0'; /* an empty buffer was never terminated */
+	}
 	char *d = b->data;
 	*b = (struct vp_buf){ 0 };
 	return d;
