@@ -49,4 +49,11 @@ int vp_cli_no_options(const char *cmd, int argc, char *argv[]);
 
 int cmd_list(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_check(const struct vp_opts *o, int argc, char *argv[]);
+int cmd_bind(const struct vp_opts *o, int argc, char *argv[]);
+int cmd_unbind(const struct vp_opts *o, int argc, char *argv[]);
+int cmd_xml(const struct vp_opts *o, int argc, char *argv[]);
+int cmd_attach(const struct vp_opts *o, int argc, char *argv[]);
+int cmd_detach(const struct vp_opts *o, int argc, char *argv[]);
+int cmd_recommend(const struct vp_opts *o, int argc, char *argv[]);
+int cmd_snapshot(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_diagnose(const struct vp_opts *o, int argc, char *argv[]);
