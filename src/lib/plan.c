@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "exec.h"
+#include "fallback.h"
 #include "modules.h"
 #include "select.h"
 #include "util.h"
@@ -650,8 +651,13 @@ static char **bls_entries(struct vp_root *root)
 			continue;
 		for (size_t i = 0; names[i]; i++) {
 			size_t l = strlen(names[i]);
-			if (l > 5 && streq(names[i] + l - 5, ".conf"))
-				vp_strv_push_take(&out, vp_strdup_printf("%s/%s", dirs[d], names[i]));
+			if (l <= 5 || !streq(names[i] + l - 5, ".conf"))
+				continue;
+			char *rel = vp_strdup_printf("%s/%s", dirs[d], names[i]);
+			if (rel && vp_fallback_entry_is_ours(root, rel)) /* the fallback keeps its own arguments */
+				free(rel);
+			else
+				vp_strv_push_take(&out, rel);
 		}
 	}
 	return out;
@@ -1030,6 +1036,7 @@ int vp_plan_build(struct vp_root *root, const struct vp_host *h, const struct vp
 	int mchanged = plan_file(p, VP_PLAN_MODPROBE, mp, 0644);
 	/* the boot loader's file edits come before the initramfs so commands run: kargs, then rebuilds */
 	plan_bootloader(p, root, h);
+	vp_fallback_plan(p, root, h); /* the way back from a black screen (fallback.c) */
 	plan_initramfs(p, mchanged > 0, h);
 	if (p->blockers) {
 		vp_changeset_free(p->cs);
