@@ -55,6 +55,7 @@ int cmd_apply(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_undo(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_history(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_status(const struct vp_opts *o, int argc, char *argv[]);
+int cmd_recover(const struct vp_opts *o, int argc, char *argv[]);
 /* plan/apply: parses the shared options (yes: NULL for plan); returns -1 to continue with the DEVICEs at
  * argv[*ret_optind], or an exit code. */
 int vp_cli_plan_opts(const char *cmd, int argc, char *argv[], struct vp_plan_opts *po, bool *yes, int *ret_optind);
@@ -65,3 +66,9 @@ int vp_cli_plan_build(const struct vp_opts *o, const char *cmd, struct vp_plan_o
 long long vp_cli_now(void);
 /* Rolls back interrupted transactions first (reported on stderr); -1 to continue, or an exit code. */
 int vp_cli_recover(const char *cmd, struct vp_root *root, struct vp_txn_report *rep);
+/* Appends the recovery recipe (recipe.h) for plat to doc. */
+void vp_cli_recipe(struct vp_root *root, const struct vp_host *h, const struct vp_platform *plat, char *const *kargs,
+		   const char *planned_title, struct vp_doc *doc);
+/* The platform of transaction t (its boot loader; t may be NULL) and its kernel arguments (*ret_kargs, NULL when none). */
+void vp_cli_txn_platform(struct vp_root *root, const struct vp_host *h, const struct vp_txn *t, struct vp_platform *plat,
+			 char ***ret_kargs);

@@ -22,6 +22,7 @@ static const struct vp_cmd cmds[] = {
 	{ "undo", cmd_undo, "[ID]", "Undo a transaction (default: the last applied one), restoring every file exactly" },
 	{ "history", cmd_history, "", "List the transactions" },
 	{ "status", cmd_status, "", "After the reboot: compare the last transaction with the running host" },
+	{ "recover", cmd_recover, "", "How to get back from a black screen on this host (fallback entry, one-boot edit, undo)" },
 };
 
 void vp_cli_error(const char *fmt, ...)

@@ -685,7 +685,7 @@ int vp_fallback_inspect(struct vp_root *root, const struct vp_host *h, const str
 				if (f->kernel) {
 					_cleanup_free_ char *rel = strdup(f->kernel + 1);
 					if (rel && vp_root_exists(root, rel) == 0)
-						f->note = vp_strdup_printf("its kernel %s is not installed any more: boot with the "
+						f->note = vp_strdup_printf("Its kernel %s is not installed any more: use the "
 									   "one-boot edit instead", f->kernel);
 				}
 				break;
@@ -693,7 +693,7 @@ int vp_fallback_inspect(struct vp_root *root, const struct vp_host *h, const str
 			entries_free(v, n);
 		}
 		if (!f->present) {
-			f->note = strdup("there is no fallback entry: `vfio-pilot apply` makes one when it changes kernel arguments");
+			f->note = strdup("No fallback entry is there; `vfio-pilot apply` makes one when it changes kernel arguments");
 			inspect_one_boot(h, f);
 		}
 		break;
@@ -717,7 +717,7 @@ int vp_fallback_inspect(struct vp_root *root, const struct vp_host *h, const str
 			vp_strv_push(&w, lw[i]);
 		vp_fallback_args(w, &f->kernel_args);
 		if (!f->present) {
-			f->note = strdup("there is no fallback entry: `vfio-pilot apply` makes one when it changes kernel arguments");
+			f->note = strdup("No fallback entry is there; `vfio-pilot apply` makes one when it changes kernel arguments");
 		} else {
 			bool in_cfg = false;
 			static const char *const cfgs[] = { "boot/grub/grub.cfg", "boot/grub2/grub.cfg" };
@@ -731,26 +731,44 @@ int vp_fallback_inspect(struct vp_root *root, const struct vp_host *h, const str
 					in_cfg = true;
 			}
 			if (any_cfg && !in_cfg)
-				f->note = strdup("grub.cfg holds no passthrough-off entry yet: regenerate it (update-grub or "
-						 "grub-mkconfig -o /boot/grub/grub.cfg)");
+				f->note = strdup("The generator is there, but grub.cfg holds no passthrough-off entry yet: "
+						 "regenerate it (update-grub, or grub-mkconfig -o /boot/grub/grub.cfg)");
 		}
 		break;
 	}
 	case VP_BOOT_RPM_OSTREE:
-		f->note = strdup("rpm-ostree keeps kernel arguments per deployment, so no separate entry is possible; the previous "
-				 "deployment's entry (\"(ostree:1)\") is the way back, with the one-boot edit");
+		f->note = strdup("No separate fallback entry is possible: rpm-ostree keeps kernel arguments per deployment; the "
+				 "previous deployment's entry (\"(ostree:1)\") is the way back, with the one-boot edit");
 		inspect_one_boot(h, f);
 		break;
 	case VP_BOOT_KERNELSTUB:
-		f->note = strdup("kernelstub rewrites the entries it manages, so vfio-pilot adds none; use the one-boot edit");
+		f->note = strdup("No fallback entry: kernelstub rewrites the entries it manages, so vfio-pilot adds none; use the one-boot edit");
 		inspect_one_boot(h, f);
 		break;
 	default:
-		f->note = strdup("the boot loader is unknown; use the one-boot edit");
+		f->note = strdup("No fallback entry: the boot loader is unknown; use the one-boot edit");
 		inspect_one_boot(h, f);
 		break;
 	}
 	if (!f->kernel_args)
 		f->kernel_args = calloc(1, sizeof(char *));
 	return 0;
+}
+
+char *vp_fallback_planned_title(struct vp_changeset *cs)
+{
+	for (size_t i = 0; i < vp_changeset_n(cs); i++) {
+		const struct vp_change *c = vp_changeset_get(cs, i);
+		if (c->kind == VP_CHANGE_FILE && c->new && streq(c->path, VP_FALLBACK_GRUB_SCRIPT))
+			return strdup("<distribution> <kernel version> " VP_FALLBACK_TITLE_SUFFIX);
+		if (c->kind == VP_CHANGE_FILE && c->new && vp_startswith(strrchr(c->path, '/') ? strrchr(c->path, '/') + 1 : "",
+									    VP_FALLBACK_SDBOOT_ENTRY))
+			return bls_get(c->new, "title");
+		if (c->kind == VP_CHANGE_COMMAND && c->argv[0] && streq(c->argv[0], "grubby") && c->argv[1] &&
+		    vp_startswith(c->argv[1], "--add-kernel="))
+			for (size_t a = 2; c->argv[a]; a++)
+				if (vp_startswith(c->argv[a], "--title="))
+					return strdup(c->argv[a] + 8);
+	}
+	return NULL;
 }

@@ -63,6 +63,10 @@ bool vp_fallback_entry_is_ours(struct vp_root *root, const char *rel);
  */
 void vp_fallback_plan(struct vp_plan *p, struct vp_root *root, const struct vp_host *h);
 
+struct vp_changeset;
+/* The title of the fallback entry a changeset creates (newly allocated), or NULL when it creates none. */
+char *vp_fallback_planned_title(struct vp_changeset *cs);
+
 /* The /etc/grub.d generator's text (tests run it). */
 const char *vp_fallback_grub_script(void);
 
