@@ -10,6 +10,7 @@
 #include "../lib/host.h"
 #include "../lib/output.h"
 #include "../lib/plan.h"
+#include "../lib/rescue.h"
 #include "../lib/root.h"
 
 /* Exit codes, documented in the README and vfio-pilot(1). */
@@ -72,3 +73,11 @@ void vp_cli_recipe(struct vp_root *root, const struct vp_host *h, const struct v
 /* The platform of transaction t (its boot loader; t may be NULL) and its kernel arguments (*ret_kargs, NULL when none). */
 void vp_cli_txn_platform(struct vp_root *root, const struct vp_host *h, const struct vp_txn *t, struct vp_platform *plat,
 			 char ***ret_kargs);
+/* undo from a live USB: for a root other than "/", checks it (vp_rescue_check) and binds the API file
+ * systems (vp_rescue_enter); returns -1 to continue or an exit code. vp_cli_rescue_end unbinds (cleanup). */
+struct vp_cli_rescue {
+	struct vp_rescue r;
+	bool active, verbose;
+};
+int vp_cli_rescue_begin(const char *cmd, struct vp_root *root, struct vp_cli_rescue *c);
+void vp_cli_rescue_end(struct vp_cli_rescue *c);

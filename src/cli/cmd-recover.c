@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vfio-pilot recover: the way back from a black screen for this host's boot loader (docs/rescue.md). */
+#include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
@@ -35,6 +36,44 @@ void vp_cli_txn_platform(struct vp_root *root, const struct vp_host *h, const st
 			vp_strv_push(&v, json_object_get_string(json_object_array_get_idx(args, i)));
 		*ret_kargs = v;
 	}
+}
+
+int vp_cli_rescue_begin(const char *cmd, struct vp_root *root, struct vp_cli_rescue *c)
+{
+	if (vp_root_is_live(root))
+		return -1;
+	_cleanup_free_ char *why = NULL;
+	int e = vp_rescue_check(root, &why);
+	if (e < 0) {
+		vp_cli_error("%s: %s", cmd, why ? why : strerror(-e));
+		return VP_EXIT_USAGE;
+	}
+	e = vp_rescue_enter(root, &c->r, &why);
+	if (e < 0) {
+		vp_cli_error("%s: %s; nothing was changed (run it as root on the live system)", cmd, why ? why : strerror(-e));
+		return VP_EXIT_USAGE;
+	}
+	c->active = true;
+	if (c->verbose) {
+		_cleanup_free_ char *j = vp_strv_join(c->r.names, " ");
+		fprintf(stderr, "vfio-pilot: %s: bound %s into %s for the commands run chrooted there\n", cmd, j ? j : "",
+			vp_root_path(root));
+	}
+	return -1;
+}
+
+void vp_cli_rescue_end(struct vp_cli_rescue *c)
+{
+	if (!c->active)
+		return;
+	_cleanup_free_ char *j = vp_strv_join(c->r.names, " ");
+	_cleanup_free_ char *root = c->r.root ? strdup(c->r.root) : NULL;
+	_cleanup_free_ char *err = NULL;
+	if (vp_rescue_leave(&c->r, &err) < 0)
+		vp_cli_error("warning: %s (the mounts live in a private namespace and vanish with this process)", err ? err : "");
+	else if (c->verbose)
+		fprintf(stderr, "vfio-pilot: unbound %s from %s\n", j ? j : "", root ? root : "");
+	c->active = false;
 }
 
 int cmd_recover(const struct vp_opts *o, int argc, char *argv[])

@@ -679,7 +679,9 @@ int vp_fallback_inspect(struct vp_root *root, const struct vp_host *h, const str
 				f->path = vp_strdup_printf("/%s", v[i].rel);
 				f->title = bls_get(v[i].text, "title");
 				_cleanup_free_ char *k = bls_get(v[i].text, "linux");
-				f->kernel = k ? boot_path(root, k) : NULL;
+				/* the kernel path is relative to the partition that holds loader/entries */
+				size_t pl = strlen(bls_dirs[di]) - strlen("/loader/entries");
+				f->kernel = k ? vp_strdup_printf("/%.*s%s%s", (int)pl, bls_dirs[di], k[0] == '/' ? "" : "/", k) : NULL;
 				_cleanup_free_ char *o = bls_options(v[i].text);
 				vp_cmdline_split(o ? o : "", &f->kernel_args);
 				if (f->kernel) {
