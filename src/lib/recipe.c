@@ -85,8 +85,8 @@ int vp_recipe_build(struct vp_root *root, const struct vp_host *h, const struct 
 		r->menu = strdup("show the GRUB menu: hold Shift, or press Esc or F8 repeatedly, while the machine starts");
 		r->pick = strdup("pick the entry that ends in \"(ostree:1)\": the deployment from before the change. It shares "
 				 "/etc with the new one, so edit its kernel line as below too");
-		edit = "highlight that entry, press e, go to the line that starts with `linux`, delete %s, add %s at its end, "
-		       "then press Ctrl-x (or F10) to boot";
+		edit = "highlight that entry, press e, go to the line that starts with `linux`, delete %s where present, add %s "
+		       "at its end, then press Ctrl-x (or F10) to boot";
 		break;
 	case VP_BOOT_SYSTEMD_BOOT:
 	case VP_BOOT_KERNELSTUB:
