@@ -972,6 +972,30 @@ int vp_txn_recover(struct vp_root *root, time_t now, struct vp_txn_report *rep)
 	return ret < 0 ? ret : n;
 }
 
+/* Removes a journal that could not be written completely (nothing was touched yet). */
+static void remove_journal(struct vp_root *root, const char *dir, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < 2; k++) {
+			_cleanup_free_ char *rel = vp_strdup_printf("%s/%s/%zu", dir, k ? "new" : "orig", i);
+			if (rel) {
+				remove_temps(root, rel);
+				vp_root_unlink(root, rel);
+			}
+		}
+	_cleanup_free_ char *m = vp_strdup_printf("%s/manifest.json", dir);
+	if (m) {
+		remove_temps(root, m);
+		vp_root_unlink(root, m);
+	}
+	_cleanup_free_ char *o = vp_strdup_printf("%s/orig", dir), *nw = vp_strdup_printf("%s/new", dir);
+	if (o)
+		rmdir_in_root(root, o);
+	if (nw)
+		rmdir_in_root(root, nw);
+	rmdir_in_root(root, dir);
+}
+
 static int stale_check(struct vp_root *root, const struct vp_change *c, bool against_new, char **ret_path)
 {
 	_cleanup_free_ char *cur = NULL;
@@ -1021,18 +1045,24 @@ int vp_changeset_apply(struct vp_changeset *cs, const struct vp_apply_opts *o, s
 		if (c->kind != VP_CHANGE_FILE)
 			continue;
 		char rel[128];
+		if (e < 0)
+			break;
 		if (c->old) {
 			snprintf(rel, sizeof(rel), "%s/orig/%zu", dir, i);
 			_cleanup_free_ char *od = vp_strdup_printf("%s/orig", dir);
 			if ((e = vp_root_mkdir_p(root, od, 0700)) < 0 || (e = write_file(root, rel, c->old, c->old_len, 0600)) < 0)
-				return e;
+				break;
 		}
 		if (c->new) {
 			snprintf(rel, sizeof(rel), "%s/new/%zu", dir, i);
 			_cleanup_free_ char *nd = vp_strdup_printf("%s/new", dir);
 			if ((e = vp_root_mkdir_p(root, nd, 0700)) < 0 || (e = write_file(root, rel, c->new, c->new_len, 0600)) < 0)
-				return e;
+				break;
 		}
+	}
+	if (e < 0) {
+		remove_journal(root, dir, cs->n);
+		return e;
 	}
 	struct vp_txn t = { .id = id, .state = strdup("prepared"), .created = (long long)o->now, .meta = cs->meta,
 			    .changes = cs->changes, .n_changes = cs->n };
@@ -1047,8 +1077,10 @@ int vp_changeset_apply(struct vp_changeset *cs, const struct vp_apply_opts *o, s
 			return -EINTR;                                 \
 		}                                                      \
 	} while (0)
-	if ((e = txn_save(root, &t)) < 0)
+	if ((e = txn_save(root, &t)) < 0) {
+		remove_journal(root, dir, cs->n);
 		goto out_state;
+	}
 	CRASH_POINT();
 	if ((e = set_state(root, &t, "applying")) < 0)
 		goto out_state;

@@ -245,6 +245,7 @@ struct vp_plan *vp_plan_free(struct vp_plan *p)
 	if (!p)
 		return NULL;
 	vp_strv_free(p->slots);
+	vp_strv_free(p->extra);
 	vp_strv_free(p->addrs);
 	vp_strv_free(p->ids);
 	vp_strv_free(p->kargs);
@@ -283,7 +284,7 @@ static char *driver_module(struct vp_root *root, const char *driver)
 		return m;
 	static const char *const map[][2] = {
 		{ "xhci_hcd", "xhci_pci" }, { "ehci-pci", "ehci_pci" }, { "ohci-pci", "ohci_pci" },
-		{ "nvidia-gpu", "i2c_nvidia_gpu" }, { "i915", "i915" }, { "nouveau", "nouveau" },
+		{ "nvidia-gpu", "i2c_nvidia_gpu" }, { "i915", "i915" }, { "nouveau", "nouveau" }, { "bochs-drm", "bochs" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
 		if (streq(map[i][0], driver))
@@ -309,10 +310,10 @@ static void vendor_gpu_modules(int vendor, char ***out)
 					vp_strv_push(out, t[i].mods[k]);
 }
 
-static bool slot_selected(char *const *slots, const struct vp_host *h, const struct vp_pci_dev *d)
+static bool dev_selected(const struct vp_plan *p, const struct vp_host *h, const struct vp_pci_dev *d)
 {
 	const struct vp_card *c = vp_host_card_of(h, d);
-	return c && vp_strv_contains(slots, c->slot);
+	return (c && vp_strv_contains(p->slots, c->slot)) || vp_strv_contains(p->extra, d->addr);
 }
 
 /* Blockers and warnings about the selection; --whole-group may add cards. */
@@ -340,18 +341,20 @@ static void judge_selection(struct vp_plan *p, const struct vp_host *h, const st
 				_cleanup_strv_free_ char **others = NULL, **add = NULL;
 				for (size_t k = 0; k < g->n_devs; k++) {
 					const struct vp_pci_dev *x = g->devs[k];
-					if (vp_class_is_bridge(x->class_code) || slot_selected(p->slots, h, x))
+					if (vp_class_is_bridge(x->class_code) || dev_selected(p, h, x))
 						continue;
 					vp_strv_push_take(&others, vp_strdup_printf("%s (%s, %s)", x->addr, vp_class_short(x->class_code),
 										    driver_str(x)));
 					const struct vp_card *xc = vp_host_card_of(h, x);
-					if (o->whole_group && xc) {
+					if (o->whole_group) {
 						ADD(p->warnings, "--whole-group: %s (%s, %s) shares IOMMU group %d with %s and is handed over too",
 						    x->addr, vp_class_short(x->class_code), driver_str(x), g->id, d->addr);
 						if ((x->class_code >> 16) == 0x01)
 							ADD(p->warnings, "%s is a storage controller: if the host boots from a disk on it, the host "
 									 "will not find its root file system after the reboot", x->addr);
-						if (!vp_strv_contains(add, xc->slot))
+						if (!xc)
+							vp_strv_push(&p->extra, x->addr); /* a function of another vendor: no card of its own */
+						else if (!vp_strv_contains(add, xc->slot))
 							vp_strv_push(&add, xc->slot);
 						grew = true;
 					}
@@ -400,10 +403,14 @@ static void judge_selection(struct vp_plan *p, const struct vp_host *h, const st
 
 static void collect_devices(struct vp_plan *p, const struct vp_host *h, struct vp_root *root, const struct vp_plan_opts *o)
 {
-	for (size_t s = 0; p->slots[s]; s++) {
-		const struct vp_card *c = vp_host_card(h, p->slots[s]);
-		for (size_t f = 0; c && f < c->n_devs; f++) {
-			const struct vp_pci_dev *d = c->devs[f];
+	_cleanup_free_ const struct vp_pci_dev **sel = calloc(h->n_devs + 1, sizeof(*sel));
+	size_t nsel = 0;
+	for (size_t i = 0; sel && i < h->n_devs; i++)
+		if (dev_selected(p, h, &h->devs[i]))
+			sel[nsel++] = &h->devs[i];
+	{
+		for (size_t f = 0; f < nsel; f++) {
+			const struct vp_pci_dev *d = sel[f];
 			vp_strv_push(&p->addrs, d->addr);
 			if (d->vendor >= 0 && d->device >= 0) {
 				_cleanup_free_ char *id = vp_strdup_printf("%04x:%04x", d->vendor, d->device);
@@ -840,7 +847,22 @@ static void plan_bootloader(struct vp_plan *p, struct vp_root *root, const struc
 		break;
 	}
 	case VP_BOOT_GRUB: {
+		/* an argument already in GRUB_CMDLINE_LINUX (all entries) is not added to ..._DEFAULT again */
+		_cleanup_free_ char *g = NULL;
+		_cleanup_strv_free_ char **inlinux = NULL;
+		if (vp_root_read_file(root, "etc/default/grub", 1u << 20, &g, NULL) >= 0) {
+			_cleanup_free_ char *x = edit_grub_var(g, "GRUB_CMDLINE_LINUX", NULL, &inlinux);
+		}
+		char **keep = p->kargs_missing, **want = NULL;
+		for (size_t i = 0; keep[i]; i++)
+			if (!vp_cmdline_has(inlinux, keep[i]))
+				vp_strv_push(&want, keep[i]);
+		if (!want)
+			want = calloc(1, sizeof(char *));
+		p->kargs_missing = want;
 		int e = plan_edit(p, "etc/default/grub", edit_grub_default, NULL);
+		p->kargs_missing = keep;
+		vp_strv_free(want);
 		if (e == -ENOENT)
 			ADD(p->blockers, "/etc/default/grub does not exist; give --bootloader for the boot loader this host uses");
 		if (e > 0) {
@@ -1213,7 +1235,7 @@ int vp_plan_status(struct vp_root *root, const struct vp_host *h, const struct v
 	json_object_object_get_ex(t->meta, "bootloader", &boot);
 	bool by_addr = bind && streq(json_object_get_string(bind), "address");
 	json_object *rec = vp_doc_record(doc, "transaction", NULL);
-	json_object_object_add(rec, "transaction", json_object_new_string(t->id));
+	json_object_object_add(rec, "id", json_object_new_string(t->id));
 	json_object_object_add(rec, "state", json_object_new_string(t->state));
 	json_object_object_add(rec, "bind", json_object_new_string(by_addr ? "address" : "ids"));
 	struct vp_table *tab = vp_doc_table(doc, "checks", NULL, status_cols, ARRAY_SIZE(status_cols), VP_STYLE_CHECKLIST);

@@ -43,6 +43,7 @@ struct vp_plan {
 	struct vp_platform platform;
 	bool no_bootloader;
 	char **slots;              /* selected cards */
+	char **extra;              /* devices of a shared group that belong to no card (--whole-group) */
 	char **addrs;              /* every function handed over */
 	char **ids;                /* vendor:device ids for vfio-pci (empty when binding by address) */
 	bool by_address;           /* bind by address (driver_override) instead of ids */
