@@ -589,7 +589,10 @@ static char *modprobe_content(const struct vp_plan *p)
 		      addrs ? addrs : "");
 	if (p->by_address) {
 		vp_buf_puts(&b, "# Bound by address: an identical device stays with the host, so no ids= here.\n");
-		vp_buf_printf(&b, "install vfio-pci for d in %s; do echo vfio-pci > /sys/bus/pci/devices/$d/driver_override; done; "
+		/* the fallback boot entry (fallback.c) refuses vfio-pci with module_blacklist=: leave the devices to their drivers */
+		vp_buf_puts(&b, "# When the fallback boot entry is booted (module_blacklist=vfio_pci), the devices keep their drivers.\n");
+		vp_buf_printf(&b, "install vfio-pci read -r c < /proc/cmdline; case \" $c \" in *\" module_blacklist=vfio_pci \"*) ;; "
+				  "*) for d in %s; do echo vfio-pci > /sys/bus/pci/devices/$d/driver_override; done ;; esac; "
 				  "exec /sbin/modprobe --ignore-install vfio-pci $CMDLINE_OPTS\n", addrs ? addrs : "");
 	} else {
 		_cleanup_free_ char *ids = vp_strv_join(p->ids, ",");
