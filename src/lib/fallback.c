@@ -328,9 +328,11 @@ static void grubby_add(struct vp_plan *p, struct vp_root *root, const struct ent
 	_cleanup_free_ char *ftitle = fallback_title(title);
 	_cleanup_free_ char *add_kernel = vp_strdup_printf("--add-kernel=%s", kernel);
 	_cleanup_free_ char *title_arg = vp_strdup_printf("--title=%s", ftitle);
-	_cleanup_free_ char *remove = vp_strdup_printf("--remove-kernel=TITLE=%s", ftitle);
+	_cleanup_free_ char *remove = vp_strdup_printf("TITLE=%s", ftitle);
 	_cleanup_free_ char *initrd_arg = initrd_path ? vp_strdup_printf("--initrd=%s", initrd_path) : NULL;
-	char *undo[] = { "grubby", remove, NULL };
+	/* undo removes the entry when it is still there: one removed by hand must not make undo fail */
+	char *undo[] = { "sh", "-c", "grubby --info=\"$1\" >/dev/null 2>&1 || exit 0; exec grubby --remove-kernel=\"$1\"",
+			 "sh", remove, NULL };
 	if (opts && strchr(opts, '$')) {
 		/* options through a grubenv variable ($kernelopts): copy them, then take the vfio words out */
 		_cleanup_strv_free_ char **drop = NULL;

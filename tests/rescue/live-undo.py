@@ -7,7 +7,7 @@ listing of every path with type, mode, size, link target and SHA-256, apply, the
 live USB would, and compare: the tree must be restored byte for byte (the journal directory and the
 stand-ins' call log excepted), nothing may stay mounted under it (/proc/self/mountinfo), and undo must
 report that it bound /proc, /sys and /dev for its chrooted commands and unbound them. Also: undo whose
-command fails still unbinds; refusals for a directory that is not a Linux root and for a root without
+command fails still unbinds; undo succeeds when the grubby fallback entry was deleted by hand; refusals for a directory that is not a Linux root and for a root without
 journal, with exit code 2 and the reason.
 
 usage: live-undo.py VFIO_PILOT
@@ -118,6 +118,30 @@ def check_failing_command(binary, tmp):
         print('ok debian-fail: failed undo left nothing mounted')
 
 
+def check_fallback_removed_by_hand(binary, tmp):
+    """grubby: a fallback entry the user deleted must not make undo fail."""
+    root = os.path.join(tmp, 'fedora-hand')
+    subprocess.run([sys.executable, os.path.join(SRC, 'tests/fixtures/mkhost.py'),
+                    os.path.join(SRC, 'tests/fixtures/hosts/fedora-igpu-rtx.host'), root], check=True)
+    env = dict(os.environ, ROOT=root, VP_GRUBBY='1')
+    subprocess.run(['bash', os.path.join(SRC, 'tests/golden/recover/lib/recover.sh')], check=True, env=env)
+    before = listing(root)
+    env = dict(os.environ, LC_ALL='C', NO_COLOR='1')
+    if run(binary, root, 'apply', '--yes', '01:00.0', env=env).returncode != 0:
+        return fail('fedora-hand: apply failed')
+    entries = os.path.join(root, 'boot/loader/entries')
+    mine = [n for n in os.listdir(entries) if n.endswith('~custom.conf')]
+    if len(mine) != 1:
+        return fail(f'fedora-hand: expected one fallback entry, found {mine}')
+    os.unlink(os.path.join(entries, mine[0]))
+    p = run(binary, root, 'undo', env=env)
+    if p.returncode != 0:
+        return fail(f'fedora-hand: undo after the fallback entry was deleted by hand exited {p.returncode}: {p.stderr.strip()}')
+    if listing(root) != before:
+        return fail('fedora-hand: tree not restored')
+    print('ok fedora-hand: undo with the fallback entry already deleted')
+
+
 def check_refusals(binary, tmp):
     empty = os.path.join(tmp, 'not-a-root')
     os.makedirs(os.path.join(empty, 'home/user'))
@@ -147,6 +171,7 @@ def main():
         for host, dev in HOSTS:
             check_host(binary, tmp, host, dev)
         check_failing_command(binary, tmp)
+        check_fallback_removed_by_hand(binary, tmp)
         check_refusals(binary, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

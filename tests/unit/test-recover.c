@@ -186,8 +186,9 @@ static void test_plan_grubby(void **state)
 					  "rd.driver.blacklist=vfio_pci");
 	assert_string_equal(add->argv[4], "--initrd=/boot/initramfs-6.8.5-301.fc40.x86_64.img");
 	assert_non_null(add->undo_argv);
-	assert_string_equal(add->undo_argv[1],
-			    "--remove-kernel=TITLE=Fedora Linux (6.8.5-301.fc40.x86_64) 40 (Workstation Edition) (passthrough off)");
+	assert_string_equal(add->undo_argv[4],
+			    "TITLE=Fedora Linux (6.8.5-301.fc40.x86_64) 40 (Workstation Edition) (passthrough off)");
+	assert_string_equal(add->undo_argv[0], "sh");
 	planned_done(&x);
 }
 

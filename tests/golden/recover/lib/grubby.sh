@@ -2,7 +2,8 @@
 # grubby stand-in for the recover golden cases: the BootLoaderSpec subset vfio-pilot uses, after
 # rhboot/grubby's grubby-bls: --add-kernel with --title, --args and --initrd (a new
 # <machine-id>-<version>.N~custom.conf when an entry for that kernel exists), --remove-kernel=TITLE=...,
-# --update-kernel=ALL|TITLE=... with --args and --remove-args. Records its calls like the other stand-ins.
+# --update-kernel=ALL|TITLE=... with --args and --remove-args, --info=ALL|TITLE=... (exit 1 when
+# none matches). Records its calls like the other stand-ins.
 n=${0##*/}
 { printf '%s' "$n"; for a in "$@"; do printf ' <%s>' "$a"; done; printf '\n'; } >> /vp-calls.log
 if [ -e "/vp-fail-$n" ] && [ ! -e "/vp-failed-$n" ]; then
@@ -11,7 +12,7 @@ if [ -e "/vp-fail-$n" ] && [ ! -e "/vp-failed-$n" ]; then
 	exit 1
 fi
 dir=/boot/loader/entries
-add= title= args= rargs= initrd= remove= update=
+add= title= args= rargs= initrd= remove= update= info=
 for a in "$@"; do
 	case "$a" in
 	--add-kernel=*) add=${a#*=} ;;
@@ -21,6 +22,7 @@ for a in "$@"; do
 	--initrd=*) initrd=${a#*=} ;;
 	--remove-kernel=*) remove=${a#*=} ;;
 	--update-kernel=*) update=${a#*=} ;;
+	--info=*) info=${a#*=} ;;
 	*) echo "grubby stand-in: unsupported argument $a" >&2; exit 1 ;;
 	esac
 done
@@ -32,6 +34,14 @@ matches() {
 	*) return 1 ;;
 	esac
 }
+if [ -n "$info" ]; then
+	found=0
+	for e in "$dir"/*.conf; do
+		if matches "$e" "$info"; then echo "title=$(title_of "$e")"; found=1; fi
+	done
+	[ $found = 1 ] || { echo "The param $info is incorrect" >&2; exit 1; }
+	exit 0
+fi
 if [ -n "$add" ]; then
 	[ -n "$title" ] || { echo "The kernel title must be specified" >&2; exit 1; }
 	ver=${add##*/vmlinuz-}
