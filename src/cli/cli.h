@@ -67,6 +67,13 @@ int vp_cli_plan_build(const struct vp_opts *o, const char *cmd, struct vp_plan_o
 long long vp_cli_now(void);
 /* Rolls back interrupted transactions first (reported on stderr); -1 to continue, or an exit code. */
 int vp_cli_recover(const char *cmd, struct vp_root *root, struct vp_txn_report *rep);
+int cmd_bind(const struct vp_opts *o, int argc, char *argv[]);
+int cmd_unbind(const struct vp_opts *o, int argc, char *argv[]);
+int cmd_xml(const struct vp_opts *o, int argc, char *argv[]);
+int cmd_attach(const struct vp_opts *o, int argc, char *argv[]);
+int cmd_detach(const struct vp_opts *o, int argc, char *argv[]);
+int cmd_recommend(const struct vp_opts *o, int argc, char *argv[]);
+int cmd_snapshot(const struct vp_opts *o, int argc, char *argv[]);
 /* Appends the recovery recipe (recipe.h) for plat to doc. */
 void vp_cli_recipe(struct vp_root *root, const struct vp_host *h, const struct vp_platform *plat, char *const *kargs,
 		   const char *planned_title, struct vp_doc *doc);

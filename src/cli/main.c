@@ -15,7 +15,10 @@
 #endif
 
 static const struct vp_cmd cmds[] = {
+	{ "attach", cmd_attach, "DOMAIN DEVICE... [--connect URI] [--live] [--guest-slot N] [--rom-file PATH | --rom-bar on|off]", "Add the cards' hostdevs to a libvirt domain's definition" },
+	{ "bind", cmd_bind, "DEVICE... [--whole-group] [--allow-host-gpu] [--connect URI]", "Move the cards to vfio-pci now (remembering their drivers)" },
 	{ "check", cmd_check, "[DEVICE...]", "Check whether this host is ready for GPU passthrough" },
+	{ "detach", cmd_detach, "DOMAIN DEVICE... [--connect URI] [--live]", "Remove the cards' hostdevs from a libvirt domain's definition" },
 	{ "list", cmd_list, "", "List IOMMU groups, their devices and drivers, and whether each group can be handed over" },
 	{ "plan", cmd_plan, "[OPTIONS] DEVICE...", "Show the boot configuration that hands DEVICE to vfio-pci (changes nothing)" },
 	{ "apply", cmd_apply, "[OPTIONS] [--yes] DEVICE...", "Apply that plan as one transaction (needs root)" },
@@ -23,6 +26,10 @@ static const struct vp_cmd cmds[] = {
 	{ "history", cmd_history, "", "List the transactions" },
 	{ "status", cmd_status, "", "After the reboot: compare the last transaction with the running host" },
 	{ "recover", cmd_recover, "", "How to get back from a black screen on this host (fallback entry, one-boot edit, undo)" },
+	{ "recommend", cmd_recommend, "", "Say for each GPU which way to give it to a guest: passthrough, SR-IOV, mdev or VirtIO-GPU" },
+	{ "snapshot", cmd_snapshot, "OUT.tar.gz", "Save what vfio-pilot reads of this host, and the kernel log, for --root or a bug report" },
+	{ "unbind", cmd_unbind, "DEVICE... [--whole-group] [--connect URI]", "Give the cards back to their host drivers" },
+	{ "xml", cmd_xml, "DEVICE... [--guest-slot N] [--rom-file PATH | --rom-bar on|off]", "Print libvirt <hostdev> XML for the cards" },
 };
 
 void vp_cli_error(const char *fmt, ...)

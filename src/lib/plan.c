@@ -566,8 +566,12 @@ static void collect_kargs(struct vp_plan *p, const struct vp_host *h, const stru
 		vp_strv_push(&p->kargs, "intel_iommu=on");
 	else if (h->cpu_vendor == VP_CPU_AMD)
 		ADD(p->notes, "AMD: the IOMMU (AMD-Vi) is on by default; no kernel argument is added (amd_iommu=on is not a valid value)");
+	else if (h->cpu_vendor == VP_CPU_INTEL && h->intel_iommu_default_on == VP_TRI_YES)
+		ADD(p->notes, "the running kernel's config turns the Intel IOMMU on by default (CONFIG_INTEL_IOMMU_DEFAULT_ON); "
+			      "intel_iommu=on is not added");
 	else if (h->cpu_vendor == VP_CPU_INTEL)
-		ADD(p->notes, "this kernel turns the Intel IOMMU on by default; intel_iommu=on is not needed");
+		ADD(p->notes, "%s kernels turn the Intel IOMMU on by default (kernel-facts §8.3); intel_iommu=on is not added",
+		    vp_distro_to_string(p->platform.distro));
 	if (o->iommu_pt)
 		vp_strv_push(&p->kargs, "iommu=pt");
 	if (p->ids && p->ids[0]) {

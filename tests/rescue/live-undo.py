@@ -15,8 +15,8 @@ usage: live-undo.py VFIO_PILOT
 import hashlib, os, shutil, stat, subprocess, sys, tempfile
 
 SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-HOSTS = [('debian-grub', '01:00.0'), ('fedora-igpu-rtx', '01:00.0'), ('arch-systemd-boot', '01:00.0'),
-         ('ubuntu-grub', '01:00.0'), ('popos-kernelstub', '01:00.0'), ('fedora-atomic', '02:00.0')]
+HOSTS = [('debian-grub', '02:00.0'), ('fedora-igpu-rtx', '01:00.0'), ('arch-systemd-boot', '01:00.0'),
+         ('ubuntu-grub', '01:00.0'), ('popos-kernelstub', '01:00.0'), ('fedora-atomic', '01:00.0')]
 JOURNAL = 'var/lib/vfio-pilot'
 failures = []
 
@@ -103,7 +103,7 @@ def check_host(binary, tmp, host, dev):
 def check_failing_command(binary, tmp):
     root = make_tree(tmp, 'debian-grub', 'debian-fail')
     env = dict(os.environ, LC_ALL='C', NO_COLOR='1')
-    if run(binary, root, 'apply', '--yes', '01:00.0', env=env).returncode != 0:
+    if run(binary, root, 'apply', '--yes', '02:00.0', env=env).returncode != 0:
         return fail('debian-fail: apply failed')
     open(os.path.join(root, 'vp-fail-update-grub'), 'w').close()
     p = run(binary, root, '-v', 'undo', env=env)

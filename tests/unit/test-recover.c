@@ -90,7 +90,7 @@ static void test_plan_grub(void **state)
 {
 	(void)state;
 	struct planned x;
-	plan_for("debian-grub", "01:00.0", &x);
+	plan_for("debian-grub", "02:00.0", &x);
 	const struct vp_change *c = find_file(x.p->cs, VP_FALLBACK_GRUB_SCRIPT);
 	assert_non_null(c);
 	assert_int_equal(c->action, VP_FILE_CREATE);
@@ -123,8 +123,9 @@ static void test_plan_sdboot(void **state)
 	assert_non_null(c);
 	assert_non_null(strstr(c->new, "\ntitle   Arch Linux (passthrough off)\n"));
 	assert_non_null(strstr(c->new, "\nlinux   /vmlinuz-linux\n"));
-	assert_non_null(strstr(c->new, "\noptions root=UUID=9b8a7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d rw loglevel=3 quiet "
-				       "module_blacklist=vfio_pci modprobe.blacklist=vfio_pci rd.driver.blacklist=vfio_pci\n"));
+	assert_non_null(strstr(c->new, "\noptions root=PARTUUID=7d3c1b2a-9e8f-4d6c-b5a4-3f2e1d0c9b8a rw loglevel=3 quiet "
+				       "intel_iommu=on iommu=pt module_blacklist=vfio_pci modprobe.blacklist=vfio_pci "
+				       "rd.driver.blacklist=vfio_pci\n"));
 	assert_null(strstr(c->new, "vfio-pci.ids"));
 	/* the normal entry gets the arguments, the fallback does not */
 	const struct vp_change *n = find_file(x.p->cs, "boot/loader/entries/arch.conf");
@@ -196,7 +197,7 @@ static void test_plan_none_possible(void **state)
 {
 	(void)state;
 	struct planned x;
-	plan_for("fedora-atomic", "02:00.0", &x);
+	plan_for("fedora-atomic", "01:00.0", &x);
 	assert_true(notes_have(x.p->notes, "no fallback boot entry: rpm-ostree"));
 	char *t = vp_fallback_planned_title(x.p->cs);
 	assert_null(t);

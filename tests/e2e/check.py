@@ -1,0 +1,310 @@
+#!/usr/bin/env python3
+"""Host-side checks for one e2e scenario log written by boot.sh.
+
+Usage: check.py SCENARIO LOG
+
+Parses the guest's "E2E ..." lines (see init) and applies the scenario's
+expectations: sysfs facts observed in the guest, vfio-probe results, and the
+JSON printed by vfio-pilot (parsed with the json module). Prints one line per
+check ("  ok   ..." / "  FAIL ...") and a timing line; exits 0 when all passed.
+"""
+import json
+import re
+import sys
+
+CARD = ("0000:01:00.0", "0000:01:00.1")
+CARD_IDS = {"0000:01:00.0": "1234:1111", "0000:01:00.1": "8086:293e"}
+HOST_DRIVERS = {"0000:01:00.0": "bochs-drm", "0000:01:00.1": "snd_hda_intel"}
+PASS_LEVELS = {"pass", "ok"}
+FAIL_LEVELS = {"fail", "error"}
+
+
+class Log:
+    def __init__(self, path):
+        self.facts, self.pci, self.cmds, self.kmsg = {}, {}, {}, []
+        self.begin = self.ready = self.end = self.done = None
+        self.console, self.last_t = [], 0.0
+        with open(path, errors="replace") as f:
+            for raw in f:
+                raw = raw.rstrip("\n")
+                if raw.startswith("#") or "\t" not in raw:
+                    self.console.append(raw)
+                    continue
+                t, line = raw.split("\t", 1)
+                try:
+                    self.last_t = float(t)
+                except ValueError:
+                    pass
+                self.console.append(line)
+                if line.startswith("E2E "):
+                    self._parse(float(t), line[4:])
+
+    def _parse(self, t, s):
+        kind, _, rest = s.partition(" ")
+        if kind == "BEGIN":
+            self.begin = (t, rest)
+        elif kind == "READY":
+            self.ready = (t, rest)
+        elif kind == "END":
+            self.end = (t, rest)
+        elif kind == "DONE":
+            self.done = t
+        elif kind == "KMSG":
+            self.kmsg.append(rest)
+        elif kind == "FACT":
+            key, _, val = rest.partition(" ")
+            self.facts[key] = val.split()
+        elif kind == "PCI":
+            label, bdf, *kv = rest.split()
+            self.pci.setdefault(label, {})[bdf] = dict(x.split("=", 1) for x in kv)
+        elif kind in ("CMD", "OUT", "ERR", "RC"):
+            tag, _, val = rest.partition(" ")
+            c = self.cmds.setdefault(tag, {"cmd": None, "out": [], "err": [], "rc": None})
+            if kind == "CMD":
+                c["cmd"] = val
+            elif kind == "OUT":
+                c["out"].append(val)
+            elif kind == "ERR":
+                c["err"].append(val)
+            else:
+                c["rc"] = int(val)
+
+    @staticmethod
+    def uptime(entry):
+        m = re.search(r"uptime=([0-9.]+)", entry[1]) if entry else None
+        return float(m.group(1)) if m else None
+
+
+class Checker:
+    def __init__(self, log):
+        self.log, self.failed, self.n = log, 0, 0
+
+    def ok(self, cond, what, detail=""):
+        self.n += 1
+        if cond:
+            print(f"  ok   {what}")
+        else:
+            self.failed += 1
+            print(f"  FAIL {what}" + (f": {detail}" if detail else ""))
+        return bool(cond)
+
+    # ---- helpers ----
+    def cmd(self, tag):
+        return self.log.cmds.get(tag)
+
+    def excerpt(self, tag):
+        c = self.cmd(tag)
+        if not c:
+            return "not run"
+        text = "\n".join(c["out"] + c["err"])
+        return f"rc={c['rc']} output: {text[:600]!r}"
+
+    def rc(self, tag, want):
+        c = self.cmd(tag)
+        got = c["rc"] if c else None
+        wants = want if isinstance(want, tuple) else (want,)
+        return self.ok(got in wants, f"`{c['cmd'] if c else tag}` exits {'/'.join(map(str, wants))}",
+                       self.excerpt(tag))
+
+    def json(self, tag):
+        c = self.cmd(tag)
+        if not c:
+            self.ok(False, f"{tag}: command ran", "not run")
+            return None
+        try:
+            data = json.loads("\n".join(c["out"]))
+        except ValueError as e:
+            self.ok(False, f"`{c['cmd']}` prints JSON", f"{e}; {self.excerpt(tag)}")
+            return None
+        self.ok(True, f"`{c['cmd']}` prints JSON")
+        return data
+
+    def driver(self, label, bdf):
+        return self.log.pci.get(label, {}).get(bdf, {}).get("driver")
+
+    def group(self, label, bdf):
+        return self.log.pci.get(label, {}).get(bdf, {}).get("group")
+
+    @staticmethod
+    def same_bdf(a, b):
+        a, b = str(a), str(b)
+        return a == b or a.endswith(":" + b) or b.endswith(":" + a)
+
+    # ---- reusable expectations ----
+    def finished(self):
+        l = self.log
+        ok = self.ok(l.begin and l.end and l.done, "guest ran the scenario and powered off",
+                     "no E2E END/DONE; console tail:\n    " + "\n    ".join(l.console[-25:]))
+        return ok
+
+    def card_grouped(self, label):
+        g0, g1 = self.group(label, CARD[0]), self.group(label, CARD[1])
+        self.ok(g0 not in (None, "-") and g0 == g1, f"[{label}] 01:00.0 and 01:00.1 share one IOMMU group",
+                f"groups {g0} {g1}")
+        return g0
+
+    def drivers(self, label, want):
+        for bdf in CARD:
+            w = want[bdf] if isinstance(want, dict) else want
+            self.ok(self.driver(label, bdf) == w, f"[{label}] {bdf} on {w}", f"driver={self.driver(label, bdf)}")
+
+    def probes_ok(self):
+        for bdf in CARD:
+            c = self.cmd(f"probe:{bdf}") or {"out": [], "rc": None}
+            res = [x for x in c["out"] if x.startswith("VFIO-PROBE RESULT")]
+            want = "vendor=%s device=%s" % tuple(CARD_IDS[bdf].split(":"))
+            self.ok(c["rc"] == 0 and res and " ok " in res[-1] and want in res[-1],
+                    f"vfio-probe {bdf}: container, group, MAP_DMA, device fd, config {CARD_IDS[bdf]}",
+                    res[-1] if res else f"rc={c['rc']} {c['out'][-3:]}")
+
+    def list_group(self, data, bdf):
+        for g in (data or {}).get("groups", []) or []:
+            for d in g.get("devices", []) or []:
+                if self.same_bdf(d.get("address"), bdf):
+                    return g
+        return None
+
+    def list_card(self, tag, vendor, drivers, viable=None):
+        data = self.json(tag)
+        if data is None:
+            return
+        iommu = data.get("iommu") or {}
+        self.ok(iommu.get("active") is True, f"{tag}: iommu.active is true", f"iommu={iommu}")
+        self.ok(iommu.get("vendor") == vendor, f"{tag}: iommu.vendor is {vendor!r}", f"iommu={iommu}")
+        g = self.list_group(data, CARD[0])
+        if not self.ok(g is not None, f"{tag}: 01:00.0 is in a group", json.dumps(data)[:400]):
+            return
+        addrs = [d.get("address") for d in g.get("devices", [])]
+        self.ok(len(addrs) == 2 and all(any(self.same_bdf(a, b) for a in addrs) for b in CARD),
+                f"{tag}: group {g.get('id')} holds exactly 01:00.0 and 01:00.1", f"devices={addrs}")
+        self.ok(g.get("isolated") is True, f"{tag}: group {g.get('id')} is isolated", f"group={g}")
+        if viable is not None:
+            self.ok(g.get("viable") is viable, f"{tag}: group {g.get('id')} viable={viable}", f"group={g}")
+        for d in g.get("devices", []):
+            for bdf in CARD:
+                if self.same_bdf(d.get("address"), bdf):
+                    w = drivers[bdf] if isinstance(drivers, dict) else drivers
+                    self.ok(d.get("driver") == w, f"{tag}: {bdf} driver {w}", f"device={d}")
+        return g
+
+    def check_level(self, tag, cid, levels):
+        data = self.json(tag)
+        if data is None:
+            return
+        checks = {c.get("id"): c for c in data.get("checks", []) or []}
+        c = checks.get(cid)
+        self.ok(c is not None and c.get("level") in levels,
+                f"{tag}: {cid} level in {sorted(levels)}", f"{c if c else 'absent; ids=' + str(sorted(checks))}")
+
+    def findings(self, tag):
+        data = self.json(tag)
+        if data is None:
+            return None
+        return data.get("findings", []) or []
+
+
+# ---- scenarios ----
+def sc_infra(c):
+    g = c.card_grouped("before")
+    c.ok(c.log.facts.get("before.iommu_groups"), "iommu groups exist")
+    c.drivers("before", HOST_DRIVERS)
+    c.drivers("bound", "vfio-pci")
+    c.ok(g in c.log.facts.get("bound.dev_vfio", []), f"/dev/vfio/{g} exists after binding",
+         c.log.facts.get("bound.dev_vfio"))
+    c.probes_ok()
+    c.drivers("after", HOST_DRIVERS)
+
+
+def sc_intel(c, vendor="intel", iommu_dev="dmar0"):
+    c.ok(iommu_dev in c.log.facts.get("before.class_iommu", []), f"/sys/class/iommu has {iommu_dev}",
+         c.log.facts.get("before.class_iommu"))
+    c.card_grouped("before")
+    c.drivers("before", HOST_DRIVERS)
+    c.check_level("check", "iommu.enabled", PASS_LEVELS)
+    c.rc("check_text", (0, 1))
+    c.list_card("list", vendor, HOST_DRIVERS)
+    c.rc("list_text", 0)
+
+
+def sc_amd(c):
+    sc_intel(c, "amd", "ivhd0")
+
+
+def sc_bind(c):
+    g = c.card_grouped("before")
+    c.drivers("before", HOST_DRIVERS)
+    c.rc("bind", 0)
+    c.drivers("bound", "vfio-pci")
+    c.ok(g in c.log.facts.get("bound.dev_vfio", []), f"/dev/vfio/{g} exists after bind",
+         c.log.facts.get("bound.dev_vfio"))
+    c.list_card("list", "intel", "vfio-pci", viable=True)
+    c.probes_ok()
+    c.rc("unbind", 0)
+    c.drivers("after", HOST_DRIVERS)
+
+
+def sc_diagnose(c):
+    c.rc("bind", 0)
+    c.drivers("bound", "vfio-pci")
+    f = c.findings("diagnose")
+    if f is None:
+        return
+    ids = {x.get("id") for x in f}
+    c.ok("iommu.active" in ids, "diagnose: iommu.active found", sorted(ids))
+    c.ok("vfio.claimed" in ids, "diagnose: vfio.claimed found", sorted(ids))
+    errs = [x for x in f if x.get("severity") == "error"]
+    c.ok(not errs, "diagnose: no error-severity finding", errs)
+    c.rc("diagnose_text", (0, 1))
+
+
+def sc_noiommu(c):
+    c.ok(not c.log.facts.get("before.iommu_groups"), "no IOMMU groups in the guest",
+         c.log.facts.get("before.iommu_groups"))
+    c.rc("check", 1)
+    c.check_level("check", "iommu.enabled", FAIL_LEVELS)
+    c.rc("check_text", 1)
+    c.rc("list_text", 0)
+    out = "\n".join((c.cmd("list_text") or {}).get("out", []) + (c.cmd("list_text") or {}).get("err", []))
+    c.ok(re.search(r"iommu", out, re.I), "`list` explains that there is no IOMMU", c.excerpt("list_text"))
+    data = c.json("list")
+    if data is not None:
+        c.ok((data.get("iommu") or {}).get("active") is False, "list --json: iommu.active is false",
+             data.get("iommu"))
+    f = c.findings("diagnose")
+    if f is not None:
+        ids = {x.get("id") for x in f}
+        c.ok("iommu.disabled" in ids, "diagnose: iommu.disabled found in the real log", sorted(ids))
+
+
+def sc_root(c):
+    c.ok("root=full" in c.log.begin[1], "report ran in the full Debian root (systemd unit)", c.log.begin[1])
+    c.card_grouped("before")
+    c.drivers("before", HOST_DRIVERS)
+    g = c.group("before", CARD[0])
+    c.ok(g not in c.log.facts.get("before.dev_vfio", []), "no /dev/vfio group node before any binding",
+         c.log.facts.get("before.dev_vfio"))
+    if c.cmd("list"):
+        c.list_card("list", "intel", HOST_DRIVERS)
+
+
+SCENARIOS = {k[3:]: v for k, v in globals().items() if k.startswith("sc_")}
+
+
+def main():
+    if len(sys.argv) != 3 or sys.argv[1] not in SCENARIOS:
+        print(f"usage: {sys.argv[0]} {{{','.join(SCENARIOS)}}} LOG", file=sys.stderr)
+        return 2
+    log = Log(sys.argv[2])
+    c = Checker(log)
+    if c.finished():
+        SCENARIOS[sys.argv[1]](c)
+    b, r, e = log.begin, log.ready, log.end
+    print("  TIME scenario start at host %s s (guest uptime %s s), scenario %s s, power-off at host %.1f s" % (
+        f"{b[0]:.1f}" if b else "?", Log.uptime(b), 
+        f"{e[0] - r[0]:.1f}" if r and e else "?", log.last_t))
+    print(f"  {c.n - c.failed}/{c.n} checks passed")
+    return 1 if c.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
