@@ -628,7 +628,7 @@ static int plan_file(struct vp_plan *p, const char *rel, const char *content, mo
 
 /* Edits an existing file with fn; returns 1 changed, 0 unchanged, -ENOENT when absent. */
 static int plan_edit(struct vp_plan *p, const char *rel, char *(*fn)(const char *, char *const *, char ***),
-		     char ***ret_words)
+		     char *const *args)
 {
 	_cleanup_free_ char *cur = NULL;
 	int e = vp_changeset_read(p->cs, rel, &cur, NULL);
@@ -640,7 +640,7 @@ static int plan_edit(struct vp_plan *p, const char *rel, char *(*fn)(const char 
 		return e == 0 ? -ENOENT : e;
 	struct stat st;
 	mode_t mode = vp_root_stat(vp_changeset_root(p->cs), rel, &st) == 0 ? st.st_mode & 07777 : 0644;
-	_cleanup_free_ char *nw = fn(cur, p->kargs_missing, ret_words);
+	_cleanup_free_ char *nw = fn(cur, args, NULL);
 	return plan_file(p, rel, nw, mode);
 }
 
@@ -803,11 +803,8 @@ static void plan_bootloader(struct vp_plan *p, struct vp_root *root, const struc
 		_cleanup_strv_free_ char **all = NULL;
 		for (size_t i = 0; p->kargs[i]; i++)
 			vp_strv_push(&all, p->kargs[i]);
-		char **keep = p->kargs_missing;
-		p->kargs_missing = all;
-		plan_edit(p, "etc/kernel/cmdline", edit_kernel_cmdline, NULL);
-		plan_edit(p, "etc/default/grub", edit_grub_linux, NULL);
-		p->kargs_missing = keep;
+		plan_edit(p, "etc/kernel/cmdline", edit_kernel_cmdline, all);
+		plan_edit(p, "etc/default/grub", edit_grub_linux, all);
 		break;
 	}
 	case VP_BOOT_RPM_OSTREE:
@@ -832,7 +829,7 @@ static void plan_bootloader(struct vp_plan *p, struct vp_root *root, const struc
 			    "add the kernel arguments to kernelstub's configuration and the boot entry");
 		break;
 	case VP_BOOT_SYSTEMD_BOOT: {
-		int e = plan_edit(p, "etc/kernel/cmdline", edit_kernel_cmdline, NULL);
+		int e = plan_edit(p, "etc/kernel/cmdline", edit_kernel_cmdline, p->kargs_missing);
 		if (e == -ENOENT) {
 			/* kernel-install falls back to /proc/cmdline; make that explicit, plus ours */
 			_cleanup_strv_free_ char **w = NULL;
@@ -846,7 +843,7 @@ static void plan_bootloader(struct vp_plan *p, struct vp_root *root, const struc
 		}
 		_cleanup_strv_free_ char **entries = bls_entries(root);
 		for (size_t i = 0; entries && entries[i]; i++)
-			plan_edit(p, entries[i], edit_bls, NULL);
+			plan_edit(p, entries[i], edit_bls, p->kargs_missing);
 		if (!entries)
 			ADD(p->warnings, "no systemd-boot entries found under /boot/loader/entries, /boot/efi/loader/entries or "
 					 "/efi/loader/entries; only /etc/kernel/cmdline is changed (used when kernels are installed)");
@@ -860,16 +857,11 @@ static void plan_bootloader(struct vp_plan *p, struct vp_root *root, const struc
 		if (vp_root_read_file(root, "etc/default/grub", 1u << 20, &g, NULL) >= 0) {
 			_cleanup_free_ char *x = edit_grub_var(g, "GRUB_CMDLINE_LINUX", NULL, &inlinux);
 		}
-		char **keep = p->kargs_missing, **want = NULL;
-		for (size_t i = 0; keep[i]; i++)
-			if (!vp_cmdline_has(inlinux, keep[i]))
-				vp_strv_push(&want, keep[i]);
-		if (!want)
-			want = calloc(1, sizeof(char *));
-		p->kargs_missing = want;
-		int e = plan_edit(p, "etc/default/grub", edit_grub_default, NULL);
-		p->kargs_missing = keep;
-		vp_strv_free(want);
+		_cleanup_strv_free_ char **want = NULL;
+		for (size_t i = 0; p->kargs_missing[i]; i++)
+			if (!vp_cmdline_has(inlinux, p->kargs_missing[i]))
+				vp_strv_push(&want, p->kargs_missing[i]);
+		int e = plan_edit(p, "etc/default/grub", edit_grub_default, want);
 		if (e == -ENOENT)
 			ADD(p->blockers, "/etc/default/grub does not exist; give --bootloader for the boot loader this host uses");
 		if (e > 0) {
@@ -989,10 +981,7 @@ static void plan_initramfs(struct vp_plan *p, bool modprobe_changed, const struc
 		break;
 	}
 	case VP_INITRAMFS_TOOLS: {
-		char **keep = p->kargs_missing;
-		p->kargs_missing = p->modules;
-		int e = plan_edit(p, "etc/initramfs-tools/modules", itools_modules, NULL);
-		p->kargs_missing = keep;
+		int e = plan_edit(p, "etc/initramfs-tools/modules", itools_modules, p->modules);
 		if (e == -ENOENT) {
 			_cleanup_free_ char *t = itools_modules("", p->modules, NULL);
 			e = plan_file(p, "etc/initramfs-tools/modules", t, 0644);
