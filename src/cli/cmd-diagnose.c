@@ -168,7 +168,7 @@ int cmd_diagnose(const struct vp_opts *o, int argc, char *argv[])
 	optind = 1;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "+f:b:h", opts, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "f:b:h", opts, NULL)) >= 0) {
 		switch (c) {
 		case 'f':
 			if (n_files >= MAX_SOURCES) {

@@ -22,7 +22,7 @@ int vp_cli_plan_opts(const char *cmd, int argc, char *argv[], struct vp_plan_opt
 	optind = 1;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "+hy", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hy", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_ALLOW: po->allow_host_gpu = true; break;
 		case O_WHOLE: po->whole_group = true; break;

@@ -1038,7 +1038,9 @@ int vp_changeset_apply(struct vp_changeset *cs, const struct vp_apply_opts *o, s
 	_cleanup_free_ char *dir = vp_strdup_printf(VP_TXN_DIR "/%s", id);
 	if (!dir)
 		return -ENOMEM;
-	if ((e = vp_root_mkdir_p(root, dir, 0700)) < 0)
+	/* var and var/lib may be missing in a minimal root: create them as a system would (0755);
+	 * only the journal, which holds copies of configuration files, is private. */
+	if ((e = vp_root_mkdir_p(root, "var/lib/vfio-pilot", 0755)) < 0 || (e = vp_root_mkdir_p(root, dir, 0700)) < 0)
 		return e;
 	for (size_t i = 0; i < cs->n; i++) {
 		struct vp_change *c = &cs->changes[i];
