@@ -56,3 +56,4 @@ int cmd_attach(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_detach(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_recommend(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_snapshot(const struct vp_opts *o, int argc, char *argv[]);
+int cmd_diagnose(const struct vp_opts *o, int argc, char *argv[]);

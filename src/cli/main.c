@@ -19,6 +19,7 @@ static const struct vp_cmd cmds[] = {
 	{ "bind", cmd_bind, "DEVICE... [--whole-group] [--allow-host-gpu] [--connect URI]", "Move the cards to vfio-pci now (remembering their drivers)" },
 	{ "check", cmd_check, "[DEVICE...]", "Check whether this host is ready for GPU passthrough" },
 	{ "detach", cmd_detach, "DOMAIN DEVICE... [--connect URI] [--live]", "Remove the cards' hostdevs from a libvirt domain's definition" },
+	{ "diagnose", cmd_diagnose, "[--file PATH|-]... [--boot N] [--no-host]", "Explain passthrough failures from the kernel journal, libvirt and QEMU logs" },
 	{ "list", cmd_list, "", "List IOMMU groups, their devices and drivers, and whether each group can be handed over" },
 	{ "recommend", cmd_recommend, "", "Say for each GPU which way to give it to a guest: passthrough, SR-IOV, mdev or VirtIO-GPU" },
 	{ "snapshot", cmd_snapshot, "OUT.tar.gz", "Save what vfio-pilot reads of this host, and the kernel log, for --root or a bug report" },
