@@ -456,7 +456,22 @@ def sc_root(c):
 SCENARIOS = {k[3:].replace("_", "-"): v for k, v in globals().items() if k.startswith("sc_")}
 
 
+def extract(path, tag, out):
+    """--extract LOG TAG OUT: write a file the guest sent with emit_file."""
+    import base64
+    log = Log(path)
+    lines = log.files.get(tag)
+    if not lines:
+        print(f"check: no file {tag!r} in {path}", file=sys.stderr)
+        return 1
+    with open(out, "wb") as f:
+        f.write(base64.b64decode("".join(lines)))
+    return 0
+
+
 def main():
+    if len(sys.argv) == 5 and sys.argv[1] == "--extract":
+        return extract(*sys.argv[2:])
     if len(sys.argv) != 3 or sys.argv[1] not in SCENARIOS:
         print(f"usage: {sys.argv[0]} {{{','.join(SCENARIOS)}}} LOG", file=sys.stderr)
         return 2
