@@ -442,6 +442,58 @@ def sc_twocards(c):
          [l for l in log if "bochs" in l])
 
 
+def sc_tutorial(c):
+    L = c.log
+    c.ok(L.dones == 3, "three boots of the Debian root ran their report (before, apply, undo)", f"{L.dones} DONE lines")
+    # before: the stock root
+    c.card_grouped("before.boot")
+    c.drivers("before.boot", HOST_DRIVERS)
+    c.list_card("before.list", "intel", HOST_DRIVERS)
+    c.rc("before.snapshot", 0)
+    # the host: plan and apply on ROOT, real dracut in the chroot
+    plan = c.json("plan")
+    c.rc("plan", 0)
+    ka = (plan or {}).get("kernel_args") or []
+    if plan:
+        c.ok((plan.get("platform") or {}).get("initramfs") == "dracut", "plan: dracut detected in ROOT",
+             plan.get("platform"))
+        c.ok("vfio-pci.ids=1234:1111,1234:11e8" in ka and "rd.driver.pre=vfio_pci" in ka,
+             "plan: kernel_args vfio-pci.ids=1234:1111,1234:11e8 and rd.driver.pre=vfio_pci", ka)
+    c.rc("apply", 0)
+    conf = "\n".join(host_conf(c, "conf"))
+    c.ok(re.search(r"^options vfio-pci ids=1234:1111,1234:11e8$", conf, re.M), "ROOT: modprobe.d file with ids=",
+         conf[:300])
+    dconf = "\n".join(host_conf(c, "dracutconf"))
+    c.ok("force_drivers" in dconf and "install_items" in dconf and "compress" not in dconf,
+         "ROOT: vfio-pilot's dracut drop-in has force_drivers and install_items, and does not set compress",
+         dconf[:300])
+    c.rc("lsinitrd_conf", 0)
+    c.ok(conf and host_conf(c, "lsinitrd_conf") == host_conf(c, "conf"),
+         "lsinitrd: the image holds /etc/modprobe.d/vfio-pilot.conf, byte for byte", c.excerpt("lsinitrd_conf"))
+    force = " ".join(host_conf(c, "lsinitrd_force"))
+    c.ok("vfio_pci" in force, "lsinitrd: etc/cmdline.d/20-force_drivers.conf names vfio_pci (force_drivers)",
+         c.excerpt("lsinitrd_force"))
+    mods = host_conf(c, "lsinitrd_mods")
+    c.ok(any(m.startswith("vfio-pci.ko") or m.startswith("vfio_pci.ko") for m in mods),
+         "lsinitrd: the image holds vfio-pci.ko", mods)
+    # apply: bound from boot
+    boot_bound(c, plan, "apply.boot", "apply.")
+    c.list_card("apply.list", "intel", "vfio-pci", viable=True)
+    # undo
+    c.rc("undo", 0)
+    after = " ".join(host_conf(c, "conf_after"))
+    c.ok("vfio-pilot" not in after, "undo removed vfio-pilot's modprobe.d and dracut files from ROOT", after)
+    c.ok(not host_conf(c, "lsinitrd_after"), "lsinitrd: the rebuilt image no longer holds vfio-pilot.conf",
+         c.excerpt("lsinitrd_after"))
+    cl = c.log.facts.get("undo.cmdline", [])
+    c.ok(not any(a in cl for a in ka), "undo boot: none of the plan's kernel arguments", " ".join(cl))
+    c.drivers("undo.boot", HOST_DRIVERS)
+    c.list_card("undo.list", "intel", HOST_DRIVERS)
+    log = c.log.drvlog.get("undo", [])
+    c.ok(any(CARD[0] in l and "bochs" in l for l in log), "undo boot: bochs-drm took 0000:01:00.0 again",
+         [l for l in log if "bochs" in l])
+
+
 def sc_root(c):
     c.ok("root=full" in c.log.begin[1], "report ran in the full Debian root (systemd unit)", c.log.begin[1])
     c.card_grouped("before")

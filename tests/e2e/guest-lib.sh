@@ -73,7 +73,7 @@ snapshot() {
 }
 
 # probe BDF: walk the VFIO uAPI for BDF with vfio-probe (lines "E2E OUT probe:BDF ...").
-probe() { run "probe:$1" /usr/bin/vfio-probe "$1"; }
+probe() { run "probe:$1" vfio-probe "$1"; }
 
 # sysfs_bind BDF DRIVER: move one function the way vfio-pilot should
 # (driver_override, unbind, drivers_probe). For infrastructure checks.

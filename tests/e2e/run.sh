@@ -188,7 +188,7 @@ for s in "${SCEN[@]}"; do
         rm -f "$WORK/root.img"
         ;;
     tutorial)
-        "$HERE/tutorial.sh" "$TOOL" "$WORK" "$log"
+        "$HERE/run-tutorial.sh" "$TOOL" "$WORK" "$log"
         BOOT=$(tail -1 "$log.boots" 2>/dev/null)
         walls=$(grep -o 'wall=[0-9.]*' "$log.boots" 2>/dev/null | cut -d= -f2 | sed 's/^/+/' | tr -d '\n')
         ;;
