@@ -34,7 +34,7 @@ hrun() { # TAG CMD...: as run.sh's hrun
     "$@" >"$o" 2>"$e" </dev/null
     rc=$?
     {
-        printf '0.000\tE2E CMD %s %s\n' "$tag" "$*"
+        printf '0.000\tE2E CMD %s %s\n' "$tag" "$(echo "$*" | tr '\n' ' ')"
         sed "s/^/0.000\tE2E OUT $tag /" "$o"
         sed "s/^/0.000\tE2E ERR $tag /" "$e"
         printf '0.000\tE2E RC %s %s\n' "$tag" "$rc"

@@ -4,7 +4,7 @@
 # Usage: run.sh [--tool PATH | PATH] [SCENARIO...]
 #   PATH: the vfio-pilot binary (or env VFIO_PILOT), e.g. build/src/cli/vfio-pilot.
 #   SCENARIO: infra intel amd bind diagnose noiommu two-vendor bootbind
-#   twocards root tutorial (default: all).
+#   twocards tutorial (default: all of these), root (only when named).
 #   "root" and "tutorial" debootstrap (cached: mkroot.sh) and boot a whole
 #   Debian 12 root with dracut and systemd (boot-root.sh); they need root.
 #   "bootbind" and "twocards" boot twice: a snapshot of the guest becomes the
@@ -20,7 +20,8 @@
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-ALL="infra intel amd bind diagnose noiommu two-vendor bootbind twocards root tutorial"
+ALL="infra intel amd bind diagnose noiommu two-vendor bootbind twocards tutorial"
+KNOWN="$ALL root"   # root: the tutorial's first boot covers it
 TOOL=${VFIO_PILOT:-}
 SCEN=()
 while [ $# -gt 0 ]; do
@@ -49,7 +50,7 @@ WORK=${E2E_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/vfio-pilot-e2e.XXXXXX")}
 mkdir -p "$WORK" || { echo "run: cannot create $WORK"; exit 1; }
 
 for s in "${SCEN[@]}"; do
-    case " $ALL " in *" $s "*) ;; *) echo "run: unknown scenario '$s' (known: $ALL)"; exit 2 ;; esac
+    case " $KNOWN " in *" $s "*) ;; *) echo "run: unknown scenario '$s' (known: $KNOWN)"; exit 2 ;; esac
 done
 
 # Tool: absolute path; a missing tool fails every scenario that needs it.
@@ -94,7 +95,7 @@ hrun() {
     "$@" >"$o" 2>"$e" </dev/null
     rc=$?
     {
-        printf '0.000\tE2E CMD %s %s\n' "$tag" "$*"
+        printf '0.000\tE2E CMD %s %s\n' "$tag" "$(echo "$*" | tr '\n' ' ')"
         sed "s/^/0.000\tE2E OUT $tag /" "$o"
         sed "s/^/0.000\tE2E ERR $tag /" "$e"
         printf '0.000\tE2E RC %s %s\n' "$tag" "$rc"
