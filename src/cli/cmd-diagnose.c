@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "../lib/diagnose.h"
 #include "../lib/journal.h"
+#include "../lib/snapshot.h"
 #include "../lib/util.h"
 
 #define MAX_SOURCES 64
@@ -47,7 +48,8 @@ static int usage_help(void)
 	printf("usage: vfio-pilot [--root DIR] [--json] diagnose [--file PATH|-]... [--boot N] [--no-host]\n\n"
 	       "Explains passthrough failures found in the logs: by default this boot's kernel messages and the\n"
 	       "libvirtd/virtqemud units from the systemd journal (DIR/var/log/journal with --root), plus\n"
-	       "/var/log/libvirt/qemu/*.log.\n\n"
+	       "/var/log/libvirt/qemu/*.log; with --root also a stored kernel log (DIR/var/log/vfio-pilot-kmsg.txt\n"
+	       "from vfio-pilot snapshot, or DIR/dev/kmsg when it is a plain file).\n\n"
 	       "  --file PATH   read log text instead (dmesg, journalctl, syslog, /dev/kmsg, QEMU, libvirt, virsh);\n"
 	       "                '-' reads standard input; may be repeated\n"
 	       "  --boot N      journal boot: 0 current (default), -1 previous, N>0 the Nth from the oldest\n"
@@ -83,6 +85,31 @@ static int feed_file(struct vp_diag *d, const char *path, struct sources *ss)
 	}
 	add_source(ss, path, "read", vp_diag_stats(d)->lines - before, NULL);
 	return 0;
+}
+
+/* A kernel log stored in a root tree: vfio-pilot snapshot's copy, or a fixture's dev/kmsg as a plain file. */
+static void feed_stored_kmsg(struct vp_root *root, struct vp_diag *d, struct sources *ss)
+{
+	static const char *const rels[] = { VP_SNAPSHOT_KMSG, "dev/kmsg" };
+	for (size_t i = 0; i < sizeof(rels) / sizeof(rels[0]); i++) {
+		struct stat st;
+		if (vp_root_stat(root, rels[i], &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		_cleanup_free_ char *name = vp_strdup_printf("/%s", rels[i]);
+		int fd = vp_root_openat(root, rels[i], O_RDONLY | O_NONBLOCK, 0);
+		if (!name || fd < 0) {
+			add_source(ss, name ? name : rels[i], "unreadable", 0, fd < 0 ? strdup(strerror(-fd)) : NULL);
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		unsigned long before = vp_diag_stats(d)->lines;
+		int e = vp_diag_feed_fd(d, name, fd);
+		close(fd);
+		add_source(ss, name, e < 0 ? "unreadable" : "read", vp_diag_stats(d)->lines - before,
+			   e < 0 ? strdup(strerror(-e)) : NULL);
+		return; /* the snapshot's copy already holds dev/kmsg */
+	}
 }
 
 static void feed_qemu_logs(struct vp_root *root, struct vp_diag *d, struct sources *ss)
@@ -216,6 +243,8 @@ int cmd_diagnose(const struct vp_opts *o, int argc, char *argv[])
 			note = NULL;
 		}
 		free(note);
+		if (!r && !vp_root_is_live(root))
+			feed_stored_kmsg(root, d, &ss);
 		if (!r)
 			feed_qemu_logs(root, d, &ss);
 	}

@@ -551,10 +551,37 @@ int vp_diag_new(struct vp_diag **ret)
 	return 0;
 }
 
+static void clear_results(struct vp_diag *d)
+{
+	for (size_t i = 0; i < d->n_findings; i++) {
+		free(d->findings[i].text);
+		free(d->findings[i].cause);
+		free(d->findings[i].fix);
+	}
+	for (size_t i = 0; i < d->n_hostdrv; i++)
+		free(d->hostdrv[i].text);
+	free(d->dmar_text);
+	d->sources = vp_strv_free(d->sources);
+	d->n_findings = d->n_hostdrv = 0;
+	d->dmar_text = NULL;
+	d->dmar_source = NULL;
+	d->dmar_parser = false;
+	d->fb_seen = 0;
+	d->stats = (struct vp_diag_stats){ 0 };
+	d->lineno = 1;
+	memset(d->cause_override, 0, sizeof(d->cause_override));
+}
+
+void vp_diag_reset(struct vp_diag *d)
+{
+	clear_results(d);
+}
+
 struct vp_diag *vp_diag_free(struct vp_diag *d)
 {
 	if (!d)
 		return NULL;
+	clear_results(d);
 	for (size_t k = 0; k < d->n_pats; k++)
 		regfree(&d->pat_re[k]);
 	free(d->pat_anchor);
@@ -564,15 +591,6 @@ struct vp_diag *vp_diag_free(struct vp_diag *d)
 	free(d->shift);
 	free(d->first);
 	free(d->buf);
-	for (size_t i = 0; i < d->n_findings; i++) {
-		free(d->findings[i].text);
-		free(d->findings[i].cause);
-		free(d->findings[i].fix);
-	}
-	for (size_t i = 0; i < d->n_hostdrv; i++)
-		free(d->hostdrv[i].text);
-	free(d->dmar_text);
-	vp_strv_free(d->sources);
 	free(d);
 	return NULL;
 }

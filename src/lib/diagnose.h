@@ -83,6 +83,8 @@ struct vp_diag_stats {
 int vp_diag_new(struct vp_diag **ret);
 struct vp_diag *vp_diag_free(struct vp_diag *d);
 static inline void vp_diag_freep(struct vp_diag **d) { vp_diag_free(*d); }
+/* Drops findings, statistics and context, keeping the compiled catalog (for many short scans). */
+void vp_diag_reset(struct vp_diag *d);
 
 /*
  * Streams fd to its end: text in any vp_logline form. src names the source

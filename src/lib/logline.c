@@ -263,9 +263,8 @@ static int parse_iso(struct vp_logline *r, const char *s, size_t len)
 	size_t t = i;
 	while (t < len && s[t] != ' ' && s[t] != ':')
 		t++;
-	if (t < len && s[t] == ':' && t > i) {
+	if (t < len && s[t] == ':' && t > i && parse_ident(r, s, i, len)) {
 		r->format = VP_LOG_QEMU;
-		parse_ident(r, s, i, len);
 		return 0;
 	}
 	r->format = VP_LOG_ISO;
@@ -411,7 +410,8 @@ int vp_logline_parse(const char *line, size_t len, struct vp_logline *ret)
 	}
 	if (e < 0)
 		return e;
-	if (e > 0) {
+	if (e > 0 || !r.msg) {
+		/* no structured form (or one that left no message): the whole line is the message */
 		r = (struct vp_logline){ .format = VP_LOG_RAW, .priority = -1 };
 		set_msg(&r, line, 0, len);
 	}

@@ -70,6 +70,9 @@ static const struct row rows[] = {
 	{ "qemu-kvm: -device vfio-pci,host=0000:af:04.7: vfio 0000:af:04.7: failed to open /dev/vfio/vfio: Permission denied",
 	  0, VP_LOG_QEMU, NULL, "qemu-kvm",
 	  "-device vfio-pci,host=0000:af:04.7: vfio 0000:af:04.7: failed to open /dev/vfio/vfio: Permission denied", -1 },
+	/* found by fuzz-diagnose: an ident with an unclosed '[' used to leave the message unset */
+	{ "2024-02-07T09:02:08.235671Z qemu-system[x86_64: -device x: VFIO_MAP_DMA failed", 0, VP_LOG_ISO,
+	  "2024-02-07T09:02:08.235671Z", NULL, "-device x: VFIO_MAP_DMA failed", -1 },
 	/* libvirt daemon log */
 	{ "2024-02-07 09:02:08.234+0000: 4321: error : qemuProcessReportLogError:2066 : internal error: qemu unexpectedly "
 	  "closed the monitor",
