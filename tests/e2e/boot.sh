@@ -15,6 +15,8 @@
 #   E2E_HOST_VGA      1 (default): qxl-vga (1b36:0100) at 00:02.0 is the host's
 #                     boot display, so the card is a secondary GPU; 0: none
 #   E2E_APPEND        extra kernel command line words (e.g. e2e.scenario=intel)
+#   E2E_CMDLINE       the whole kernel command line instead (e.g. a fallback
+#                     entry's line from `vfio-pilot recover --json`)
 #   E2E_TIMEOUT       seconds before the guest is killed (default 300)
 #   E2E_MEM, E2E_SMP  guest memory in MiB (1024) and CPUs (2)
 #   E2E_ACCEL         QEMU accelerator (default tcg, as on CI)
@@ -90,7 +92,9 @@ if [ -n "${E2E_DISK:-}" ]; then
     args+=(-drive "file=$E2E_DISK,format=raw,if=none,id=d0"
            -device virtio-blk-pci,drive=d0,bus=pcie.0,addr=0x3)
 fi
-args+=(-kernel "$VMLINUZ" -initrd "$initrd" -append "$append ${E2E_APPEND:-}")
+cmdline="$append ${E2E_APPEND:-}"
+[ -n "${E2E_CMDLINE:-}" ] && cmdline=$E2E_CMDLINE
+args+=(-kernel "$VMLINUZ" -initrd "$initrd" -append "$cmdline")
 
 echo "# $QEMU ${args[*]}" > "$LOG"
 start=$EPOCHREALTIME

@@ -444,7 +444,10 @@ def sc_twocards(c):
 
 def sc_tutorial(c):
     L = c.log
-    c.ok(L.dones == 3, "three boots of the Debian root ran their report (before, apply, undo)", f"{L.dones} DONE lines")
+    with_recover = c.cmd("recover_host") is not None
+    n = 4 if with_recover else 3
+    c.ok(L.dones == n, f"{n} boots of the Debian root ran their report (before, apply, {'recover, ' if with_recover else ''}undo)",
+         f"{L.dones} DONE lines")
     # before: the stock root
     c.card_grouped("before.boot")
     c.drivers("before.boot", HOST_DRIVERS)
@@ -479,6 +482,28 @@ def sc_tutorial(c):
     # apply: bound from boot
     boot_bound(c, plan, "apply.boot", "apply.")
     c.list_card("apply.list", "intel", "vfio-pci", viable=True)
+    # recover: the fallback command line from `recover --json` in the apply boot
+    if with_recover:
+        c.rc("apply.recover", 0)
+        c.rc("recover_host", 0)
+        host = c.json("recover_host") or {}
+        c.ok((host.get("transaction") or {}).get("kernel_args") == ka,
+             "recover --root ROOT: the applied transaction's kernel_args", host.get("transaction"))
+        rec = c.json("apply.recover") or {}
+        fb = ((rec.get("recovery") or {}).get("fallback") or {}).get("kernel_args") or []
+        cl = c.log.facts.get("recover.cmdline", [])
+        c.ok(fb and all(a in cl for a in fb if not a.startswith("e2e.phase=")),
+             "recover boot: the kernel command line is recover's fallback kernel_args", f"{fb} vs {cl}")
+        c.ok(not any(a in cl for a in ka), "recover boot: none of the plan's vfio arguments", " ".join(cl))
+        c.ok("module_blacklist=vfio_pci" in cl, "recover boot: module_blacklist=vfio_pci", " ".join(cl))
+        c.drivers("recover.boot", HOST_DRIVERS)
+        c.ok("vfio_pci" not in c.log.facts.get("recover.modules", []), "recover boot: vfio_pci is not loaded",
+             c.log.facts.get("recover.modules"))
+        log = c.log.drvlog.get("recover", [])
+        c.ok(any(CARD[0] in l and "bochs" in l for l in log), "recover boot: bochs-drm took 0000:01:00.0",
+             [l for l in log if "bochs" in l or "vfio" in l])
+    else:
+        print("  NOTE this vfio-pilot has no `recover` command: the fallback boot was not tried")
     # undo
     c.rc("undo", 0)
     after = " ".join(host_conf(c, "conf_after"))

@@ -43,11 +43,13 @@ hrun() { # TAG CMD...: as run.sh's hrun
     rm -f "$o" "$e"
     return $rc
 }
-boot() { # PHASE [KERNEL ARGS]
-    "$HERE/boot-root.sh" image "$ROOT" "$IMG" || return 1
-    lap "image for $1"
+boot() { # PHASE [KERNEL ARGS]; env CMDLINE: the whole command line, same image
+    if [ -z "${CMDLINE:-}" ]; then
+        "$HERE/boot-root.sh" image "$ROOT" "$IMG" || return 1
+        lap "image for $1"
+    fi
     local b
-    b=$(E2E_IOMMU=intel E2E_APPEND="e2e.scenario=tutorial e2e.phase=$1 ${2:-} ${E2E_APPEND:-}" \
+    b=$(E2E_IOMMU=intel E2E_APPEND="e2e.scenario=tutorial e2e.phase=$1 ${2:-} ${E2E_APPEND:-}" E2E_CMDLINE=${CMDLINE:-} \
         "$HERE/boot-root.sh" boot "$IMG" "$WORK/tutorial-$1.log" 2>&1 | tail -1)
     echo "$b" | tee -a "$LOG.boots"
     cat "$WORK/tutorial-$1.log" >> "$LOG"
@@ -89,6 +91,26 @@ hrun lsinitrd_mods bash -c "$(declare -f lsinitrd_in); ROOT='$ROOT'; lsinitrd_in
 lap lsinitrd
 snap_out
 boot apply "$kargs"
+
+# recover (when this vfio-pilot has it): the fallback command line that
+# `recover --json` printed in the apply boot, booted as it is (phase word
+# swapped), on the same image
+if "$TOOL" recover --help >/dev/null 2>&1; then
+    snap_in
+    hrun recover_host "$TOOL" --root "$ROOT" --json recover
+    snap_out
+    python3 - "$WORK/tutorial-apply.log" > "$WORK/recover.cmdline" <<'PY' || true
+import json, sys
+out = [l.split("\t", 1)[1][len("E2E OUT apply.recover "):] for l in open(sys.argv[1], errors="replace")
+       if "\tE2E OUT apply.recover " in l]
+args = json.loads("\n".join(out))["recovery"]["fallback"]["kernel_args"]
+print(" ".join("e2e.phase=recover" if a.startswith("e2e.phase=") else a for a in args))
+PY
+    echo "== tutorial: fallback command line: $(cat "$WORK/recover.cmdline")"
+    if [ -s "$WORK/recover.cmdline" ]; then
+        CMDLINE=$(cat "$WORK/recover.cmdline") boot recover
+    fi
+fi
 
 snap_in
 hrun undo "$TOOL" --root "$ROOT" --json undo

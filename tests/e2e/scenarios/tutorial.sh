@@ -6,6 +6,9 @@
 #   apply    after apply (real dracut in the chroot) and a boot with the plan's
 #            kernel arguments: the card on vfio-pci from the initramfs on,
 #            `status` passes, vfio-probe works
+#   recover  (when vfio-pilot has `recover`) the same image booted with the
+#            fallback command line that `recover --json` gave in phase apply:
+#            vfio-pci is blacklisted, the card is on bochs-drm
 #   undo     after `vfio-pilot --root ROOT undo`: the card back on bochs-drm
 snapshot boot
 fact cmdline $(cat /proc/cmdline)
@@ -20,6 +23,11 @@ apply)
     run status vfio-pilot status --json
     run status_text vfio-pilot status
     for b in $CARD_FUNCS; do probe "$b"; done
+    # the way back from a black screen, asked on the running system
+    vfio-pilot recover --help >/dev/null 2>&1 && run recover vfio-pilot recover --json
+    ;;
+recover)
+    fact modules $(cut -d' ' -f1 /proc/modules | sort)
     ;;
 undo)
     fact modprobe_d $(ls /etc/modprobe.d)
