@@ -217,7 +217,7 @@ class Checker:
                     self.ok(self.drv(d.get("driver")) == w, f"{tag}: {bdf} driver {w}", f"device={d}")
         return g
 
-    def check_level(self, tag, cid, levels):
+    def check_level(self, tag, cid, levels, fix=False):
         data = self.json(tag)
         if data is None:
             return
@@ -225,6 +225,8 @@ class Checker:
         c = checks.get(cid)
         self.ok(c is not None and c.get("level") in levels,
                 f"{tag}: {cid} level in {sorted(levels)}", f"{c if c else 'absent; ids=' + str(sorted(checks))}")
+        if fix:
+            self.ok(c is not None and (c.get("fix") or "").strip(), f"{tag}: {cid} says how to fix it", c)
 
     def findings(self, tag):
         data = self.json(tag)
@@ -340,7 +342,7 @@ def sc_noiommu(c):
     c.ok(not c.log.facts.get("before.iommu_groups"), "no IOMMU groups in the guest",
          c.log.facts.get("before.iommu_groups"))
     c.rc("check", 1)
-    c.check_level("check", "iommu.enabled", FAIL_LEVELS)
+    c.check_level("check", "iommu.enabled", FAIL_LEVELS, fix=True)
     c.rc("check_text", 1)
     c.rc("list_text", 0)
     out = "\n".join((c.cmd("list_text") or {}).get("out", []) + (c.cmd("list_text") or {}).get("err", []))
