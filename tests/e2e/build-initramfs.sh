@@ -25,7 +25,7 @@ die() { echo "build-initramfs: FATAL: $*" >&2; exit 1; }
 log() { echo "build-initramfs: $*" >&2; }
 
 pack() { # DIR OUT
-    (cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 > "$2.tmp"
+    (cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | ${E2E_COMPRESS:-cat} > "$2.tmp"
     mv "$2.tmp" "$2"
 }
 
@@ -122,6 +122,17 @@ cp "$HERE/guest-lib.sh" "$STAGE/e2e/lib.sh"
 cp "$HERE"/scenarios/*.sh "$STAGE/e2e/scenarios/"
 echo "root:x:0:0:root:/root:/bin/sh" > "$STAGE/etc/passwd"
 echo "root:x:0:" > "$STAGE/etc/group"
+# the guest is a Debian 12 system for vfio-pilot's platform detection
+# (snapshot/plan); the kernel is Debian's
+if [ -f /usr/lib/os-release ] && grep -q '^ID=debian' /usr/lib/os-release; then
+    mkdir -p "$STAGE/usr/lib"
+    cp /usr/lib/os-release "$STAGE/usr/lib/os-release"
+else
+    mkdir -p "$STAGE/usr/lib"
+    printf '%s\n' 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"' 'NAME="Debian GNU/Linux"' 'VERSION_ID="12"' \
+        'VERSION_CODENAME=bookworm' 'ID=debian' > "$STAGE/usr/lib/os-release"
+fi
+ln -sf ../usr/lib/os-release "$STAGE/etc/os-release"
 echo "$KVER" > "$STAGE/e2e/kver"
 
 for d in ${E2E_OVERLAY:-}; do

@@ -13,8 +13,15 @@ import re
 import sys
 
 CARD = ("0000:01:00.0", "0000:01:00.1")
-CARD_IDS = {"0000:01:00.0": "1234:1111", "0000:01:00.1": "8086:293e"}
-HOST_DRIVERS = {"0000:01:00.0": "bochs-drm", "0000:01:00.1": "snd_hda_intel"}
+CARD2 = ("0000:03:00.0", "0000:03:00.1")
+# The default card is one vendor, like a real GPU: VGA (bochs-drm) + edu, which
+# no Linux driver claims ("-"). The two-vendor card has HD audio at fn1.
+CARD_IDS = {"0000:01:00.0": "1234:1111", "0000:01:00.1": "1234:11e8",
+            "0000:03:00.0": "1234:1111", "0000:03:00.1": "1234:11e8"}
+HOST_DRIVERS = {"0000:01:00.0": "bochs-drm", "0000:01:00.1": "-",
+                "0000:03:00.0": "bochs-drm", "0000:03:00.1": "-"}
+TWO_VENDOR_IDS = {"0000:01:00.0": "1234:1111", "0000:01:00.1": "8086:293e"}
+TWO_VENDOR_DRIVERS = {"0000:01:00.0": "bochs-drm", "0000:01:00.1": "snd_hda_intel"}
 PASS_LEVELS = {"pass", "ok"}
 FAIL_LEVELS = {"fail", "error"}
 
@@ -22,8 +29,17 @@ FAIL_LEVELS = {"fail", "error"}
 class Log:
     def __init__(self, path):
         self.facts, self.pci, self.cmds, self.kmsg = {}, {}, {}, []
+        self.files, self.drvlog, self.early, self.dones = {}, {}, [], 0
         self.begin = self.ready = self.end = self.done = None
         self.console, self.last_t = [], 0.0
+        for p in (path + ".host", path):
+            try:
+                self._read(p)
+            except FileNotFoundError:
+                if p == path:
+                    raise
+
+    def _read(self, path):
         with open(path, errors="replace") as f:
             for raw in f:
                 raw = raw.rstrip("\n")
@@ -49,8 +65,17 @@ class Log:
             self.end = (t, rest)
         elif kind == "DONE":
             self.done = t
+            self.dones += 1
         elif kind == "KMSG":
             self.kmsg.append(rest)
+        elif kind == "DRVLOG":
+            ph, _, line = rest.partition(" ")
+            self.drvlog.setdefault("" if ph == "-" else ph, []).append(line)
+        elif kind == "EARLY":
+            self.early.append(rest)
+        elif kind == "B64":
+            tag, _, val = rest.partition(" ")
+            self.files.setdefault(tag, []).append(val)
         elif kind == "FACT":
             key, _, val = rest.partition(" ")
             self.facts[key] = val.split()
@@ -122,6 +147,11 @@ class Checker:
     def driver(self, label, bdf):
         return self.log.pci.get(label, {}).get(bdf, {}).get("driver")
 
+    @staticmethod
+    def drv(name):
+        """A driver as the tool's JSON gives it: null/"" means none ("-")."""
+        return name or "-"
+
     def group(self, label, bdf):
         return self.log.pci.get(label, {}).get(bdf, {}).get("group")
 
@@ -143,18 +173,18 @@ class Checker:
                 f"groups {g0} {g1}")
         return g0
 
-    def drivers(self, label, want):
-        for bdf in CARD:
+    def drivers(self, label, want, card=CARD):
+        for bdf in card:
             w = want[bdf] if isinstance(want, dict) else want
             self.ok(self.driver(label, bdf) == w, f"[{label}] {bdf} on {w}", f"driver={self.driver(label, bdf)}")
 
-    def probes_ok(self):
+    def probes_ok(self, ids=CARD_IDS, prefix=""):
         for bdf in CARD:
-            c = self.cmd(f"probe:{bdf}") or {"out": [], "rc": None}
+            c = self.cmd(f"{prefix}probe:{bdf}") or {"out": [], "rc": None}
             res = [x for x in c["out"] if x.startswith("VFIO-PROBE RESULT")]
-            want = "vendor=%s device=%s" % tuple(CARD_IDS[bdf].split(":"))
+            want = "vendor=%s device=%s" % tuple(ids[bdf].split(":"))
             self.ok(c["rc"] == 0 and res and " ok " in res[-1] and want in res[-1],
-                    f"vfio-probe {bdf}: container, group, MAP_DMA, device fd, config {CARD_IDS[bdf]}",
+                    f"vfio-probe {bdf}: container, group, MAP_DMA, device fd, config {ids[bdf]}",
                     res[-1] if res else f"rc={c['rc']} {c['out'][-3:]}")
 
     def list_group(self, data, bdf):
@@ -164,7 +194,7 @@ class Checker:
                     return g
         return None
 
-    def list_card(self, tag, vendor, drivers, viable=None):
+    def list_card(self, tag, vendor, drivers, viable=None, isolated=True):
         data = self.json(tag)
         if data is None:
             return
@@ -177,17 +207,17 @@ class Checker:
         addrs = [d.get("address") for d in g.get("devices", [])]
         self.ok(len(addrs) == 2 and all(any(self.same_bdf(a, b) for a in addrs) for b in CARD),
                 f"{tag}: group {g.get('id')} holds exactly 01:00.0 and 01:00.1", f"devices={addrs}")
-        self.ok(g.get("isolated") is True, f"{tag}: group {g.get('id')} is isolated", f"group={g}")
+        self.ok(g.get("isolated") is isolated, f"{tag}: group {g.get('id')} isolated={isolated}", f"group={g}")
         if viable is not None:
             self.ok(g.get("viable") is viable, f"{tag}: group {g.get('id')} viable={viable}", f"group={g}")
         for d in g.get("devices", []):
             for bdf in CARD:
                 if self.same_bdf(d.get("address"), bdf):
                     w = drivers[bdf] if isinstance(drivers, dict) else drivers
-                    self.ok(d.get("driver") == w, f"{tag}: {bdf} driver {w}", f"device={d}")
+                    self.ok(self.drv(d.get("driver")) == w, f"{tag}: {bdf} driver {w}", f"device={d}")
         return g
 
-    def check_level(self, tag, cid, levels):
+    def check_level(self, tag, cid, levels, fix=False):
         data = self.json(tag)
         if data is None:
             return
@@ -195,6 +225,8 @@ class Checker:
         c = checks.get(cid)
         self.ok(c is not None and c.get("level") in levels,
                 f"{tag}: {cid} level in {sorted(levels)}", f"{c if c else 'absent; ids=' + str(sorted(checks))}")
+        if fix:
+            self.ok(c is not None and (c.get("fix") or "").strip(), f"{tag}: {cid} says how to fix it", c)
 
     def findings(self, tag):
         data = self.json(tag)
@@ -230,17 +262,66 @@ def sc_amd(c):
     sc_intel(c, "amd", "ivhd0")
 
 
+def bind_json(c, tag, bdfs, before, after):
+    """bind/unbind --json: result ok, each function's driver before/after, its steps done."""
+    data = c.json(tag)
+    if data is None:
+        return
+    c.ok(data.get("result") == "ok", f"{tag} --json: result ok", data.get("result"))
+    devs = {d.get("address"): d for d in data.get("devices", []) or []}
+    for bdf in bdfs:
+        d = next((v for k, v in devs.items() if c.same_bdf(k, bdf)), None)
+        if not c.ok(d is not None, f"{tag} --json: devices lists {bdf}", sorted(devs)):
+            continue
+        c.ok(c.drv(d.get("driver_before")) == before[bdf] and c.drv(d.get("driver_after")) == after[bdf],
+             f"{tag} --json: {bdf} {before[bdf]} -> {after[bdf]}", d)
+        steps = [x for x in data.get("steps", []) or [] if c.same_bdf(x.get("device"), bdf)]
+        names = [x.get("step") for x in steps]
+        bad = [x for x in steps if x.get("status") == "failed"]
+        c.ok(names and not bad and any(x.get("step") == "verify" and x.get("status") == "done" for x in steps),
+             f"{tag} --json: {bdf} steps {names} done, verified", steps)
+        if before[bdf] != "-" and tag.endswith("bind") and not tag.endswith("unbind"):
+            c.ok("unbind" in names, f"{tag} --json: {bdf} released by {before[bdf]} (unbind step)", names)
+    return data
+
+
 def sc_bind(c):
     g = c.card_grouped("before")
     c.drivers("before", HOST_DRIVERS)
+    c.ok(c.log.facts.get("before.boot_vga") == ["0000:00:02.0"], "the host display 00:02.0 is boot_vga, the card is not",
+         c.log.facts.get("before.boot_vga"))
     c.rc("bind", 0)
+    bind_json(c, "bind", CARD, HOST_DRIVERS, {b: "vfio-pci" for b in CARD})
     c.drivers("bound", "vfio-pci")
     c.ok(g in c.log.facts.get("bound.dev_vfio", []), f"/dev/vfio/{g} exists after bind",
          c.log.facts.get("bound.dev_vfio"))
     c.list_card("list", "intel", "vfio-pci", viable=True)
     c.probes_ok()
     c.rc("unbind", 0)
+    bind_json(c, "unbind", CARD, {b: "vfio-pci" for b in CARD}, HOST_DRIVERS)
     c.drivers("after", HOST_DRIVERS)
+
+
+def sc_two_vendor(c):
+    g = c.card_grouped("before")
+    c.drivers("before", TWO_VENDOR_DRIVERS)
+    data = c.list_card("list", "intel", TWO_VENDOR_DRIVERS, isolated=False)
+    if data:
+        devs = {d.get("address"): d for d in data.get("devices", [])}
+        d0 = next((v for k, v in devs.items() if c.same_bdf(k, CARD[0])), {})
+        d1 = next((v for k, v in devs.items() if c.same_bdf(k, CARD[1])), {})
+        c.ok(d0.get("card") and not d1.get("card"),
+             "list: 01:00.1 (8086 HDA) is outside 01:00.0's card (fn0 vendor 1234)", f"{d0} {d1}")
+    c.rc("list_text", 0)
+    c.rc("bind", 0)
+    bind_json(c, "bind", CARD, TWO_VENDOR_DRIVERS, {b: "vfio-pci" for b in CARD})
+    c.drivers("bound", "vfio-pci")
+    c.ok(g in c.log.facts.get("bound.dev_vfio", []), f"/dev/vfio/{g} exists after bind --whole-group",
+         c.log.facts.get("bound.dev_vfio"))
+    c.probes_ok(TWO_VENDOR_IDS)
+    c.rc("unbind", 0)
+    bind_json(c, "unbind", CARD, {b: "vfio-pci" for b in CARD}, TWO_VENDOR_DRIVERS)
+    c.drivers("after", TWO_VENDOR_DRIVERS)
 
 
 def sc_diagnose(c):
@@ -261,7 +342,7 @@ def sc_noiommu(c):
     c.ok(not c.log.facts.get("before.iommu_groups"), "no IOMMU groups in the guest",
          c.log.facts.get("before.iommu_groups"))
     c.rc("check", 1)
-    c.check_level("check", "iommu.enabled", FAIL_LEVELS)
+    c.check_level("check", "iommu.enabled", FAIL_LEVELS, fix=True)
     c.rc("check_text", 1)
     c.rc("list_text", 0)
     out = "\n".join((c.cmd("list_text") or {}).get("out", []) + (c.cmd("list_text") or {}).get("err", []))
@@ -276,6 +357,170 @@ def sc_noiommu(c):
         c.ok("iommu.disabled" in ids, "diagnose: iommu.disabled found in the real log", sorted(ids))
 
 
+def sc_snap(c):
+    c.rc("snapshot", 0)
+    c.ok(c.log.files.get("snapshot"), "the snapshot came back over the console")
+
+
+def host_conf(c, tag):
+    cmd = c.cmd(tag)
+    return (cmd or {}).get("out", [])
+
+
+def plan_apply(c, bind, ids, kargs_have, kargs_lack, conf_have):
+    """The host half: plan --json and apply --yes on the root R made from the guest's snapshot."""
+    plan = c.json("plan")
+    c.rc("plan", 0)
+    if plan:
+        devs = plan.get("devices") or []
+        c.ok(len(devs) == 2 and all(any(c.same_bdf(d, b) for d in devs) for b in CARD),
+             "plan: hands over 01:00.0 and 01:00.1 (the whole card)", devs)
+        c.ok(plan.get("bind") == bind, f"plan: binds by {bind}", plan.get("bind"))
+        c.ok(sorted(plan.get("ids") or []) == sorted(ids), f"plan: ids {ids}", plan.get("ids"))
+        ka = plan.get("kernel_args") or []
+        for a in kargs_have:
+            c.ok(a in ka, f"plan: kernel_args has {a}", ka)
+        for a in kargs_lack:
+            c.ok(not any(x.startswith(a) for x in ka), f"plan: kernel_args has no {a}", ka)
+        c.ok(not plan.get("blockers"), "plan: no blockers", plan.get("blockers"))
+        c.ok((plan.get("platform") or {}).get("initramfs") == "initramfs-tools",
+             "plan: initramfs-tools (update-initramfs in R)", plan.get("platform"))
+    c.rc("apply", 0)
+    conf = "\n".join(host_conf(c, "conf"))
+    for line in conf_have:
+        c.ok(re.search(line, conf, re.M), f"R/etc/modprobe.d/vfio-pilot.conf: /{line}/", conf[:400])
+    mods = host_conf(c, "itmodules")
+    c.ok(any(m.startswith("vfio_pci") for m in mods), "R/etc/initramfs-tools/modules names vfio_pci", mods)
+    upd = " ".join(host_conf(c, "update_initramfs"))
+    c.ok("-u" in upd and "all" in upd, "apply ran `update-initramfs -u -k all` chrooted in R", upd)
+    return plan
+
+
+def boot_bound(c, plan, label="boot", prefix=""):
+    """The guest half: on vfio-pci from boot, vfio-pci before bochs-drm, status passes."""
+    cmdline = c.log.facts.get(prefix + "cmdline", [])
+    for a in (plan or {}).get("kernel_args") or []:
+        c.ok(a in cmdline, f"guest kernel command line has the plan's {a}", " ".join(cmdline))
+    c.drivers(label, "vfio-pci")
+    g = c.group(label, CARD[0])
+    c.ok(g in c.log.facts.get(label + ".dev_vfio", []), f"/dev/vfio/{g} exists after boot",
+         c.log.facts.get(label + ".dev_vfio"))
+    log = c.log.drvlog.get(prefix.rstrip("."), [])
+    first = next((i for i, l in enumerate(log) if CARD[0] in l), None)
+    c.ok(first is not None and "vfio-pci" in log[first],
+         "kernel log: the first driver line about 0000:01:00.0 is vfio-pci's", log[first] if first is not None else log)
+    c.ok(not any(CARD[0] in l and "bochs" in l for l in log), "kernel log: bochs-drm never took 0000:01:00.0",
+         [l for l in log if "bochs" in l])
+    status = c.json(prefix + "status")
+    c.rc(prefix + "status", 0)
+    if status:
+        checks = {x.get("id"): x for x in status.get("checks", []) or []}
+        for want in ["reboot", "vfio-pci"] + [f"device {b}" for b in CARD] + [f"group {g}"]:
+            x = checks.get(want)
+            c.ok(x and x.get("level") == "pass", f"status: {want} passes", x or sorted(checks))
+        bad = [x for x in checks.values() if x.get("level") != "pass"]
+        c.ok(not bad, "status: every check passes", bad)
+    c.probes_ok(prefix=prefix)
+
+
+def sc_bootbind(c):
+    plan = plan_apply(c, "ids", ["1234:1111", "1234:11e8"], ["vfio-pci.ids=1234:1111,1234:11e8"], [],
+                      [r"^options vfio-pci ids=1234:1111,1234:11e8$", r"^softdep bochs pre: vfio-pci$"])
+    c.ok(any(m.startswith("vfio_pci") for m in c.log.early), "/init loaded the modules file's vfio modules first",
+         c.log.early)
+    boot_bound(c, plan)
+    c.list_card("list", "intel", "vfio-pci", viable=True)
+
+
+def sc_twocards(c):
+    plan = plan_apply(c, "address", [], [], ["vfio-pci.ids"],
+                      [r"^install vfio-pci .*0000:01:00\.0.*driver_override", r"^softdep bochs pre: vfio-pci$"])
+    conf = "\n".join(host_conf(c, "conf"))
+    c.ok("0000:03:00" not in conf, "the modprobe.d file does not name the second card", conf[:400])
+    boot_bound(c, plan)
+    c.drivers("boot", HOST_DRIVERS, CARD2)
+    log = c.log.drvlog.get("", [])
+    c.ok(any(CARD2[0] in l and "bochs" in l for l in log), "kernel log: bochs-drm took 0000:03:00.0",
+         [l for l in log if "bochs" in l])
+
+
+def sc_tutorial(c):
+    L = c.log
+    with_recover = c.cmd("recover_host") is not None
+    n = 4 if with_recover else 3
+    c.ok(L.dones == n, f"{n} boots of the Debian root ran their report (before, apply, {'recover, ' if with_recover else ''}undo)",
+         f"{L.dones} DONE lines")
+    # before: the stock root
+    c.card_grouped("before.boot")
+    c.drivers("before.boot", HOST_DRIVERS)
+    c.list_card("before.list", "intel", HOST_DRIVERS)
+    c.rc("before.snapshot", 0)
+    # the host: plan and apply on ROOT, real dracut in the chroot
+    plan = c.json("plan")
+    c.rc("plan", 0)
+    ka = (plan or {}).get("kernel_args") or []
+    if plan:
+        c.ok((plan.get("platform") or {}).get("initramfs") == "dracut", "plan: dracut detected in ROOT",
+             plan.get("platform"))
+        c.ok("vfio-pci.ids=1234:1111,1234:11e8" in ka and "rd.driver.pre=vfio_pci" in ka,
+             "plan: kernel_args vfio-pci.ids=1234:1111,1234:11e8 and rd.driver.pre=vfio_pci", ka)
+    c.rc("apply", 0)
+    conf = "\n".join(host_conf(c, "conf"))
+    c.ok(re.search(r"^options vfio-pci ids=1234:1111,1234:11e8$", conf, re.M), "ROOT: modprobe.d file with ids=",
+         conf[:300])
+    dconf = "\n".join(host_conf(c, "dracutconf"))
+    c.ok("force_drivers" in dconf and "install_items" in dconf and "compress" not in dconf,
+         "ROOT: vfio-pilot's dracut drop-in has force_drivers and install_items, and does not set compress",
+         dconf[:300])
+    c.rc("lsinitrd_conf", 0)
+    c.ok(conf and host_conf(c, "lsinitrd_conf") == host_conf(c, "conf"),
+         "lsinitrd: the image holds /etc/modprobe.d/vfio-pilot.conf, byte for byte", c.excerpt("lsinitrd_conf"))
+    force = " ".join(host_conf(c, "lsinitrd_force"))
+    c.ok("vfio_pci" in force, "lsinitrd: etc/cmdline.d/20-force_drivers.conf names vfio_pci (force_drivers)",
+         c.excerpt("lsinitrd_force"))
+    mods = host_conf(c, "lsinitrd_mods")
+    c.ok(any(m.startswith("vfio-pci.ko") or m.startswith("vfio_pci.ko") for m in mods),
+         "lsinitrd: the image holds vfio-pci.ko", mods)
+    # apply: bound from boot
+    boot_bound(c, plan, "apply.boot", "apply.")
+    c.list_card("apply.list", "intel", "vfio-pci", viable=True)
+    # recover: the fallback command line from `recover --json` in the apply boot
+    if with_recover:
+        c.rc("apply.recover", 0)
+        c.rc("recover_host", 0)
+        host = c.json("recover_host") or {}
+        c.ok((host.get("transaction") or {}).get("kernel_args") == ka,
+             "recover --root ROOT: the applied transaction's kernel_args", host.get("transaction"))
+        rec = c.json("apply.recover") or {}
+        fb = ((rec.get("recovery") or {}).get("fallback") or {}).get("kernel_args") or []
+        cl = c.log.facts.get("recover.cmdline", [])
+        c.ok(fb and all(a in cl for a in fb if not a.startswith("e2e.phase=")),
+             "recover boot: the kernel command line is recover's fallback kernel_args", f"{fb} vs {cl}")
+        c.ok(not any(a in cl for a in ka), "recover boot: none of the plan's vfio arguments", " ".join(cl))
+        c.ok("module_blacklist=vfio_pci" in cl, "recover boot: module_blacklist=vfio_pci", " ".join(cl))
+        c.drivers("recover.boot", HOST_DRIVERS)
+        c.ok("vfio_pci" not in c.log.facts.get("recover.modules", []), "recover boot: vfio_pci is not loaded",
+             c.log.facts.get("recover.modules"))
+        log = c.log.drvlog.get("recover", [])
+        c.ok(any(CARD[0] in l and "bochs" in l for l in log), "recover boot: bochs-drm took 0000:01:00.0",
+             [l for l in log if "bochs" in l or "vfio" in l])
+    else:
+        print("  NOTE this vfio-pilot has no `recover` command: the fallback boot was not tried")
+    # undo
+    c.rc("undo", 0)
+    after = " ".join(host_conf(c, "conf_after"))
+    c.ok("vfio-pilot" not in after, "undo removed vfio-pilot's modprobe.d and dracut files from ROOT", after)
+    c.ok(not host_conf(c, "lsinitrd_after"), "lsinitrd: the rebuilt image no longer holds vfio-pilot.conf",
+         c.excerpt("lsinitrd_after"))
+    cl = c.log.facts.get("undo.cmdline", [])
+    c.ok(not any(a in cl for a in ka), "undo boot: none of the plan's kernel arguments", " ".join(cl))
+    c.drivers("undo.boot", HOST_DRIVERS)
+    c.list_card("undo.list", "intel", HOST_DRIVERS)
+    log = c.log.drvlog.get("undo", [])
+    c.ok(any(CARD[0] in l and "bochs" in l for l in log), "undo boot: bochs-drm took 0000:01:00.0 again",
+         [l for l in log if "bochs" in l])
+
+
 def sc_root(c):
     c.ok("root=full" in c.log.begin[1], "report ran in the full Debian root (systemd unit)", c.log.begin[1])
     c.card_grouped("before")
@@ -287,10 +532,25 @@ def sc_root(c):
         c.list_card("list", "intel", HOST_DRIVERS)
 
 
-SCENARIOS = {k[3:]: v for k, v in globals().items() if k.startswith("sc_")}
+SCENARIOS = {k[3:].replace("_", "-"): v for k, v in globals().items() if k.startswith("sc_")}
+
+
+def extract(path, tag, out):
+    """--extract LOG TAG OUT: write a file the guest sent with emit_file."""
+    import base64
+    log = Log(path)
+    lines = log.files.get(tag)
+    if not lines:
+        print(f"check: no file {tag!r} in {path}", file=sys.stderr)
+        return 1
+    with open(out, "wb") as f:
+        f.write(base64.b64decode("".join(lines)))
+    return 0
 
 
 def main():
+    if len(sys.argv) == 5 and sys.argv[1] == "--extract":
+        return extract(*sys.argv[2:])
     if len(sys.argv) != 3 or sys.argv[1] not in SCENARIOS:
         print(f"usage: {sys.argv[0]} {{{','.join(SCENARIOS)}}} LOG", file=sys.stderr)
         return 2

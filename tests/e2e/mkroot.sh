@@ -18,7 +18,7 @@ set -euo pipefail
 
 CACHE=${E2E_CACHE:-/var/cache/vfio-pilot-e2e}
 MIRROR=${E2E_MIRROR:-http://deb.debian.org/debian}
-PKGS1="dracut systemd-sysv kmod zstd udev ${E2E_ROOT_PKGS:-libpci3 libjson-c5 libkmod2 libsystemd0 libvirt0 libxml2 pci.ids}"
+PKGS1="dracut systemd-sysv kmod zstd udev ${E2E_ROOT_PKGS:-libpci3 libjson-c5 libkmod2 libsystemd0 libvirt0 libxml2 libarchive13 pci.ids}"
 PKGS2="linux-image-amd64"
 die() { echo "mkroot: FATAL: $*" >&2; exit 1; }
 log() { echo "mkroot: $*" >&2; }

@@ -3,9 +3,13 @@
 #
 # Usage: run.sh [--tool PATH | PATH] [SCENARIO...]
 #   PATH: the vfio-pilot binary (or env VFIO_PILOT), e.g. build/src/cli/vfio-pilot.
-#   SCENARIO: infra intel amd bind diagnose noiommu root (default: all).
-#   "root" debootstraps (cached: mkroot.sh) and boots a whole Debian 12 root
-#   with dracut and systemd (boot-root.sh); needs root and ~2 min.
+#   SCENARIO: infra intel amd bind diagnose noiommu two-vendor bootbind
+#   twocards tutorial (default: all of these), root (only when named).
+#   "root" and "tutorial" debootstrap (cached: mkroot.sh) and boot a whole
+#   Debian 12 root with dracut and systemd (boot-root.sh); they need root.
+#   "bootbind" and "twocards" boot twice: a snapshot of the guest becomes the
+#   root R of `vfio-pilot --root R plan/apply` on this machine, then the guest
+#   boots with what apply wrote.
 # Env: E2E_CACHE (kernel cache, see setup.sh), E2E_WORK (logs and images;
 #   default a new directory under /tmp, kept), E2E_TIMEOUT (per boot, 300 s).
 #
@@ -16,14 +20,15 @@
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-ALL="infra intel amd bind diagnose noiommu root"
+ALL="infra intel amd bind diagnose noiommu two-vendor bootbind twocards tutorial"
+KNOWN="$ALL root"   # root: the tutorial's first boot covers it
 TOOL=${VFIO_PILOT:-}
 SCEN=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --tool) TOOL=${2:-}; shift 2 ;;
         --tool=*) TOOL=${1#--tool=}; shift ;;
-        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
         */*) TOOL=$1; shift ;;
         *) SCEN+=("$1"); shift ;;
     esac
@@ -45,7 +50,7 @@ WORK=${E2E_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/vfio-pilot-e2e.XXXXXX")}
 mkdir -p "$WORK" || { echo "run: cannot create $WORK"; exit 1; }
 
 for s in "${SCEN[@]}"; do
-    case " $ALL " in *" $s "*) ;; *) echo "run: unknown scenario '$s' (known: $ALL)"; exit 2 ;; esac
+    case " $KNOWN " in *" $s "*) ;; *) echo "run: unknown scenario '$s' (known: $KNOWN)"; exit 2 ;; esac
 done
 
 # Tool: absolute path; a missing tool fails every scenario that needs it.
@@ -73,31 +78,105 @@ echo "TIME setup $((SECONDS - t)) s (kernel $KVER from $KROOT)"
 t=$SECONDS
 tool_arg=()
 [ -z "$tool_err" ] && tool_arg=("$TOOL")
-if ! KROOT=$KROOT KVER=$KVER "$HERE/build-initramfs.sh" "$WORK/initramfs.cpio.gz" "${tool_arg[@]}" 2>"$WORK/initramfs.err"; then
+if ! KROOT=$KROOT KVER=$KVER "$HERE/build-initramfs.sh" "$WORK/initramfs.cpio" "${tool_arg[@]}" 2>"$WORK/initramfs.err"; then
     cat "$WORK/initramfs.err" >&2
     for s in "${SCEN[@]}"; do fail "$s" "initramfs build failed: $(grep FATAL "$WORK/initramfs.err" | tail -1)"; done
     finish
 fi
-echo "TIME initramfs $((SECONDS - t)) s ($(du -h "$WORK/initramfs.cpio.gz" | cut -f1))"
+echo "TIME initramfs $((SECONDS - t)) s ($(du -h "$WORK/initramfs.cpio" | cut -f1))"
+
+# ---- helpers ----
+# hrun LOG TAG CMD...: run a command on this machine and record it in LOG.host
+# in the guest's protocol (check.py reads LOG.host before LOG).
+hrun() {
+    local log=$1 tag=$2; shift 2
+    local o e rc
+    o=$(mktemp) e=$(mktemp)
+    "$@" >"$o" 2>"$e" </dev/null
+    rc=$?
+    {
+        printf '0.000\tE2E CMD %s %s\n' "$tag" "$(echo "$*" | tr '\n' ' ')"
+        sed "s/^/0.000\tE2E OUT $tag /" "$o"
+        sed "s/^/0.000\tE2E ERR $tag /" "$e"
+        printf '0.000\tE2E RC %s %s\n' "$tag" "$rc"
+    } >> "$log.host"
+    cp "$o" "$WORK/last.out"    # the last command's stdout, for the caller
+    rm -f "$o" "$e"
+    return $rc
+}
+# boot_initrd S LOG [EXTRA_INITRD] [EXTRA_APPEND]: one initramfs boot; env
+# IOMMU, CARDS, CARD. Prints boot.sh's BOOT line.
+boot_initrd() {
+    local initrd="$WORK/initramfs.cpio"
+    [ -n "${3:-}" ] && initrd="$initrd $3"
+    VMLINUZ=$VMLINUZ INITRD=$initrd E2E_IOMMU=$IOMMU E2E_CARDS=$CARDS E2E_CARD=$CARD \
+        E2E_APPEND="e2e.scenario=$1 ${4:-} ${E2E_APPEND:-}" "$HERE/boot.sh" "$2" 2>&1 | tail -1
+}
+boot_ok() { case "$1" in *" rc=0 "*) return 0 ;; esac; return 1; }
+walls=""
+note_wall() { walls="$walls+$(echo "$1" | grep -o 'wall=[0-9.]*' | cut -d= -f2)"; }
+
+# make_planroot S CARDS: boot the machine once (scenario snap), bring its
+# `vfio-pilot snapshot` back and unpack it as the root R = $WORK/R-S; add the
+# kernel's module index (libkmod), and an update-initramfs in R (static
+# busybox sh) that records its arguments: in this harness build-initramfs.sh
+# is the initramfs generator, and it packs what apply wrote in R.
+make_planroot() {
+    local s=$1 log=$WORK/$1-snap.log R=$WORK/R-$1 b
+    b=$(boot_initrd snap "$log")
+    note_wall "$b"
+    echo "== $s: snapshot boot: $b"
+    boot_ok "$b" || { echo "snapshot boot failed: $b" >&2; return 1; }
+    python3 "$HERE/check.py" snap "$log" > "$WORK/$s-snap.check" || { cat "$WORK/$s-snap.check"; return 1; }
+    python3 "$HERE/check.py" --extract "$log" snapshot "$WORK/$s-snap.tar.gz" || return 1
+    rm -rf "$R"; mkdir -p "$R"
+    tar -C "$R" -xzf "$WORK/$s-snap.tar.gz" || return 1
+    mkdir -p "$R/lib/modules/$KVER" "$R/usr/sbin" "$R/usr/bin" "$R/var/log"
+    cp "$KROOT/lib/modules/$KVER"/modules.* "$R/lib/modules/$KVER/"
+    cp "$(command -v busybox)" "$R/usr/bin/busybox"
+    printf '#!/usr/bin/busybox sh\n# e2e: records the call; tests/e2e/run.sh builds the initramfs from this root'"'"'s /etc\necho "$*" >> /var/log/e2e-update-initramfs.log\n' > "$R/usr/sbin/update-initramfs"
+    chmod 755 "$R/usr/sbin/update-initramfs"
+}
+
+# planned_boot S: scenarios bootbind and twocards (see the header).
+planned_boot() {
+    local s=$1 log=$WORK/$1.log R=$WORK/R-$1 ov=$WORK/ov-$1 kargs b
+    rm -f "$log.host"
+    make_planroot "$s" || return 1
+    local opts=(--bootloader none 0000:01:00.0)
+    hrun "$log" plan "$TOOL" --root "$R" --json plan "${opts[@]}"
+    kargs=$(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1])).get("kernel_args") or []))' "$WORK/last.out") || kargs=
+    hrun "$log" apply "$TOOL" --root "$R" --json apply --yes "${opts[@]}"
+    hrun "$log" conf cat "$R/etc/modprobe.d/vfio-pilot.conf"
+    hrun "$log" itmodules cat "$R/etc/initramfs-tools/modules"
+    hrun "$log" update_initramfs cat "$R/var/log/e2e-update-initramfs.log"
+    rm -rf "$ov"; mkdir -p "$ov/etc" "$ov/var/lib"
+    for d in etc/modprobe.d etc/initramfs-tools var/lib/vfio-pilot; do
+        [ -d "$R/$d" ] && cp -a "$R/$d" "$ov/$(dirname "$d")/"
+    done
+    "$HERE/build-initramfs.sh" --overlay-only "$WORK/overlay-$s.cpio" "$ov" || return 1
+    echo "== $s: plan kernel_args: $kargs"
+    BOOT=$(boot_initrd "$s" "$log" "$WORK/overlay-$s.cpio" "$kargs")
+}
 
 for s in "${SCEN[@]}"; do
     if [ "$s" != infra ] && [ -n "$tool_err" ]; then
         fail "$s" "$tool_err"
         continue
     fi
-    iommu=intel cards=1
+    ts=$SECONDS walls=""
+    IOMMU=intel CARDS=1 CARD=same
     case "$s" in
-        amd) iommu=amd ;;
-        noiommu) iommu=none ;;
+        amd) IOMMU=amd ;;
+        noiommu) IOMMU=none ;;
+        two-vendor) CARD=two-vendor ;;
+        twocards) CARDS=2 ;;
     esac
-    initrd=$WORK/initramfs.cpio.gz
-    if [ -d "$HERE/overlays/$s" ]; then
-        "$HERE/build-initramfs.sh" --overlay-only "$WORK/overlay-$s.cpio.gz" "$HERE/overlays/$s" || {
-            fail "$s" "cannot pack overlays/$s"; continue; }
-        initrd="$initrd $WORK/overlay-$s.cpio.gz"
-    fi
     log=$WORK/$s.log
-    if [ "$s" = root ]; then
+    rm -f "$log.host"
+    BOOT=
+    case "$s" in
+    root)
         t=$SECONDS
         if ! "$HERE/boot-root.sh" make "$WORK/root.img" "$TOOL" 2>"$WORK/root-make.err"; then
             cat "$WORK/root-make.err" >&2
@@ -105,22 +184,39 @@ for s in "${SCEN[@]}"; do
             continue
         fi
         echo "TIME root image $((SECONDS - t)) s (mkroot.sh + boot-root.sh make)"
-        boot=$(E2E_IOMMU=$iommu E2E_APPEND="e2e.scenario=$s ${E2E_APPEND:-}" \
+        BOOT=$(E2E_IOMMU=$IOMMU E2E_APPEND="e2e.scenario=$s ${E2E_APPEND:-}" \
                "$HERE/boot-root.sh" boot "$WORK/root.img" "$log" 2>&1 | tail -1)
         rm -f "$WORK/root.img"
-    else
-    boot=$(VMLINUZ=$VMLINUZ INITRD=$initrd E2E_IOMMU=$iommu E2E_CARDS=$cards \
-           E2E_APPEND="e2e.scenario=$s ${E2E_APPEND:-}" "$HERE/boot.sh" "$log" 2>&1 | tail -1)
-    fi
+        ;;
+    tutorial)
+        "$HERE/run-tutorial.sh" "$TOOL" "$WORK" "$log"
+        BOOT=$(tail -1 "$log.boots" 2>/dev/null)
+        walls=$(grep -o 'wall=[0-9.]*' "$log.boots" 2>/dev/null | cut -d= -f2 | sed 's/^/+/' | tr -d '\n')
+        ;;
+    bootbind|twocards)
+        planned_boot "$s" || { fail "$s" "could not prepare the planned boot; see $WORK/$s-snap.log and $log.host"; continue; }
+        ;;
+    *)
+        initrd=
+        if [ -d "$HERE/overlays/$s" ]; then
+            "$HERE/build-initramfs.sh" --overlay-only "$WORK/overlay-$s.cpio" "$HERE/overlays/$s" || {
+                fail "$s" "cannot pack overlays/$s"; continue; }
+            initrd="$WORK/overlay-$s.cpio"
+        fi
+        BOOT=$(boot_initrd "$s" "$log" "$initrd")
+        ;;
+    esac
+    [ "$s" = tutorial ] || note_wall "$BOOT"
     python3 "$HERE/check.py" "$s" "$log" > "$WORK/$s.check"
     crc=$?
-    echo "== $s: iommu=$iommu, $boot"
+    echo "== $s: iommu=$IOMMU cards=$CARDS card=$CARD, $BOOT"
     cat "$WORK/$s.check"
-    wall=$(echo "$boot" | grep -o 'wall=[0-9.]*' | cut -d= -f2)
-    case "$boot" in
+    boots=$(echo "${walls#+}" | tr '+' ' ')
+    case "$BOOT" in
         *" rc=0 "*) ;;
-        *) fail "$s" "QEMU failed or timed out: $boot; see $log"; continue ;;
+        *) fail "$s" "QEMU failed or timed out: $BOOT; see $log"; continue ;;
     esac
-    if [ $crc = 0 ]; then pass "$s" "boot ${wall} s"; else fail "$s" "$(grep -c '  FAIL' "$WORK/$s.check") check(s) failed, boot ${wall} s; log $log"; fi
+    what="boots ${boots:-?} s, scenario $((SECONDS - ts)) s"
+    if [ $crc = 0 ]; then pass "$s" "$what"; else fail "$s" "$(grep -c '  FAIL' "$WORK/$s.check") check(s) failed, $what; log $log"; fi
 done
 finish
