@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "diagnose.h"
+#include "list.h"
 #include "logline.h"
 
 /* ---- the catalog ---- */
@@ -1235,20 +1236,13 @@ static void fix_iommu_disabled(const struct vp_diag *d, const struct vp_finding 
 			      h->n_groups);
 		return;
 	}
-	const char *io = h ? vp_host_cmdline_get(h, "intel_iommu") : NULL;
-	const char *ao = h ? vp_host_cmdline_get(h, "amd_iommu") : NULL;
-	if (io && streq(io, "off"))
-		vp_buf_puts(b, "Remove intel_iommu=off from the kernel command line. ");
-	if (ao && streq(ao, "off"))
-		vp_buf_puts(b, "Remove amd_iommu=off from the kernel command line. ");
-	if (h && h->cpu_vendor == VP_CPU_AMD)
-		vp_buf_puts(b, "Enable the IOMMU (\"IOMMU\"/\"AMD-Vi\") in the firmware setup; AMD needs no kernel argument "
-			       "(amd_iommu=on is not a valid value). Then reboot and run vfio-pilot check.");
-	else if (h && h->cpu_vendor == VP_CPU_INTEL)
-		vp_buf_printf(b, "Enable VT-d in the firmware setup%s, then reboot and run vfio-pilot check.",
-			      io && streq(io, "on") ? "" : " and add intel_iommu=on to the kernel command line");
-	else
-		vp_buf_puts(b, "Enable VT-d (Intel) or the IOMMU/AMD-Vi (AMD) in the firmware setup; on Intel also add "
+	if (h) {
+		/* The same reason and remedy that list and check give for this host (VM, firmware, argument). */
+		_cleanup_free_ char *why = vp_iommu_inactive_reason(h);
+		vp_buf_puts(b, why ? why : "");
+		return;
+	}
+	vp_buf_puts(b, "Enable VT-d (Intel) or the IOMMU/AMD-Vi (AMD) in the firmware setup; on Intel also add "
 			       "intel_iommu=on to the kernel command line. Then reboot and check that "
 			       "/sys/kernel/iommu_groups is not empty.");
 }
