@@ -69,37 +69,23 @@ static void check_kvm_device(struct ctx *c, struct vp_check_result *r)
 		   "/dev/kvm is missing: KVM is not available");
 }
 
-/* True when the comma-separated option value v holds tok ("on,igfx_off" has "on", not "off"). */
-static bool opt_has(const char *v, const char *tok)
-{
-	size_t n = strlen(tok);
-	for (const char *p = v; p && *p;) {
-		const char *comma = strchr(p, ',');
-		size_t len = comma ? (size_t)(comma - p) : strlen(p);
-		if (len == n && !strncmp(p, tok, n))
-			return true;
-		p = comma ? comma + 1 : NULL;
-	}
-	return false;
-}
-
 /* intel_iommu=on is given (the last intel_iommu= wins, as in the kernel's parser order). */
 static bool intel_on(const struct vp_host *h)
 {
 	const char *v = vp_host_cmdline_get(h, "intel_iommu");
-	return v && opt_has(v, "on");
+	return v && vp_optlist_has(v, "on");
 }
 
 static bool intel_off(const struct vp_host *h)
 {
 	const char *v = vp_host_cmdline_get(h, "intel_iommu");
-	return v && opt_has(v, "off");
+	return v && vp_optlist_has(v, "off");
 }
 
 static bool amd_off(const struct vp_host *h)
 {
 	const char *v = vp_host_cmdline_get(h, "amd_iommu");
-	return v && opt_has(v, "off");
+	return v && vp_optlist_has(v, "off");
 }
 
 static bool iommu_off(const struct vp_host *h)
@@ -245,7 +231,7 @@ static void check_iommu_cmdline(struct ctx *c, struct vp_check_result *r)
 		_cleanup_free_ char *arg = v ? vp_strdup_printf("amd_iommu=%s", v) : NULL;
 		if (amd_off(h))
 			return set(r, VP_LEVEL_FAIL, vp_platform_karg_fix(c->p, false, arg), "%s turns AMD-Vi off", arg);
-		if (v && opt_has(v, "on"))
+		if (v && vp_optlist_has(v, "on"))
 			return set(r, VP_LEVEL_WARN, vp_platform_karg_fix(c->p, false, arg),
 				   "%s: \"on\" is not a valid value (the kernel logs \"AMD-Vi: Unknown option - 'on'\"); AMD-Vi is on by default%s", arg, pt);
 		return set(r, VP_LEVEL_PASS, NULL, "AMD-Vi needs no kernel argument%s", pt);

@@ -22,19 +22,6 @@ static const char *verdict_title(enum vp_verdict v)
 	return n[v];
 }
 
-static void why(char ***v, const char *fmt, ...) _printf_(2, 3);
-static void why(char ***v, const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	if (s)
-		vp_strv_push_take(v, s);
-}
-
 static int card_total_vfs(const struct vp_card *c, int *numvfs)
 {
 	for (size_t i = 0; i < c->n_devs; i++)
@@ -76,7 +63,7 @@ static void group_others(const struct vp_host *h, const struct vp_card *c, const
 			continue;
 		vp_buf_printf(&b, "%s%s (%s)", n++ ? ", " : "", d->addr, d->driver ? d->driver : "no driver");
 	}
-	why(reasons, "IOMMU group %d also holds %s: a guest gets the group whole, so these would go too "
+	vp_strv_pushf(reasons, "IOMMU group %d also holds %s: a guest gets the group whole, so these would go too "
 		     "(bind --whole-group), or the card needs a slot of its own; an ACS override only pretends to "
 		     "split the group and is a security downgrade", g->id, b.data ? b.data : "other devices");
 	vp_buf_free(&b);
@@ -123,23 +110,23 @@ int vp_recommend(const struct vp_host *h, struct vp_gpu_rec **ret, size_t *ret_n
 		bool pass = iommu && isolated && other && !c->boot_vga;
 		if (pass) {
 			r->verdict = VP_VERDICT_PASSTHROUGH;
-			why(&r->reasons, "%s (%s) keeps the host's display", other->slot,
+			vp_strv_pushf(&r->reasons, "%s (%s) keeps the host's display", other->slot,
 			    other->boot_vga ? "the boot VGA GPU" : "another GPU");
-			why(&r->reasons, "IOMMU group %d holds only this card's %zu function%s%s", g->id, c->n_devs,
+			vp_strv_pushf(&r->reasons, "IOMMU group %d holds only this card's %zu function%s%s", g->id, c->n_devs,
 			    c->n_devs == 1 ? "" : "s", g->n_devs > c->n_devs ? " (and bridges, which stay on the host)" : "");
 			if (all_vfio)
-				why(&r->reasons, "every function is already on vfio-pci");
+				vp_strv_pushf(&r->reasons, "every function is already on vfio-pci");
 		} else if (n_mdev) {
 			r->verdict = VP_VERDICT_MDEV;
 			int avail = 0;
 			for (size_t i = 0; i < mdev_dev->n_mdev_types; i++)
 				avail += mdev_dev->mdev_types[i].available_instances > 0 ? mdev_dev->mdev_types[i].available_instances : 0;
-			why(&r->reasons, "%s offers %zu mediated device type%s (%d instance%s available): the host keeps the "
+			vp_strv_pushf(&r->reasons, "%s offers %zu mediated device type%s (%d instance%s available): the host keeps the "
 					 "GPU and a guest gets a slice of it", mdev_dev->driver ? mdev_dev->driver : "its driver",
 			    n_mdev, n_mdev == 1 ? "" : "s", avail, avail == 1 ? "" : "s");
 		} else if (totalvfs > 0 && iommu) {
 			r->verdict = VP_VERDICT_SRIOV;
-			why(&r->reasons, "it is an SR-IOV physical function with up to %d virtual functions (%d enabled): "
+			vp_strv_pushf(&r->reasons, "it is an SR-IOV physical function with up to %d virtual functions (%d enabled): "
 					 "the host keeps the GPU and a guest gets a VF%s", totalvfs, numvfs,
 			    numvfs ? "" : " (write a count to sriov_numvfs to create them)");
 		} else {
@@ -148,24 +135,24 @@ int vp_recommend(const struct vp_host *h, struct vp_gpu_rec **ret, size_t *ret_n
 		/* Why not full passthrough, when it is not the verdict. */
 		if (!pass) {
 			if (!iommu)
-				why(&r->reasons, "the IOMMU is not active, so no device can be passed through (see `vfio-pilot check`)");
+				vp_strv_pushf(&r->reasons, "the IOMMU is not active, so no device can be passed through (see `vfio-pilot check`)");
 			if (c->boot_vga && other)
-				why(&r->reasons, "it is the boot VGA GPU, the host's display; %s is the one to pass through", other->slot);
+				vp_strv_pushf(&r->reasons, "it is the boot VGA GPU, the host's display; %s is the one to pass through", other->slot);
 			else if (!other)
-				why(&r->reasons, "it is the only GPU: passing it through leaves the host without a display");
+				vp_strv_pushf(&r->reasons, "it is the only GPU: passing it through leaves the host without a display");
 			if (iommu && !isolated && g)
 				group_others(h, c, g, &r->reasons);
 			else if (iommu && !g)
-				why(&r->reasons, "it is in no IOMMU group");
+				vp_strv_pushf(&r->reasons, "it is in no IOMMU group");
 		}
 		if (r->verdict == VP_VERDICT_VIRTIO_GPU)
-			why(&r->reasons, "VirtIO-GPU (virgl/venus) gives a guest light 2D/3D graphics without a spare GPU");
+			vp_strv_pushf(&r->reasons, "VirtIO-GPU (virgl/venus) gives a guest light 2D/3D graphics without a spare GPU");
 		if (r->verdict != VP_VERDICT_MDEV && n_mdev)
-			why(&r->also, "mdev: %zu mediated device type%s", n_mdev, n_mdev == 1 ? "" : "s");
+			vp_strv_pushf(&r->also, "mdev: %zu mediated device type%s", n_mdev, n_mdev == 1 ? "" : "s");
 		if (r->verdict != VP_VERDICT_SRIOV && totalvfs > 0)
-			why(&r->also, "SR-IOV: up to %d virtual functions%s", totalvfs, iommu ? "" : " (needs the IOMMU)");
+			vp_strv_pushf(&r->also, "SR-IOV: up to %d virtual functions%s", totalvfs, iommu ? "" : " (needs the IOMMU)");
 		if (r->verdict == VP_VERDICT_PASSTHROUGH)
-			why(&r->also, "VirtIO-GPU, when the guest needs only light graphics");
+			vp_strv_pushf(&r->also, "VirtIO-GPU, when the guest needs only light graphics");
 	}
 	*ret = out;
 	*ret_n = n;

@@ -112,6 +112,29 @@ int vp_strv_push(char ***v, const char *s)
 	return vp_strv_push_take(v, strdup(s));
 }
 
+int vp_strv_pushf(char ***v, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	va_start(ap, fmt);
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return vp_strv_push_take(v, n < 0 ? NULL : s);
+}
+
+bool vp_optlist_has(const char *v, const char *tok)
+{
+	size_t n = strlen(tok);
+	for (const char *p = v; p && *p;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		if (len == n && !strncmp(p, tok, n))
+			return true;
+		p = comma ? comma + 1 : NULL;
+	}
+	return false;
+}
+
 bool vp_strv_contains(char *const *v, const char *s)
 {
 	for (size_t i = 0; v && v[i]; i++)

@@ -42,6 +42,11 @@ int vp_strv_split(const char *s, const char *seps, char ***ret);
 char *vp_strv_join(char *const *v, const char *sep);
 void vp_strv_sort(char **v);
 
+/* Formats a string and appends it to the vector. */
+int vp_strv_pushf(char ***v, const char *fmt, ...) _printf_(2, 3);
+/* True when the comma-separated option list v ("on,igfx_off") holds the option tok. */
+bool vp_optlist_has(const char *v, const char *tok);
+
 /* Removes trailing whitespace in place; returns s. */
 char *vp_strstrip_tail(char *s);
 bool vp_startswith(const char *s, const char *prefix);
