@@ -39,6 +39,7 @@ static int add_dev(struct vp_bind_report *rep, const struct vp_pci_dev *d)
 	snprintf(b->addr, sizeof(b->addr), "%s", d->addr);
 	snprintf(b->slot, sizeof(b->slot), "%s", d->slot);
 	b->driver_before = d->driver ? strdup(d->driver) : NULL;
+	b->driver_after = d->driver ? strdup(d->driver) : NULL; /* until run */
 	b->result = "not-run";
 	return 0;
 }
@@ -374,8 +375,9 @@ static char *path_dev(const char *addr, const char *attr)
 	return vp_strdup_printf("sys/bus/pci/devices/%s/%s", addr, attr);
 }
 
-/* Undoes a bind of devs[first..last) in reverse. Returns false when an undo step failed. */
-static bool undo_bind(struct ctx *c, struct vp_bind_dev *devs, struct done *dn, size_t n, const char *slot)
+/* Undoes the bind steps of devs[0..n) in reverse and forgets the state entries this
+ * run added for any of devs[0..n_all). Returns false when an undo step failed. */
+static bool undo_bind(struct ctx *c, struct vp_bind_dev *devs, struct done *dn, size_t n, size_t n_all, const char *slot)
 {
 	bool ok = true;
 	for (size_t k = n; k-- > 0;) {
@@ -413,7 +415,7 @@ static bool undo_bind(struct ctx *c, struct vp_bind_dev *devs, struct done *dn, 
 		b->result = "rolled-back";
 	}
 	bool any_state = false;
-	for (size_t k = 0; k < n; k++)
+	for (size_t k = 0; k < n_all; k++)
 		if (dn[k].state_added) {
 			json_object_object_del(state_devs(c->state), devs[k].addr);
 			any_state = true;
@@ -508,7 +510,7 @@ static int bind_unit(struct ctx *c, struct vp_bind_dev *devs, size_t n, const ch
 		devs[k].result = "failed";
 		for (size_t j = k + 1; j < n; j++)
 			devs[j].result = "not-run";
-		bool ok = undo_bind(c, devs, dn, k + 1, slot);
+		bool ok = undo_bind(c, devs, dn, k + 1, n, slot);
 		c->rep->result = ok ? VP_BIND_ROLLED_BACK : VP_BIND_ROLLBACK_FAILED;
 	}
 	done_free(dn, n);
@@ -683,8 +685,10 @@ int vp_bind_run(struct vp_root *root, const struct vp_host *h, const struct vp_b
 		i = j;
 	}
 out:
-	for (size_t i = 0; i < rep->n_devs; i++)
+	for (size_t i = 0; i < rep->n_devs; i++) {
+		free(rep->devs[i].driver_after);
 		rep->devs[i].driver_after = cur_driver(&c, rep->devs[i].addr);
+	}
 	json_object_put(c.state);
 	(void)h;
 	return e;
@@ -748,7 +752,15 @@ static const struct vp_col step_cols[] = {
 	{ "error", NULL, 0 },
 };
 
-static const struct vp_col dev_cols[] = {
+/* The renderer keeps a pointer to the columns: one static set per command. */
+static const struct vp_col bind_dev_cols[] = {
+	{ "address", NULL, 0 },
+	{ "driver_before", "BEFORE", 0 },
+	{ "driver_after", "AFTER", 0 },
+	{ "previous_driver", "REMEMBERED", VP_COL_JSON_ONLY },
+	{ "result", NULL, 0 },
+};
+static const struct vp_col unbind_dev_cols[] = {
 	{ "address", NULL, 0 },
 	{ "driver_before", "BEFORE", 0 },
 	{ "driver_after", "AFTER", 0 },
@@ -771,11 +783,8 @@ void vp_bind_render(const struct vp_bind_report *rep, struct vp_doc *doc)
 		vp_row_str(row, "detail", s->detail);
 		vp_row_str(row, "error", s->error);
 	}
-	struct vp_col cols[ARRAY_SIZE(dev_cols)];
-	memcpy(cols, dev_cols, sizeof(cols));
-	if (!rep->unbind)
-		cols[3].flags = VP_COL_JSON_ONLY;
-	t = vp_doc_table(doc, "devices", "Devices:", cols, ARRAY_SIZE(cols), VP_STYLE_TABLE);
+	t = vp_doc_table(doc, "devices", "Devices:", rep->unbind ? unbind_dev_cols : bind_dev_cols,
+			 ARRAY_SIZE(bind_dev_cols), VP_STYLE_TABLE);
 	for (size_t i = 0; i < rep->n_devs; i++) {
 		const struct vp_bind_dev *b = &rep->devs[i];
 		json_object *row = vp_table_row(t);

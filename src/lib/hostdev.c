@@ -238,7 +238,7 @@ int vp_domain_xml_add_hostdevs(const char *xml, const struct vp_hostdev *hds, si
 		node_addr(doc, c, a);
 		for (size_t i = 0; i < n && a[0]; i++)
 			if (streq(a, hds[i].addr)) {
-				*ret_err = vp_strdup_printf("the domain already has a hostdev for %s", a);
+				*ret_err = vp_strdup_printf("already has a hostdev for %s", a);
 				e = -EEXIST;
 				goto out;
 			}
@@ -338,7 +338,7 @@ int vp_domain_attach(struct vp_virt *v, const char *domain, const struct vp_host
 		return e;
 	e = vp_domain_xml_add_hostdevs(old, hds, n, &new_xml, ret_err);
 	if (e == -EEXIST) {
-		char *m = vp_strdup_printf("domain '%s': %s; nothing added", domain, *ret_err);
+		char *m = vp_strdup_printf("domain '%s' %s; nothing added", domain, *ret_err);
 		free(*ret_err);
 		*ret_err = m;
 		return e;

@@ -279,6 +279,7 @@ static void test_bind_probe_fails_undo(void **state)
 	/* Nothing remembered: the card was rolled back. */
 	char *drv = NULL;
 	assert_int_equal(vp_bind_state_get(f->root, "0000:01:00.0", &drv, NULL), 0);
+	assert_int_equal(vp_bind_state_get(f->root, "0000:01:00.3", &drv, NULL), 0); /* not reached, not kept */
 	char *ov = vp_test_read(f->tree, "sys/bus/pci/devices/0000:01:00.0/driver_override");
 	assert_string_equal(ov, "\n");
 	free(ov);
