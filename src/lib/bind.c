@@ -573,7 +573,11 @@ static int unbind_unit(struct ctx *c, struct vp_bind_dev *devs, size_t n, const 
 		_cleanup_free_ char *drv = cur_driver(c, b->addr);
 		d->old_override = cur_override(c, b->addr);
 		json_object *st = json_object_object_get(sd, b->addr);
+		const char *prev_override = NULL; /* what driver_override held before bind ("none", ...) */
 		if (st) {
+			json_object *po = json_object_object_get(st, "driver_override");
+			if (json_object_is_type(po, json_type_string) && !streq(json_object_get_string(po), "vfio-pci"))
+				prev_override = json_object_get_string(po);
 			json_object *pd = json_object_object_get(st, "driver");
 			b->remembered = true;
 			b->previous = json_object_is_type(pd, json_type_string) ? strdup(json_object_get_string(pd)) : NULL;
@@ -590,7 +594,7 @@ static int unbind_unit(struct ctx *c, struct vp_bind_dev *devs, size_t n, const 
 		}
 		if (d->old_override) {
 			_cleanup_free_ char *ov = path_dev(b->addr, "driver_override");
-			if (write_step(c, b->addr, "driver_override", ov, "\n") < 0) {
+			if (write_step(c, b->addr, "driver_override", ov, prev_override ? prev_override : "\n") < 0) {
 				fail = 1;
 				break;
 			}
