@@ -55,3 +55,4 @@ int cmd_xml(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_attach(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_detach(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_recommend(const struct vp_opts *o, int argc, char *argv[]);
+int cmd_snapshot(const struct vp_opts *o, int argc, char *argv[]);

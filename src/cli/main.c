@@ -21,6 +21,7 @@ static const struct vp_cmd cmds[] = {
 	{ "detach", cmd_detach, "DOMAIN DEVICE... [--connect URI] [--live]", "Remove the cards' hostdevs from a libvirt domain's definition" },
 	{ "list", cmd_list, "", "List IOMMU groups, their devices and drivers, and whether each group can be handed over" },
 	{ "recommend", cmd_recommend, "", "Say for each GPU which way to give it to a guest: passthrough, SR-IOV, mdev or VirtIO-GPU" },
+	{ "snapshot", cmd_snapshot, "OUT.tar.gz", "Save what vfio-pilot reads of this host, and the kernel log, for --root or a bug report" },
 	{ "unbind", cmd_unbind, "DEVICE... [--whole-group] [--connect URI]", "Give the cards back to their host drivers" },
 	{ "xml", cmd_xml, "DEVICE... [--guest-slot N] [--rom-file PATH | --rom-bar on|off]", "Print libvirt <hostdev> XML for the cards" },
 };

@@ -69,29 +69,114 @@ static void check_kvm_device(struct ctx *c, struct vp_check_result *r)
 		   "/dev/kvm is missing: KVM is not available");
 }
 
-static char *iommu_firmware_fix(const struct ctx *c)
+/* True when the comma-separated option value v holds tok ("on,igfx_off" has "on", not "off"). */
+static bool opt_has(const char *v, const char *tok)
+{
+	size_t n = strlen(tok);
+	for (const char *p = v; p && *p;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		if (len == n && !strncmp(p, tok, n))
+			return true;
+		p = comma ? comma + 1 : NULL;
+	}
+	return false;
+}
+
+/* intel_iommu=on is given (the last intel_iommu= wins, as in the kernel's parser order). */
+static bool intel_on(const struct vp_host *h)
+{
+	const char *v = vp_host_cmdline_get(h, "intel_iommu");
+	return v && opt_has(v, "on");
+}
+
+static bool intel_off(const struct vp_host *h)
+{
+	const char *v = vp_host_cmdline_get(h, "intel_iommu");
+	return v && opt_has(v, "off");
+}
+
+static bool amd_off(const struct vp_host *h)
+{
+	const char *v = vp_host_cmdline_get(h, "amd_iommu");
+	return v && opt_has(v, "off");
+}
+
+static bool iommu_off(const struct vp_host *h)
+{
+	const char *v = vp_host_cmdline_get(h, "iommu");
+	return v && streq(v, "off");
+}
+
+/*
+ * Does the running kernel turn VT-d on without intel_iommu=on? From its config
+ * when we have it, else the distribution's known default (kernel-facts §2.3:
+ * Debian and Ubuntu yes, Fedora, RHEL and Arch no).
+ */
+static enum vp_tri intel_default_on(const struct ctx *c, bool *from_config)
+{
+	*from_config = c->h->intel_iommu_default_on != VP_TRI_UNKNOWN;
+	if (*from_config)
+		return c->h->intel_iommu_default_on;
+	switch (c->p->distro) {
+	case VP_DISTRO_DEBIAN:
+	case VP_DISTRO_UBUNTU:
+	case VP_DISTRO_POPOS:
+		return VP_TRI_YES;
+	case VP_DISTRO_FEDORA:
+	case VP_DISTRO_FEDORA_ATOMIC:
+	case VP_DISTRO_RHEL:
+	case VP_DISTRO_ARCH:
+		return VP_TRI_NO;
+	default:
+		return VP_TRI_UNKNOWN;
+	}
+}
+
+static bool is_vm_without_iommu(const struct vp_host *h)
+{
+	return h->cpu_hypervisor == VP_TRI_YES && vp_strv_len(h->iommu_units) == 0;
+}
+
+static char *iommu_enable_fix(const struct ctx *c)
 {
 	const struct vp_host *h = c->h;
-	const char *fw = h->cpu_vendor == VP_CPU_AMD ? "enable IOMMU (AMD-Vi) in the firmware setup"
-						     : "enable VT-d in the firmware setup";
-	if (h->cpu_vendor == VP_CPU_INTEL) {
-		const char *v = vp_host_cmdline_get(h, "intel_iommu");
-		if (!v || !strstr(v, "on")) {
-			_cleanup_free_ char *k = vp_platform_karg_fix(c->p, true, "intel_iommu=on");
-			return vp_strdup_printf("%s; %s; reboot", fw, k);
-		}
-	}
-	const char *amd = vp_host_cmdline_get(h, "amd_iommu");
-	if (amd && streq(amd, "off")) {
-		_cleanup_free_ char *k = vp_platform_karg_fix(c->p, false, "amd_iommu=off");
-		return vp_strdup_printf("%s; reboot", k);
-	}
-	const char *iommu = vp_host_cmdline_get(h, "iommu");
-	if (iommu && streq(iommu, "off")) {
+	if (iommu_off(h)) {
 		_cleanup_free_ char *k = vp_platform_karg_fix(c->p, false, "iommu=off");
 		return vp_strdup_printf("%s; reboot", k);
 	}
-	return vp_strdup_printf("%s, then reboot", fw);
+	if (h->cpu_vendor == VP_CPU_AMD) {
+		if (amd_off(h)) {
+			_cleanup_free_ char *arg = vp_strdup_printf("amd_iommu=%s", vp_host_cmdline_get(h, "amd_iommu"));
+			_cleanup_free_ char *k = vp_platform_karg_fix(c->p, false, arg);
+			return vp_strdup_printf("%s; reboot", k);
+		}
+		if (h->acpi_ivrs == VP_TRI_YES)
+			return strdup("the firmware describes AMD-Vi (ACPI IVRS table) but the kernel did not enable it: "
+				      "look for AMD-Vi lines in `journalctl -k -b` and make sure the kernel has CONFIG_AMD_IOMMU");
+		return strdup("enable IOMMU (AMD-Vi, sometimes called AMD IOMMU or IOMMU Controller) and SVM in the "
+			      "firmware (BIOS/UEFI) setup, then reboot; AMD needs no kernel argument");
+	}
+	if (h->cpu_vendor == VP_CPU_INTEL) {
+		if (intel_off(h)) {
+			_cleanup_free_ char *arg = vp_strdup_printf("intel_iommu=%s", vp_host_cmdline_get(h, "intel_iommu"));
+			_cleanup_free_ char *k = vp_platform_karg_fix(c->p, false, arg);
+			return vp_strdup_printf("%s; reboot", k);
+		}
+		bool cfg;
+		bool need_arg = !intel_on(h) && intel_default_on(c, &cfg) != VP_TRI_YES;
+		_cleanup_free_ char *k = need_arg ? vp_platform_karg_fix(c->p, true, "intel_iommu=on") : NULL;
+		if (h->acpi_dmar == VP_TRI_NO)
+			return vp_strdup_printf("enable VT-d (Intel Virtualization Technology for Directed I/O) in the firmware "
+						"(BIOS/UEFI) setup%s%s, then reboot", k ? "; " : "", k ? k : "");
+		if (k)
+			return vp_strdup_printf("%s; reboot", k);
+		if (h->acpi_dmar == VP_TRI_YES)
+			return strdup("the firmware describes VT-d (ACPI DMAR table) and intel_iommu=on is set, yet no unit is active: "
+				      "look for DMAR lines in `journalctl -k -b`");
+		return strdup("enable VT-d in the firmware (BIOS/UEFI) setup, then reboot");
+	}
+	return strdup("enable the IOMMU in the firmware setup and the kernel, then reboot");
 }
 
 /* kernel-facts §1.2: groups populated is the one reliable test; dmarN/ivhdN names the unit. */
@@ -108,9 +193,19 @@ static void check_iommu_enabled(struct ctx *c, struct vp_check_result *r)
 			   "%zu IOMMU groups but no dmar or ivhd unit under /sys/class/iommu%s%s", h->n_groups,
 			   units && *units ? ": " : "", units ? units : "");
 	const char *why = h->groups_dir ? "/sys/kernel/iommu_groups is empty" : "/sys/kernel/iommu_groups does not exist";
+	if (is_vm_without_iommu(h))
+		return set(r, VP_LEVEL_FAIL,
+			   strdup("passthrough needs the physical host: run vfio-pilot there (or give this virtual machine a "
+				  "virtual IOMMU, e.g. QEMU -device intel-iommu,intremap=on, for nested tests)"),
+			   "no IOMMU: this is a virtual machine without a virtual IOMMU (%s, no dmar or ivhd unit)", why);
 	if (h->iommu_vendor == VP_IOMMU_INTEL || h->iommu_vendor == VP_IOMMU_AMD)
-		return set(r, VP_LEVEL_FAIL, iommu_firmware_fix(c), "%s although unit %s is registered", why, units);
-	return set(r, VP_LEVEL_FAIL, iommu_firmware_fix(c), "no IOMMU is active: %s and /sys/class/iommu has no dmar or ivhd unit", why);
+		return set(r, VP_LEVEL_FAIL, iommu_enable_fix(c), "%s although unit %s is registered", why, units);
+	const char *fw = h->cpu_vendor == VP_CPU_AMD ? (h->acpi_ivrs == VP_TRI_NO ? "; the firmware has no ACPI IVRS table (AMD-Vi off in the setup)"
+						     : h->acpi_ivrs == VP_TRI_YES ? "; the firmware describes AMD-Vi (ACPI IVRS table)" : "")
+			 : h->cpu_vendor == VP_CPU_INTEL ? (h->acpi_dmar == VP_TRI_NO ? "; the firmware has no ACPI DMAR table (VT-d off in the setup)"
+							    : h->acpi_dmar == VP_TRI_YES ? "; the firmware describes VT-d (ACPI DMAR table)" : "")
+			 : "";
+	return set(r, VP_LEVEL_FAIL, iommu_enable_fix(c), "no IOMMU is active: %s and /sys/class/iommu has no dmar or ivhd unit%s", why, fw);
 }
 
 /* kernel-facts §2.3 and §8: Fedora needs intel_iommu=on; amd_iommu=on is not a valid value. */
@@ -119,31 +214,40 @@ static void check_iommu_cmdline(struct ctx *c, struct vp_check_result *r)
 	const struct vp_host *h = c->h;
 	if (!h->cmdline)
 		return set(r, VP_LEVEL_SKIP, NULL, "/proc/cmdline is unreadable");
-	const char *iommu = vp_host_cmdline_get(h, "iommu");
-	if (iommu && streq(iommu, "off"))
+	if (iommu_off(h))
 		return set(r, VP_LEVEL_FAIL, vp_platform_karg_fix(c->p, false, "iommu=off"), "iommu=off disables every IOMMU");
-	const char *pt = iommu && streq(iommu, "pt") ? " (iommu=pt: host devices use identity mapping)" : "";
+	const char *iommu = vp_host_cmdline_get(h, "iommu");
+	const char *pt = iommu && streq(iommu, "pt") ? " (iommu=pt: host-owned devices use identity mapping; optional)" : "";
 	if (h->cpu_vendor == VP_CPU_INTEL) {
 		const char *v = vp_host_cmdline_get(h, "intel_iommu");
-		if (v && strstr(v, "off"))
-			return set(r, VP_LEVEL_FAIL, vp_platform_karg_fix(c->p, false, "intel_iommu=off"), "intel_iommu=off turns VT-d off");
-		if (v && strstr(v, "on"))
-			return set(r, VP_LEVEL_PASS, NULL, "intel_iommu=on is set%s", pt);
-		if (h->intel_iommu_default_on == VP_TRI_YES)
-			return set(r, VP_LEVEL_PASS, NULL, "this kernel enables VT-d by default (CONFIG_INTEL_IOMMU_DEFAULT_ON); intel_iommu=on is not needed%s", pt);
+		if (intel_off(h)) {
+			_cleanup_free_ char *arg = vp_strdup_printf("intel_iommu=%s", v);
+			return set(r, VP_LEVEL_FAIL, vp_platform_karg_fix(c->p, false, arg), "%s turns VT-d off", arg);
+		}
+		if (intel_on(h))
+			return set(r, VP_LEVEL_PASS, NULL, "intel_iommu=%s is set%s", v, pt);
+		bool cfg;
+		enum vp_tri def = intel_default_on(c, &cfg);
+		if (def == VP_TRI_YES)
+			return set(r, VP_LEVEL_PASS, NULL, "%s turns VT-d on by default; intel_iommu=on is not needed%s",
+				   cfg ? "this kernel (CONFIG_INTEL_IOMMU_DEFAULT_ON)" : "this distribution's kernel", pt);
 		if (vp_host_iommu_active(h))
 			return set(r, VP_LEVEL_PASS, NULL, "VT-d is active without intel_iommu=on (kernel default or firmware opt-in)%s", pt);
-		return set(r, VP_LEVEL_FAIL, vp_platform_karg_fix(c->p, true, "intel_iommu=on"),
-			   "intel_iommu=on is missing and this kernel does not turn VT-d on by default%s",
-			   h->intel_iommu_default_on == VP_TRI_NO ? " (CONFIG_INTEL_IOMMU_DEFAULT_ON is not set)" : "");
+		if (def == VP_TRI_NO)
+			return set(r, VP_LEVEL_FAIL, vp_platform_karg_fix(c->p, true, "intel_iommu=on"),
+				   "intel_iommu=on is missing and %s does not turn VT-d on by default%s",
+				   cfg ? "this kernel (CONFIG_INTEL_IOMMU_DEFAULT_ON is not set)" : "this distribution's kernel", pt);
+		return set(r, VP_LEVEL_WARN, vp_platform_karg_fix(c->p, true, "intel_iommu=on"),
+			   "intel_iommu=on is missing and whether this kernel turns VT-d on by default is unknown (no kernel config found)%s", pt);
 	}
 	if (h->cpu_vendor == VP_CPU_AMD) {
 		const char *v = vp_host_cmdline_get(h, "amd_iommu");
-		if (v && streq(v, "off"))
-			return set(r, VP_LEVEL_FAIL, vp_platform_karg_fix(c->p, false, "amd_iommu=off"), "amd_iommu=off turns AMD-Vi off");
-		if (v && streq(v, "on"))
-			return set(r, VP_LEVEL_WARN, vp_platform_karg_fix(c->p, false, "amd_iommu=on"),
-				   "amd_iommu=on is not a valid value (the kernel logs \"AMD-Vi: Unknown option - 'on'\"); AMD-Vi is on by default");
+		_cleanup_free_ char *arg = v ? vp_strdup_printf("amd_iommu=%s", v) : NULL;
+		if (amd_off(h))
+			return set(r, VP_LEVEL_FAIL, vp_platform_karg_fix(c->p, false, arg), "%s turns AMD-Vi off", arg);
+		if (v && opt_has(v, "on"))
+			return set(r, VP_LEVEL_WARN, vp_platform_karg_fix(c->p, false, arg),
+				   "%s: \"on\" is not a valid value (the kernel logs \"AMD-Vi: Unknown option - 'on'\"); AMD-Vi is on by default%s", arg, pt);
 		return set(r, VP_LEVEL_PASS, NULL, "AMD-Vi needs no kernel argument%s", pt);
 	}
 	return set(r, VP_LEVEL_SKIP, NULL, "not an Intel or AMD x86 CPU");
@@ -237,6 +341,75 @@ static void check_host_display(struct ctx *c, struct vp_check_result *r)
 		   "no display adapter would remain for the host: %s", g);
 }
 
+/*
+ * kernel-facts §7: a group goes to the guest whole. The cards to hand over
+ * must share their groups only with bridges, or everything else in the
+ * group goes along (and stays off the host).
+ */
+static void check_group_isolated(struct ctx *c, struct vp_check_result *r)
+{
+	const struct vp_host *h = c->h;
+	if (!vp_host_iommu_active(h))
+		return set(r, VP_LEVEL_SKIP, NULL, "needs an active IOMMU");
+	struct vp_buf ok = { 0 }, bad = { 0 }, fix = { 0 };
+	size_t n_ok = 0, n_bad = 0;
+	for (size_t i = 0; i < h->n_cards; i++) {
+		const struct vp_card *card = &h->cards[i];
+		if (!(c->targets ? vp_strv_contains(c->targets, card->slot) : card->display && in_targets(c, card)))
+			continue;
+		struct vp_buf others = { 0 };
+		int groups[8];
+		size_t n_groups = 0;
+		bool ungrouped = false;
+		for (size_t j = 0; j < card->n_devs; j++) {
+			const struct vp_group *g = vp_host_group(h, card->devs[j]->iommu_group);
+			if (!g) {
+				ungrouped = true;
+				continue;
+			}
+			bool seen = false;
+			for (size_t k = 0; k < n_groups; k++)
+				seen |= groups[k] == g->id;
+			if (seen || n_groups == ARRAY_SIZE(groups))
+				continue;
+			groups[n_groups++] = g->id;
+			for (size_t k = 0; k < g->n_devs; k++) {
+				const struct vp_pci_dev *o = g->devs[k];
+				if (vp_class_is_bridge(o->class_code) || (o->card >= 0 && &h->cards[o->card] == card))
+					continue;
+				vp_buf_printf(&others, "%s%s (%s)", others.len ? ", " : "", o->addr, vp_class_short(o->class_code));
+			}
+		}
+		_cleanup_free_ char *oth = vp_buf_steal(&others);
+		struct vp_buf lbl = { 0 };
+		card_label(card, &lbl);
+		_cleanup_free_ char *label = vp_buf_steal(&lbl);
+		struct vp_buf gl = { 0 };
+		for (size_t k = 0; k < n_groups; k++)
+			vp_buf_printf(&gl, "%s%d", k ? "," : "", groups[k]);
+		_cleanup_free_ char *gs = vp_buf_steal(&gl);
+		if (ungrouped) {
+			vp_buf_printf(&bad, "%s%s has functions in no IOMMU group", n_bad++ ? "; " : "", label);
+		} else if (oth && *oth) {
+			vp_buf_printf(&bad, "%s%s shares group %s with %s", n_bad++ ? "; " : "", label, gs, oth);
+			vp_buf_printf(&fix, "%smove %s to a slot wired to the CPU, or hand over group %s whole (%s go%s with it)",
+				      fix.len ? "; " : "", card->slot, gs, oth, strchr(oth, ',') ? "" : "es");
+		} else {
+			vp_buf_printf(&ok, "%s%s (group %s)", n_ok++ ? ", " : "", label, gs);
+		}
+	}
+	_cleanup_free_ char *oks = vp_buf_steal(&ok), *bads = vp_buf_steal(&bad), *fixs = vp_buf_steal(&fix);
+	if (n_ok + n_bad == 0)
+		return set(r, VP_LEVEL_SKIP, NULL, "no card to hand over");
+	const char *acs = vp_host_cmdline_get(h, "pcie_acs_override") ? " (split by pcie_acs_override: pretended, see security.acs_override)" : "";
+	if (n_bad == 0)
+		return set(r, VP_LEVEL_PASS, NULL, "alone in %s group%s with bridges only: %s%s", n_ok > 1 ? "their" : "its",
+			   n_ok > 1 ? "s" : "", oks, acs);
+	char *f = vp_strdup_printf("%s; pcie_acs_override is no fix: it only pretends isolation",
+				   fixs && *fixs ? fixs : "hand over the whole group, or choose another card");
+	return set(r, c->targets ? VP_LEVEL_FAIL : VP_LEVEL_WARN, f, "%s", bads);
+}
+
 /* kernel-facts §8.10: the ACS override is not upstream and only pretends isolation. */
 static void check_acs_override(struct ctx *c, struct vp_check_result *r)
 {
@@ -293,6 +466,7 @@ static const struct {
 	{ "iommu.interrupt_remapping", "Interrupt remapping", check_interrupt_remapping },
 	{ "vfio.module", "vfio-pci driver", check_vfio_module },
 	{ "host.display", "Display left for the host", check_host_display },
+	{ "group.isolated", "Cards alone in their groups", check_group_isolated },
 	{ "security.acs_override", "ACS override", check_acs_override },
 	{ "security.unsafe_interrupts", "Unsafe interrupts", check_unsafe_interrupts },
 	{ "libvirt.installed", "libvirt", check_libvirt },
@@ -301,7 +475,7 @@ static const struct {
 
 const char *const vp_check_ids[] = {
 	"cpu.virt", "kvm.device", "iommu.enabled", "iommu.cmdline", "iommu.interrupt_remapping", "vfio.module",
-	"host.display", "security.acs_override", "security.unsafe_interrupts", "libvirt.installed", "host.inputs", NULL,
+	"host.display", "group.isolated", "security.acs_override", "security.unsafe_interrupts", "libvirt.installed", "host.inputs", NULL,
 };
 
 int vp_checks_run(const struct vp_host *h, const struct vp_platform *p, char *const *targets, struct vp_check_report *ret)

@@ -6,6 +6,8 @@
  */
 #include "host.h"
 
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,37 +15,83 @@
 #include "names.h"
 #include "util.h"
 
-const char *const vp_host_inputs[] = {
-	"proc/cmdline",
-	"proc/cpuinfo",
-	"proc/interrupts",
-	"proc/modules",
-	"proc/sys/kernel/osrelease",
-	"etc/os-release",
-	"usr/lib/os-release",
-	"dev/kvm",
-	"run/ostree-booted",
-	"sys/class/iommu/**",
-	"sys/kernel/iommu_groups/**",
-	"sys/bus/pci/devices/**",
-	"sys/bus/pci/drivers/**",
-	"sys/module/vfio_pci/**",
-	"sys/module/vfio_iommu_type1/**",
-	"lib/modules/$KVER/modules.*",
-	"usr/lib/modules/$KVER/modules.*",
-	"boot/config-$KVER",
-	"usr/bin/virsh",
-	"usr/sbin/libvirtd",
-	"usr/sbin/virtqemud",
-	NULL,
+const struct vp_input vp_host_inputs[_VP_IN_MAX] = {
+	[VP_IN_OSRELEASE] = { "proc/sys/kernel/osrelease", VP_INPUT_FILE },
+	[VP_IN_CMDLINE] = { "proc/cmdline", VP_INPUT_FILE },
+	[VP_IN_CPUINFO] = { "proc/cpuinfo", VP_INPUT_FILE },
+	[VP_IN_INTERRUPTS] = { "proc/interrupts", VP_INPUT_FILE },
+	[VP_IN_OS_RELEASE] = { "etc/os-release", VP_INPUT_FILE },
+	[VP_IN_OS_RELEASE_USR] = { "usr/lib/os-release", VP_INPUT_FILE },
+	[VP_IN_KVM] = { "dev/kvm", VP_INPUT_EXISTS },
+	[VP_IN_OSTREE_BOOTED] = { "run/ostree-booted", VP_INPUT_EXISTS },
+	[VP_IN_ACPI_TABLES] = { "sys/firmware/acpi/tables", VP_INPUT_EXISTS },
+	[VP_IN_ACPI_DMAR] = { "sys/firmware/acpi/tables/DMAR", VP_INPUT_EXISTS },
+	[VP_IN_ACPI_IVRS] = { "sys/firmware/acpi/tables/IVRS", VP_INPUT_EXISTS },
+	[VP_IN_IOMMU_UNITS] = { "sys/class/iommu", VP_INPUT_LIST },
+	[VP_IN_GROUPS] = { "sys/kernel/iommu_groups", VP_INPUT_LIST },
+	[VP_IN_GROUP_TYPE] = { "sys/kernel/iommu_groups/$GROUP/type", VP_INPUT_FILE },
+	[VP_IN_PCI_DEVICES] = { "sys/bus/pci/devices", VP_INPUT_LIST },
+	[VP_IN_VFIO_PCI_MODULE] = { "sys/module/vfio_pci", VP_INPUT_EXISTS },
+	[VP_IN_VFIO_PCI_INITSTATE] = { "sys/module/vfio_pci/initstate", VP_INPUT_FILE },
+	[VP_IN_UNSAFE_INTERRUPTS] = { "sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts", VP_INPUT_FILE },
+	[VP_IN_KCONFIG_BOOT] = { "boot/config-$KVER", VP_INPUT_FILE },
+	[VP_IN_KCONFIG_USR] = { "usr/lib/modules/$KVER/config", VP_INPUT_FILE },
+	[VP_IN_MODULES_LIB] = { "lib/modules/$KVER/modules.*", VP_INPUT_FILE },
+	[VP_IN_MODULES_USR] = { "usr/lib/modules/$KVER/modules.*", VP_INPUT_FILE },
+	[VP_IN_MODPROBE_ETC] = { "etc/modprobe.d/*.conf", VP_INPUT_FILE },
+	[VP_IN_MODPROBE_LIB] = { "lib/modprobe.d/*.conf", VP_INPUT_FILE },
+	[VP_IN_VIRSH] = { "usr/bin/virsh", VP_INPUT_EXISTS },
+	[VP_IN_LIBVIRTD] = { "usr/sbin/libvirtd", VP_INPUT_EXISTS },
+	[VP_IN_VIRTQEMUD] = { "usr/sbin/virtqemud", VP_INPUT_EXISTS },
+	[VP_IN_TOOL_RPM_OSTREE] = { "$BIN/rpm-ostree", VP_INPUT_EXISTS },
+	[VP_IN_TOOL_KERNELSTUB] = { "$BIN/kernelstub", VP_INPUT_EXISTS },
+	[VP_IN_TOOL_GRUBBY] = { "$BIN/grubby", VP_INPUT_EXISTS },
+	[VP_IN_TOOL_MKINITCPIO] = { "$BIN/mkinitcpio", VP_INPUT_EXISTS },
+	[VP_IN_TOOL_DRACUT] = { "$BIN/dracut", VP_INPUT_EXISTS },
+	[VP_IN_TOOL_UPDATE_INITRAMFS] = { "$BIN/update-initramfs", VP_INPUT_EXISTS },
+	[VP_IN_KERNELSTUB_CONFIG] = { "etc/kernelstub/configuration", VP_INPUT_FILE },
+	[VP_IN_BLS_ENTRIES] = { "boot/loader/entries/*.conf", VP_INPUT_FILE },
+	[VP_IN_LOADER_CONF_BOOT_EFI] = { "boot/efi/loader/loader.conf", VP_INPUT_FILE },
+	[VP_IN_LOADER_CONF_EFI] = { "efi/loader/loader.conf", VP_INPUT_FILE },
+	[VP_IN_LOADER_CONF_BOOT] = { "boot/loader/loader.conf", VP_INPUT_FILE },
+	[VP_IN_DEFAULT_GRUB] = { "etc/default/grub", VP_INPUT_FILE },
 };
 
-/* Attributes read from each sys/bus/pci/devices/ADDR/ directory. */
-const char *const vp_pci_dev_attrs[] = {
-	"vendor", "device", "subsystem_vendor", "subsystem_device", "class", "revision",
-	"driver_override", "boot_vga", "reset_method", "sriov_totalvfs", "sriov_numvfs",
-	"numa_node", "driver", "iommu_group", "physfn", "mdev_supported_types", NULL,
+const struct vp_input vp_pci_dev_attrs[_VP_PA_MAX] = {
+	[VP_PA_UEVENT] = { "uevent", VP_INPUT_FILE },
+	[VP_PA_VENDOR] = { "vendor", VP_INPUT_FILE },
+	[VP_PA_DEVICE] = { "device", VP_INPUT_FILE },
+	[VP_PA_SUBSYSTEM_VENDOR] = { "subsystem_vendor", VP_INPUT_FILE },
+	[VP_PA_SUBSYSTEM_DEVICE] = { "subsystem_device", VP_INPUT_FILE },
+	[VP_PA_CLASS] = { "class", VP_INPUT_FILE },
+	[VP_PA_REVISION] = { "revision", VP_INPUT_FILE },
+	[VP_PA_DRIVER_OVERRIDE] = { "driver_override", VP_INPUT_FILE },
+	[VP_PA_BOOT_VGA] = { "boot_vga", VP_INPUT_FILE },
+	[VP_PA_RESET_METHOD] = { "reset_method", VP_INPUT_FILE },
+	[VP_PA_SRIOV_TOTALVFS] = { "sriov_totalvfs", VP_INPUT_FILE },
+	[VP_PA_SRIOV_NUMVFS] = { "sriov_numvfs", VP_INPUT_FILE },
+	[VP_PA_DRIVER] = { "driver", VP_INPUT_LINK },
+	[VP_PA_IOMMU_GROUP] = { "iommu_group", VP_INPUT_LINK },
+	[VP_PA_PHYSFN] = { "physfn", VP_INPUT_LINK },
+	[VP_PA_MDEV_TYPES] = { "mdev_supported_types", VP_INPUT_TREE },
 };
+
+const char *const vp_bin_dirs[] = { "usr/sbin", "usr/bin", "sbin", "bin", NULL };
+
+#define IN(id) (vp_host_inputs[id].path)
+#define PA(id) (vp_pci_dev_attrs[id].path)
+
+/* An input path with "$KVER" replaced; NULL when the kernel release is unknown or unsafe. */
+static char *input_kver(const struct vp_host *h, enum vp_host_input_id id)
+{
+	const char *p = IN(id), *k = strstr(p, "$KVER");
+	if (!k)
+		return strdup(p);
+	if (!h->kernel_release || strchr(h->kernel_release, '/') || streq(h->kernel_release, "..") ||
+	    streq(h->kernel_release, "."))
+		return NULL;
+	return vp_strdup_printf("%.*s%s%s", (int)(k - p), p, h->kernel_release, k + 5);
+}
 
 static int note(struct vp_host *h, const char *rel, const char *why)
 {
@@ -54,43 +102,17 @@ static const char *errno_word(int e)
 {
 	switch (e) {
 	case -EFBIG: return "file too large, treated as unknown";
-	case -ELOOP: return "symlink loop, treated as unknown";
+	case -ELOOP: return "symlink loop or symlink where a file was expected, treated as unknown";
 	case -EINVAL: return "invalid content, treated as unknown";
 	case -ERANGE: return "value out of range, treated as unknown";
 	case -EISDIR: return "a directory where a file was expected, treated as unknown";
+	case -ENODATA: return "empty, treated as unknown";
+	case -EBADFD: return "not a regular file, treated as unknown";
+	case -EACCES: case -EPERM: return "permission denied, treated as unknown";
+	case -ENOTDIR: return "not a directory, treated as unknown";
+	case -ENAMETOOLONG: return "name too long, treated as unknown";
 	default: return "unreadable, treated as unknown";
 	}
-}
-
-/* Reads an optional hex attribute: absent -> -1 silently; garbage -> -1 and a note. */
-static int read_hex_opt(struct vp_host *h, struct vp_root *root, const char *dir, const char *attr, uint64_t max)
-{
-	char rel[512];
-	uint64_t v;
-	snprintf(rel, sizeof(rel), "%s/%s", dir, attr);
-	int e = vp_root_read_hex(root, rel, max, &v);
-	if (e == -ENOENT)
-		return -1;
-	if (e < 0) {
-		note(h, rel, errno_word(e));
-		return -1;
-	}
-	return (int)v;
-}
-
-static int read_uint_opt(struct vp_host *h, struct vp_root *root, const char *dir, const char *attr, uint64_t max)
-{
-	char rel[512];
-	uint64_t v;
-	snprintf(rel, sizeof(rel), "%s/%s", dir, attr);
-	int e = vp_root_read_uint(root, rel, max, &v);
-	if (e == -ENOENT)
-		return -1;
-	if (e < 0) {
-		note(h, rel, errno_word(e));
-		return -1;
-	}
-	return (int)v;
 }
 
 static char *read_str_opt(struct vp_host *h, struct vp_root *root, const char *rel)
@@ -110,12 +132,151 @@ static int parse_group_id(const char *s)
 	return (int)v;
 }
 
+/* What one device directory holds, from a single directory scan. */
+struct dev_scan {
+	bool has[_VP_PA_MAX];
+};
+
+static void scan_cb(void *userdata, const char *name, unsigned char d_type)
+{
+	struct dev_scan *sc = userdata;
+	for (size_t i = 0; i < _VP_PA_MAX; i++)
+		if (streq(name, PA(i))) {
+			sc->has[i] = true;
+			return;
+		}
+}
+
+/* Context for reading the attributes of one device directory. */
+struct devdir {
+	struct vp_host *h;
+	int fd;
+	const char *rel;  /* "sys/bus/pci/devices/ADDR", for notes */
+	struct dev_scan sc;
+};
+
+/* Reads attribute id into buf; 0 when absent (silently), <0 after noting garbage, else the length. */
+static int dev_attr(struct devdir *dd, enum vp_pci_attr_id id, char *buf, size_t size)
+{
+	if (!dd->sc.has[id])
+		return 0;
+	int n = vp_dir_read_attr(dd->fd, PA(id), buf, size);
+	if (n == -ENOENT)
+		return 0;
+	if (n < 0) {
+		char rel[400];
+		snprintf(rel, sizeof(rel), "%s/%s", dd->rel, PA(id));
+		note(dd->h, rel, errno_word(n));
+	}
+	return n;
+}
+
+static int dev_hex(struct devdir *dd, enum vp_pci_attr_id id, uint64_t max)
+{
+	char buf[64];
+	uint64_t v;
+	int n = dev_attr(dd, id, buf, sizeof(buf));
+	if (n <= 0)
+		return -1;
+	if (vp_parse_hex(buf, max, &v) < 0) {
+		char rel[400];
+		snprintf(rel, sizeof(rel), "%s/%s", dd->rel, PA(id));
+		note(dd->h, rel, errno_word(-EINVAL));
+		return -1;
+	}
+	return (int)v;
+}
+
+static int dev_uint(struct devdir *dd, enum vp_pci_attr_id id, uint64_t max)
+{
+	char buf[64];
+	uint64_t v;
+	int n = dev_attr(dd, id, buf, sizeof(buf));
+	if (n <= 0)
+		return -1;
+	if (vp_parse_uint(buf, max, &v) < 0) {
+		char rel[400];
+		snprintf(rel, sizeof(rel), "%s/%s", dd->rel, PA(id));
+		note(dd->h, rel, errno_word(-EINVAL));
+		return -1;
+	}
+	return (int)v;
+}
+
+/* Basename of a link attribute: 0 absent, 1 found, <0 garbage (noted). */
+static int dev_link_base(struct devdir *dd, enum vp_pci_attr_id id, char *out, size_t size)
+{
+	if (!dd->sc.has[id])
+		return 0;
+	char t[PATH_MAX];
+	int n = vp_dir_read_link(dd->fd, PA(id), t, sizeof(t));
+	if (n == -ENOENT)
+		return 0;
+	char rel[400];
+	snprintf(rel, sizeof(rel), "%s/%s", dd->rel, PA(id));
+	if (n == -ENOLINK) {
+		note(dd->h, rel, "not a symlink, treated as unknown");
+		return -EINVAL;
+	}
+	if (n < 0) {
+		note(dd->h, rel, errno_word(n));
+		return n;
+	}
+	while (n > 1 && t[n - 1] == '/')
+		t[--n] = 0;
+	const char *b = strrchr(t, '/');
+	b = b ? b + 1 : t;
+	if (!*b || streq(b, ".") || streq(b, "..") || strlen(b) >= size) {
+		note(dd->h, rel, "invalid link target, treated as unknown");
+		return -EINVAL;
+	}
+	snprintf(out, size, "%s", b);
+	return 1;
+}
+
+/*
+ * uevent holds what vendor, device, subsystem_*, class hold, written by the
+ * kernel from the same struct pci_dev (pci_uevent() in drivers/pci/pci-driver.c):
+ * PCI_CLASS=%04X (24 bits), PCI_ID=%04X:%04X, PCI_SUBSYS_ID=%04X:%04X. One read
+ * instead of five. Returns true when all of them parsed.
+ */
+static bool parse_uevent(char *s, struct vp_pci_dev *d)
+{
+	int got = 0;
+	for (char *save = NULL, *line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned a, b;
+		char end;
+		if (vp_startswith(line, "PCI_CLASS=")) {
+			uint64_t c;
+			if (vp_parse_hex(line + 10, 0xffffff, &c) == 0) {
+				d->class_code = (int)c;
+				got |= 1;
+			}
+		} else if (sscanf(line, "PCI_ID=%4x:%4x%c", &a, &b, &end) == 2) {
+			d->vendor = (int)a;
+			d->device = (int)b;
+			got |= 2;
+		} else if (sscanf(line, "PCI_SUBSYS_ID=%4x:%4x%c", &a, &b, &end) == 2) {
+			d->subsys_vendor = (int)a;
+			d->subsys_device = (int)b;
+			got |= 4;
+		}
+	}
+	return got == 7;
+}
+
 static void load_mdev_types(struct vp_host *h, struct vp_root *root, const char *dir, struct vp_pci_dev *d)
 {
 	char rel[512];
 	_cleanup_strv_free_ char **types = NULL;
-	snprintf(rel, sizeof(rel), "%s/mdev_supported_types", dir);
-	if (vp_root_list(root, rel, &types) < 0 || !types[0])
+	snprintf(rel, sizeof(rel), "%s/%s", dir, PA(VP_PA_MDEV_TYPES));
+	int e = vp_root_list(root, rel, &types);
+	if (e < 0) {
+		if (e != -ENOENT)
+			note(h, rel, errno_word(e));
+		return;
+	}
+	if (!types[0])
 		return;
 	size_t n = vp_strv_len(types);
 	d->mdev_types = calloc(n, sizeof(*d->mdev_types));
@@ -123,96 +284,116 @@ static void load_mdev_types(struct vp_host *h, struct vp_root *root, const char 
 		return;
 	for (size_t i = 0; i < n; i++) {
 		struct vp_mdev_type *t = &d->mdev_types[d->n_mdev_types++];
-		char tdir[600];
+		char tdir[600], f[700];
 		snprintf(tdir, sizeof(tdir), "%s/%s", rel, types[i]);
 		t->id = strdup(types[i]);
-		char f[700];
 		snprintf(f, sizeof(f), "%s/name", tdir);
 		t->name = read_str_opt(h, root, f);
 		snprintf(f, sizeof(f), "%s/description", tdir);
 		t->description = read_str_opt(h, root, f);
 		snprintf(f, sizeof(f), "%s/device_api", tdir);
 		t->device_api = read_str_opt(h, root, f);
-		t->available_instances = read_uint_opt(h, root, tdir, "available_instances", 0x7fffffff);
+		snprintf(f, sizeof(f), "%s/available_instances", tdir);
+		_cleanup_free_ char *avail = read_str_opt(h, root, f);
+		uint64_t v;
+		t->available_instances = avail && vp_parse_uint(avail, 0x7fffffff, &v) == 0 ? (int)v : -1;
 	}
 }
 
 /* Parent bridge: the path component before the device in the devices/ link target. */
-static char *parent_of(struct vp_root *root, const char *rel)
+static char *parent_of(const char *target)
 {
-	_cleanup_free_ char *t = NULL;
-	if (vp_root_read_link(root, rel, &t) < 0)
-		return NULL;
-	char *last = strrchr(t, '/');
+	const char *last = strrchr(target, '/');
 	if (!last)
 		return NULL;
-	*last = 0;
-	char *prev = strrchr(t, '/');
-	prev = prev ? prev + 1 : t;
+	const char *prev = last;
+	while (prev > target && prev[-1] != '/')
+		prev--;
+	char comp[64];
+	if ((size_t)(last - prev) >= sizeof(comp))
+		return NULL;
+	memcpy(comp, prev, (size_t)(last - prev));
+	comp[last - prev] = 0;
 	char addr[VP_PCI_ADDR_LEN];
-	if (vp_pci_addr_parse(prev, addr) < 0 || !streq(addr, prev))
+	if (vp_pci_addr_parse(comp, addr) < 0 || !streq(addr, comp))
 		return NULL;
 	return strdup(addr);
 }
 
-static int load_dev(struct vp_host *h, struct vp_root *root, const char *name, struct vp_pci_dev *d)
+static void load_dev(struct vp_host *h, struct vp_root *root, int busfd, const char *name, struct vp_pci_dev *d)
 {
-	char dir[300], rel[400];
-	snprintf(dir, sizeof(dir), "sys/bus/pci/devices/%s", name);
+	char rel[300];
+	snprintf(rel, sizeof(rel), "%s/%s", IN(VP_IN_PCI_DEVICES), name);
 	memcpy(d->addr, name, sizeof(d->addr));
 	sscanf(name, "%x:%x:%x.%x", &d->domain, &d->bus, &d->dev, &d->func);
 	snprintf(d->slot, sizeof(d->slot), "%.10s", name);
 	d->card = -1;
+	d->vendor = d->device = d->subsys_vendor = d->subsys_device = d->class_code = d->revision = -1;
+	d->sriov_totalvfs = d->sriov_numvfs = d->numa_node = d->boot_vga = d->iommu_group = -1;
 
-	d->vendor = read_hex_opt(h, root, dir, "vendor", 0xffff);
-	d->device = read_hex_opt(h, root, dir, "device", 0xffff);
-	d->subsys_vendor = read_hex_opt(h, root, dir, "subsystem_vendor", 0xffff);
-	d->subsys_device = read_hex_opt(h, root, dir, "subsystem_device", 0xffff);
-	d->class_code = read_hex_opt(h, root, dir, "class", 0xffffff);
-	d->revision = read_hex_opt(h, root, dir, "revision", 0xff);
-	d->sriov_totalvfs = read_uint_opt(h, root, dir, "sriov_totalvfs", 0xffff);
-	d->sriov_numvfs = read_uint_opt(h, root, dir, "sriov_numvfs", 0xffff);
-	d->numa_node = -1;
-	d->boot_vga = read_uint_opt(h, root, dir, "boot_vga", 1);
+	char target[PATH_MAX];
+	if (vp_dir_read_link(busfd, name, target, sizeof(target)) >= 0)
+		d->parent = parent_of(target);
 
-	snprintf(rel, sizeof(rel), "%s/driver_override", dir);
-	d->driver_override = read_str_opt(h, root, rel);
-	if (d->driver_override && (streq(d->driver_override, "(null)") || !*d->driver_override))
-		d->driver_override = (free(d->driver_override), NULL);
-
-	snprintf(rel, sizeof(rel), "%s/reset_method", dir);
-	_cleanup_free_ char *rm = read_str_opt(h, root, rel);
-	if (rm)
-		vp_strv_split(rm, " \t", &d->reset_methods);
-
-	snprintf(rel, sizeof(rel), "%s/driver", dir);
-	int e = vp_root_link_basename(root, rel, &d->driver);
-	if (e == 0 || e == -ENOENT)
-		d->driver_known = true;
-	else
+	struct devdir dd = { .h = h, .rel = rel };
+	dd.fd = vp_root_open_dir(root, rel);
+	if (dd.fd < 0) {
+		note(h, rel, dd.fd == -ENOENT ? "link does not resolve, device treated as unknown" : errno_word(dd.fd));
+		return;
+	}
+	int e = vp_dir_scan(dd.fd, scan_cb, &dd.sc);
+	if (e < 0) {
 		note(h, rel, errno_word(e));
-
-	snprintf(rel, sizeof(rel), "%s/iommu_group", dir);
-	_cleanup_free_ char *g = NULL;
-	d->iommu_group = -1;
-	e = vp_root_link_basename(root, rel, &g);
-	if (e == 0) {
-		d->iommu_group = parse_group_id(g);
-		if (d->iommu_group < 0)
-			note(h, rel, "invalid group link, treated as unknown");
-	} else if (e != -ENOENT) {
-		note(h, rel, errno_word(e));
+		close(dd.fd);
+		return;
 	}
 
-	snprintf(rel, sizeof(rel), "%s/physfn", dir);
-	_cleanup_free_ char *pf = NULL;
-	char pfaddr[VP_PCI_ADDR_LEN];
-	if (vp_root_link_basename(root, rel, &pf) == 0 && vp_pci_addr_parse(pf, pfaddr) == 0)
-		d->physfn = strdup(pfaddr);
+	char buf[VP_ATTR_MAX + 1];
+	bool ids = false;
+	if (dev_attr(&dd, VP_PA_UEVENT, buf, sizeof(buf)) > 0)
+		ids = parse_uevent(buf, d);
+	if (!ids) {
+		d->vendor = dev_hex(&dd, VP_PA_VENDOR, 0xffff);
+		d->device = dev_hex(&dd, VP_PA_DEVICE, 0xffff);
+		d->subsys_vendor = dev_hex(&dd, VP_PA_SUBSYSTEM_VENDOR, 0xffff);
+		d->subsys_device = dev_hex(&dd, VP_PA_SUBSYSTEM_DEVICE, 0xffff);
+		d->class_code = dev_hex(&dd, VP_PA_CLASS, 0xffffff);
+	}
+	d->revision = dev_hex(&dd, VP_PA_REVISION, 0xff);
+	d->sriov_totalvfs = dev_uint(&dd, VP_PA_SRIOV_TOTALVFS, 0xffff);
+	if (d->sriov_totalvfs >= 0)
+		d->sriov_numvfs = dev_uint(&dd, VP_PA_SRIOV_NUMVFS, 0xffff);
+	d->boot_vga = dev_uint(&dd, VP_PA_BOOT_VGA, 1);
 
-	d->parent = parent_of(root, dir);
-	load_mdev_types(h, root, dir, d);
-	return 0;
+	if (dev_attr(&dd, VP_PA_DRIVER_OVERRIDE, buf, sizeof(buf)) > 0 && !streq(buf, "(null)"))
+		d->driver_override = strdup(buf);
+	if (dev_attr(&dd, VP_PA_RESET_METHOD, buf, sizeof(buf)) > 0)
+		vp_strv_split(buf, " \t", &d->reset_methods);
+
+	char base[256];
+	int r = dev_link_base(&dd, VP_PA_DRIVER, base, sizeof(base));
+	if (r >= 0)
+		d->driver_known = true;
+	if (r > 0)
+		d->driver = strdup(base);
+
+	r = dev_link_base(&dd, VP_PA_IOMMU_GROUP, base, sizeof(base));
+	if (r > 0) {
+		d->iommu_group = parse_group_id(base);
+		if (d->iommu_group < 0) {
+			char lrel[400];
+			snprintf(lrel, sizeof(lrel), "%s/%s", rel, PA(VP_PA_IOMMU_GROUP));
+			note(h, lrel, "link does not name a group number, treated as unknown");
+		}
+	}
+
+	char pfaddr[VP_PCI_ADDR_LEN];
+	if (dev_link_base(&dd, VP_PA_PHYSFN, base, sizeof(base)) > 0 && vp_pci_addr_parse(base, pfaddr) == 0)
+		d->physfn = strdup(pfaddr);
+	close(dd.fd);
+
+	if (dd.sc.has[VP_PA_MDEV_TYPES])
+		load_mdev_types(h, root, rel, d);
 }
 
 static int cmp_dev(const void *a, const void *b)
@@ -223,11 +404,14 @@ static int cmp_dev(const void *a, const void *b)
 static int load_devices(struct vp_host *h, struct vp_root *root)
 {
 	_cleanup_strv_free_ char **names = NULL;
-	int e = vp_root_list(root, "sys/bus/pci/devices", &names);
+	int e = vp_root_list(root, IN(VP_IN_PCI_DEVICES), &names);
 	if (e == -ENOENT)
 		return 0;
 	if (e < 0)
 		return e;
+	_cleanup_close_ int busfd = vp_root_open_dir(root, IN(VP_IN_PCI_DEVICES));
+	if (busfd < 0)
+		return busfd;
 	size_t n = vp_strv_len(names);
 	h->devs = calloc(n ? n : 1, sizeof(*h->devs));
 	if (!h->devs)
@@ -236,13 +420,13 @@ static int load_devices(struct vp_host *h, struct vp_root *root)
 		char addr[VP_PCI_ADDR_LEN];
 		if (vp_pci_addr_parse(names[i], addr) < 0 || !streq(addr, names[i])) {
 			char rel[300];
-			snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s", names[i]);
+			snprintf(rel, sizeof(rel), "%s/%s", IN(VP_IN_PCI_DEVICES), names[i]);
 			note(h, rel, "not a PCI address, ignored");
 			continue;
 		}
-		load_dev(h, root, names[i], &h->devs[h->n_devs++]);
+		load_dev(h, root, busfd, names[i], &h->devs[h->n_devs++]);
 	}
-	qsort(h->devs, h->n_devs, sizeof(*h->devs), cmp_dev);
+	/* vp_root_list() sorted the names, and canonical addresses sort like the names. */
 	return 0;
 }
 
@@ -255,28 +439,36 @@ static struct vp_pci_dev *find_dev(const struct vp_host *h, const char *addr)
 
 static int cmp_group(const void *a, const void *b)
 {
-	return ((const struct vp_group *)a)->id - ((const struct vp_group *)b)->id;
+	int x = ((const struct vp_group *)a)->id, y = ((const struct vp_group *)b)->id;
+	return x < y ? -1 : x > y;
 }
 
+/*
+ * Groups: the ids from sys/kernel/iommu_groups, their members from each
+ * device's iommu_group link (the kernel creates both links together in
+ * iommu_group_add_device(), and non-PCI members do not matter here).
+ */
 static int load_groups(struct vp_host *h, struct vp_root *root)
 {
 	_cleanup_strv_free_ char **ids = NULL;
-	int e = vp_root_list(root, "sys/kernel/iommu_groups", &ids);
+	int e = vp_root_list(root, IN(VP_IN_GROUPS), &ids);
 	if (e == -ENOENT || e == -ENOTDIR)
 		return 0;
 	if (e < 0) {
-		note(h, "sys/kernel/iommu_groups", errno_word(e));
+		note(h, IN(VP_IN_GROUPS), errno_word(e));
 		return 0;
 	}
 	h->groups_dir = true;
+	_cleanup_close_ int gfd = vp_root_open_dir(root, IN(VP_IN_GROUPS));
 	size_t n = vp_strv_len(ids);
 	h->groups = calloc(n ? n : 1, sizeof(*h->groups));
 	if (!h->groups)
 		return -ENOMEM;
+	const char *type_name = strrchr(IN(VP_IN_GROUP_TYPE), '/') + 1;
 	for (size_t i = 0; i < n; i++) {
 		char rel[300];
 		int id = parse_group_id(ids[i]);
-		snprintf(rel, sizeof(rel), "sys/kernel/iommu_groups/%s", ids[i]);
+		snprintf(rel, sizeof(rel), "%s/%s", IN(VP_IN_GROUPS), ids[i]);
 		if (id < 0) {
 			note(h, rel, "not a group number, ignored");
 			continue;
@@ -284,28 +476,53 @@ static int load_groups(struct vp_host *h, struct vp_root *root)
 		struct vp_group *g = &h->groups[h->n_groups++];
 		g->id = id;
 		g->card = -1;
-		snprintf(rel, sizeof(rel), "sys/kernel/iommu_groups/%s/type", ids[i]);
-		g->type = read_str_opt(h, root, rel);
-		_cleanup_strv_free_ char **members = NULL;
-		snprintf(rel, sizeof(rel), "sys/kernel/iommu_groups/%s/devices", ids[i]);
-		e = vp_root_list(root, rel, &members);
-		if (e < 0) {
-			note(h, rel, errno_word(e));
-			continue;
-		}
-		g->devs = calloc(vp_strv_len(members) + 1, sizeof(*g->devs));
-		if (!g->devs)
-			return -ENOMEM;
-		for (size_t j = 0; members[j]; j++) {
-			struct vp_pci_dev *d = find_dev(h, members[j]);
-			if (d)
-				g->devs[g->n_devs++] = d; /* non-PCI members (platform devices) are skipped */
+		char buf[256];
+		int r = gfd < 0 ? -ENOENT : vp_dir_read_attr2(gfd, ids[i], type_name, buf, sizeof(buf));
+		if (r > 0)
+			g->type = strdup(buf);
+		else if (r < 0 && r != -ENOENT) {
+			snprintf(rel, sizeof(rel), "%s/%s/%s", IN(VP_IN_GROUPS), ids[i], type_name);
+			note(h, rel, errno_word(r));
 		}
 	}
 	qsort(h->groups, h->n_groups, sizeof(*h->groups), cmp_group);
+
+	/* Members, in address order since devices are sorted. */
+	size_t *count = calloc(h->n_groups + 1, sizeof(size_t));
+	if (!count)
+		return -ENOMEM;
+	for (size_t i = 0; i < h->n_devs; i++) {
+		struct vp_pci_dev *d = &h->devs[i];
+		if (d->iommu_group < 0)
+			continue;
+		struct vp_group key = { .id = d->iommu_group };
+		struct vp_group *g = bsearch(&key, h->groups, h->n_groups, sizeof(*h->groups), cmp_group);
+		if (!g) {
+			char rel[400];
+			snprintf(rel, sizeof(rel), "%s/%s/%s", IN(VP_IN_PCI_DEVICES), d->addr, PA(VP_PA_IOMMU_GROUP));
+			note(h, rel, "points to a group that does not exist, treated as unknown");
+			d->iommu_group = -1;
+			continue;
+		}
+		count[g - h->groups]++;
+	}
+	for (size_t i = 0; i < h->n_groups; i++) {
+		h->groups[i].devs = calloc(count[i] + 1, sizeof(struct vp_pci_dev *));
+		if (!h->groups[i].devs) {
+			free(count);
+			return -ENOMEM;
+		}
+	}
+	free(count);
+	for (size_t i = 0; i < h->n_devs; i++) {
+		struct vp_pci_dev *d = &h->devs[i];
+		if (d->iommu_group < 0)
+			continue;
+		struct vp_group *g = (struct vp_group *)vp_host_group(h, d->iommu_group);
+		g->devs[g->n_devs++] = d;
+	}
 	return 0;
 }
-
 
 /* Devices are sorted by address, so the functions of one slot are adjacent. */
 static int build_cards(struct vp_host *h)
@@ -433,45 +650,54 @@ static void parse_os_release(struct vp_host *h, const char *s)
 	}
 }
 
+static char *read_file_opt(struct vp_host *h, struct vp_root *root, const char *rel, size_t max)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int e = vp_root_read_file(root, rel, max, &buf, &len);
+	if (e == 0 && memchr(buf, 0, len)) {
+		free(buf);
+		e = -EINVAL; /* binary junk where text belongs */
+	}
+	if (e < 0 && e != -ENOENT && e != -ENOTDIR)
+		note(h, rel, errno_word(e));
+	return e < 0 ? NULL : buf;
+}
+
 static void load_proc(struct vp_host *h, struct vp_root *root)
 {
-	h->kernel_release = read_str_opt(h, root, "proc/sys/kernel/osrelease");
-	h->cmdline = read_str_opt(h, root, "proc/cmdline");
+	h->kernel_release = read_str_opt(h, root, IN(VP_IN_OSRELEASE));
+	if (h->kernel_release && (!*h->kernel_release || strpbrk(h->kernel_release, "/ \t\n"))) {
+		note(h, IN(VP_IN_OSRELEASE), errno_word(-EINVAL));
+		h->kernel_release = (free(h->kernel_release), NULL);
+	}
+	h->cmdline = read_str_opt(h, root, IN(VP_IN_CMDLINE));
 	if (h->cmdline)
 		vp_strv_split(h->cmdline, " \t\n", &h->cmdline_words);
 
-	char *buf = NULL;
-	int e = vp_root_read_file(root, "proc/cpuinfo", 64u << 20, &buf, NULL);
-	if (e == 0)
+	char *buf = read_file_opt(h, root, IN(VP_IN_CPUINFO), 64u << 20);
+	if (buf)
 		parse_cpuinfo(h, buf);
-	else if (e != -ENOENT)
-		note(h, "proc/cpuinfo", errno_word(e));
 	free(buf);
 
-	buf = NULL;
-	e = vp_root_read_file(root, "proc/interrupts", 64u << 20, &buf, NULL);
-	if (e == 0)
+	buf = read_file_opt(h, root, IN(VP_IN_INTERRUPTS), 64u << 20);
+	if (buf)
 		h->irq_remapping = strstr(buf, " IR-") || strstr(buf, "\tIR-") ? VP_TRI_YES : VP_TRI_NO;
-	else if (e != -ENOENT)
-		note(h, "proc/interrupts", errno_word(e));
 	free(buf);
 
-	buf = NULL;
-	e = vp_root_read_file(root, "etc/os-release", 1u << 20, &buf, NULL);
-	if (e == -ENOENT)
-		e = vp_root_read_file(root, "usr/lib/os-release", 1u << 20, &buf, NULL);
-	if (e == 0)
+	buf = read_file_opt(h, root, IN(VP_IN_OS_RELEASE), 1u << 20);
+	if (!buf && vp_root_exists(root, IN(VP_IN_OS_RELEASE)) <= 0)
+		buf = read_file_opt(h, root, IN(VP_IN_OS_RELEASE_USR), 1u << 20);
+	if (buf)
 		parse_os_release(h, buf);
-	else if (e != -ENOENT)
-		note(h, "etc/os-release", errno_word(e));
 	free(buf);
 }
 
 static void load_iommu_units(struct vp_host *h, struct vp_root *root)
 {
-	int e = vp_root_list(root, "sys/class/iommu", &h->iommu_units);
+	int e = vp_root_list(root, IN(VP_IN_IOMMU_UNITS), &h->iommu_units);
 	if (e < 0 && e != -ENOENT)
-		note(h, "sys/class/iommu", errno_word(e));
+		note(h, IN(VP_IN_IOMMU_UNITS), errno_word(e));
 	for (size_t i = 0; h->iommu_units && h->iommu_units[i]; i++) {
 		const char *u = h->iommu_units[i];
 		enum vp_iommu_vendor v = vp_startswith(u, "dmar") ? VP_IOMMU_INTEL
@@ -479,36 +705,47 @@ static void load_iommu_units(struct vp_host *h, struct vp_root *root)
 		if (h->iommu_vendor == VP_IOMMU_NONE || h->iommu_vendor == VP_IOMMU_OTHER)
 			h->iommu_vendor = v;
 	}
+	h->acpi_dmar = h->acpi_ivrs = VP_TRI_UNKNOWN;
+	if (vp_root_exists(root, IN(VP_IN_ACPI_TABLES)) > 0) {
+		h->acpi_dmar = vp_root_exists(root, IN(VP_IN_ACPI_DMAR)) > 0 ? VP_TRI_YES : VP_TRI_NO;
+		h->acpi_ivrs = vp_root_exists(root, IN(VP_IN_ACPI_IVRS)) > 0 ? VP_TRI_YES : VP_TRI_NO;
+	}
 }
 
-/* Debian patches in CONFIG_INTEL_IOMMU_DEFAULT_ON_INTGPU_OFF; Fedora leaves DEFAULT_ON unset. */
+/*
+ * kernel-facts §2.3: upstream and Ubuntu set INTEL_IOMMU_DEFAULT_ON, Debian
+ * patches in INTEL_IOMMU_DEFAULT_ON_INTGPU_OFF, Fedora and Arch leave it unset.
+ * Read from the kernel's config; unknown without one (checks then fall back
+ * to the distribution's known default).
+ */
 static void load_kernel_config(struct vp_host *h, struct vp_root *root)
 {
 	h->intel_iommu_default_on = VP_TRI_UNKNOWN;
-	if (!h->kernel_release || strchr(h->kernel_release, '/'))
+	static const enum vp_host_input_id ids[] = { VP_IN_KCONFIG_BOOT, VP_IN_KCONFIG_USR };
+	for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
+		_cleanup_free_ char *rel = input_kver(h, ids[i]);
+		_cleanup_free_ char *buf = NULL;
+		if (!rel || vp_root_read_file(root, rel, 16u << 20, &buf, NULL) < 0)
+			continue;
+		if (strstr(buf, "\nCONFIG_INTEL_IOMMU_DEFAULT_ON=y") || strstr(buf, "\nCONFIG_INTEL_IOMMU_DEFAULT_ON_INTGPU_OFF=y"))
+			h->intel_iommu_default_on = VP_TRI_YES;
+		else if (strstr(buf, "CONFIG_INTEL_IOMMU=y"))
+			h->intel_iommu_default_on = VP_TRI_NO;
 		return;
-	char rel[300];
-	_cleanup_free_ char *buf = NULL;
-	snprintf(rel, sizeof(rel), "boot/config-%s", h->kernel_release);
-	if (vp_root_read_file(root, rel, 16u << 20, &buf, NULL) < 0)
-		return;
-	if (strstr(buf, "\nCONFIG_INTEL_IOMMU_DEFAULT_ON=y") || strstr(buf, "\nCONFIG_INTEL_IOMMU_DEFAULT_ON_INTGPU_OFF=y"))
-		h->intel_iommu_default_on = VP_TRI_YES;
-	else if (strstr(buf, "CONFIG_INTEL_IOMMU=y"))
-		h->intel_iommu_default_on = VP_TRI_NO;
+	}
 }
 
 static void load_misc(struct vp_host *h, struct vp_root *root, unsigned flags)
 {
 	load_kernel_config(h, root);
-	h->kvm_dev = vp_root_exists(root, "dev/kvm") > 0;
-	h->ostree_booted = vp_root_exists(root, "run/ostree-booted") > 0;
-	static const char *const progs[] = { "usr/bin/virsh", "usr/sbin/libvirtd", "usr/sbin/virtqemud" };
+	h->kvm_dev = vp_root_exists(root, IN(VP_IN_KVM)) > 0;
+	h->ostree_booted = vp_root_exists(root, IN(VP_IN_OSTREE_BOOTED)) > 0;
+	static const enum vp_host_input_id progs[] = { VP_IN_VIRSH, VP_IN_LIBVIRTD, VP_IN_VIRTQEMUD };
 	bool client = false, daemon = false;
 	for (size_t i = 0; i < ARRAY_SIZE(progs); i++) {
-		if (vp_root_exists(root, progs[i]) > 0) {
-			vp_strv_push(&h->libvirt_programs, strrchr(progs[i], '/') + 1);
-			if (i == 0)
+		if (vp_root_exists(root, IN(progs[i])) > 0) {
+			vp_strv_push(&h->libvirt_programs, strrchr(IN(progs[i]), '/') + 1);
+			if (progs[i] == VP_IN_VIRSH)
 				client = true;
 			else
 				daemon = true;
@@ -516,15 +753,17 @@ static void load_misc(struct vp_host *h, struct vp_root *root, unsigned flags)
 	}
 	h->libvirt_installed = client && daemon;
 
-	h->vfio_pci_loaded = vp_root_exists(root, "sys/module/vfio_pci") > 0;
-	_cleanup_free_ char *unsafe = read_str_opt(h, root, "sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts");
+	/* kernel-facts §3: /sys/module/vfio_pci without initstate is a built-in driver. */
+	h->vfio_pci_loaded = vp_root_exists(root, IN(VP_IN_VFIO_PCI_MODULE)) > 0;
+	bool live_module = vp_root_exists(root, IN(VP_IN_VFIO_PCI_INITSTATE)) > 0;
+	_cleanup_free_ char *unsafe = read_str_opt(h, root, IN(VP_IN_UNSAFE_INTERRUPTS));
 	h->unsafe_interrupts_param = unsafe && (streq(unsafe, "Y") || streq(unsafe, "1"));
 
 	h->vfio_pci = VP_MOD_UNKNOWN;
 	if ((flags & VP_HOST_MODULES) && h->kernel_release)
 		h->vfio_pci = vp_module_state(root, h->kernel_release, "vfio-pci");
 	if (h->vfio_pci_loaded && (h->vfio_pci == VP_MOD_UNKNOWN || h->vfio_pci == VP_MOD_MISSING))
-		h->vfio_pci = VP_MOD_MODULE; /* loaded now, so it exists */
+		h->vfio_pci = live_module ? VP_MOD_MODULE : VP_MOD_BUILTIN; /* present now, so it exists */
 }
 
 int vp_host_load(struct vp_root *root, unsigned flags, struct vp_host **ret)

@@ -99,10 +99,12 @@ struct vp_host {
 	enum vp_iommu_vendor iommu_vendor;
 	bool groups_dir;          /* sys/kernel/iommu_groups exists */
 	enum vp_tri irq_remapping; /* IR- chips in /proc/interrupts */
-	enum vp_tri intel_iommu_default_on; /* from boot/config-KVER, unknown without it */
+	enum vp_tri intel_iommu_default_on; /* from the kernel config of KVER, unknown without it */
+	enum vp_tri acpi_dmar;    /* firmware describes Intel VT-d (ACPI DMAR table); unknown without sys/firmware/acpi/tables */
+	enum vp_tri acpi_ivrs;    /* firmware describes AMD-Vi (ACPI IVRS table) */
 
 	enum vp_mod_state vfio_pci;   /* for the running kernel */
-	bool vfio_pci_loaded;     /* /sys/module/vfio_pci exists */
+	bool vfio_pci_loaded;     /* /sys/module/vfio_pci exists (loaded module, or built in) */
 	bool unsafe_interrupts_param; /* vfio_iommu_type1 allow_unsafe_interrupts=Y now */
 	bool libvirt_installed;
 	char **libvirt_programs;  /* which of virsh/libvirtd/virtqemud were found */
@@ -153,10 +155,95 @@ const char *vp_cpu_vendor_to_string(enum vp_cpu_vendor v);
 const char *vp_mod_state_to_string(enum vp_mod_state s);
 
 /*
- * The paths (globs relative to the root) that vp_host_load() reads. `snapshot`
- * copies exactly these, so the capture and the loader cannot drift. A trailing
- * "/..." suffix of two stars means the whole subtree (links kept as links).
+ * What vp_host_load() reads, as tables. The loader names every path through
+ * these tables (by the enum index), and `snapshot` captures exactly the
+ * entries of the same tables, so the two cannot drift: a new input is a new
+ * row here, used by both.
+ *
+ * Paths are relative to the root. Placeholders: "$KVER" is the running kernel
+ * (proc/sys/kernel/osrelease), "$GROUP" each entry of sys/kernel/iommu_groups,
+ * "$BIN" each of usr/sbin, usr/bin, sbin, bin. A '*' in the last component is
+ * a glob over that directory.
  */
-extern const char *const vp_host_inputs[];
-/* The attributes read from each sys/bus/pci/devices/ADDR directory. */
-extern const char *const vp_pci_dev_attrs[];
+enum vp_input_kind {
+	VP_INPUT_FILE,   /* a small file, read whole (symlinks followed, kept as links) */
+	VP_INPUT_EXISTS, /* only existence matters (captured as an empty file or directory) */
+	VP_INPUT_LINK,   /* a symlink, read with readlink() and not followed */
+	VP_INPUT_LIST,   /* the names in a directory (links kept as links, subdirectories empty) */
+	VP_INPUT_TREE,   /* a whole small subtree */
+};
+
+struct vp_input {
+	const char *path;
+	enum vp_input_kind kind;
+};
+
+enum vp_host_input_id {
+	VP_IN_OSRELEASE,        /* proc/sys/kernel/osrelease */
+	VP_IN_CMDLINE,
+	VP_IN_CPUINFO,
+	VP_IN_INTERRUPTS,
+	VP_IN_OS_RELEASE,
+	VP_IN_OS_RELEASE_USR,
+	VP_IN_KVM,
+	VP_IN_OSTREE_BOOTED,
+	VP_IN_ACPI_TABLES,      /* the directory: its presence makes DMAR/IVRS absence meaningful */
+	VP_IN_ACPI_DMAR,
+	VP_IN_ACPI_IVRS,
+	VP_IN_IOMMU_UNITS,      /* sys/class/iommu */
+	VP_IN_GROUPS,           /* sys/kernel/iommu_groups */
+	VP_IN_GROUP_TYPE,       /* sys/kernel/iommu_groups/$GROUP/type */
+	VP_IN_PCI_DEVICES,      /* sys/bus/pci/devices: links to the device directories (vp_pci_dev_attrs) */
+	VP_IN_VFIO_PCI_MODULE,  /* sys/module/vfio_pci */
+	VP_IN_VFIO_PCI_INITSTATE,
+	VP_IN_UNSAFE_INTERRUPTS,
+	VP_IN_KCONFIG_BOOT,     /* boot/config-$KVER */
+	VP_IN_KCONFIG_USR,      /* usr/lib/modules/$KVER/config (Fedora Atomic, Arch) */
+	VP_IN_MODULES_LIB,      /* lib/modules/$KVER/modules.* (libkmod's indexes) */
+	VP_IN_MODULES_USR,
+	VP_IN_MODPROBE_ETC,
+	VP_IN_MODPROBE_LIB,
+	VP_IN_VIRSH,
+	VP_IN_LIBVIRTD,
+	VP_IN_VIRTQEMUD,
+	/* read by vp_platform_detect() (distro.c) for the fixes that check prints */
+	VP_IN_TOOL_RPM_OSTREE,
+	VP_IN_TOOL_KERNELSTUB,
+	VP_IN_TOOL_GRUBBY,
+	VP_IN_TOOL_MKINITCPIO,
+	VP_IN_TOOL_DRACUT,
+	VP_IN_TOOL_UPDATE_INITRAMFS,
+	VP_IN_KERNELSTUB_CONFIG,
+	VP_IN_BLS_ENTRIES,
+	VP_IN_LOADER_CONF_BOOT_EFI,
+	VP_IN_LOADER_CONF_EFI,
+	VP_IN_LOADER_CONF_BOOT,
+	VP_IN_DEFAULT_GRUB,
+	_VP_IN_MAX,
+};
+extern const struct vp_input vp_host_inputs[_VP_IN_MAX];
+
+/* Entries of each PCI device directory (sys/bus/pci/devices/ADDR/...). */
+enum vp_pci_attr_id {
+	VP_PA_UEVENT,           /* DRIVER, PCI_CLASS, PCI_ID, PCI_SUBSYS_ID in one read */
+	VP_PA_VENDOR,           /* the single attributes: used when uevent is missing or garbled */
+	VP_PA_DEVICE,
+	VP_PA_SUBSYSTEM_VENDOR,
+	VP_PA_SUBSYSTEM_DEVICE,
+	VP_PA_CLASS,
+	VP_PA_REVISION,
+	VP_PA_DRIVER_OVERRIDE,
+	VP_PA_BOOT_VGA,
+	VP_PA_RESET_METHOD,
+	VP_PA_SRIOV_TOTALVFS,
+	VP_PA_SRIOV_NUMVFS,
+	VP_PA_DRIVER,
+	VP_PA_IOMMU_GROUP,
+	VP_PA_PHYSFN,
+	VP_PA_MDEV_TYPES,
+	_VP_PA_MAX,
+};
+extern const struct vp_input vp_pci_dev_attrs[_VP_PA_MAX];
+
+/* Directories that "$BIN" stands for, NULL-terminated. */
+extern const char *const vp_bin_dirs[];

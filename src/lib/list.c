@@ -95,25 +95,49 @@ void vp_list_device_row(const struct vp_host *h, const struct vp_pci_dev *d, jso
 	vp_row_str(row, "marks", m);
 }
 
+static bool opt_has(const char *v, const char *tok)
+{
+	size_t n = strlen(tok);
+	for (const char *p = v; p && *p;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		if (len == n && !strncmp(p, tok, n))
+			return true;
+		p = comma ? comma + 1 : NULL;
+	}
+	return false;
+}
+
 char *vp_iommu_inactive_reason(const struct vp_host *h)
 {
 	const char *where = h->groups_dir ? "/sys/kernel/iommu_groups is empty" : "/sys/kernel/iommu_groups does not exist";
 	if (h->cpu_hypervisor == VP_TRI_YES && vp_strv_len(h->iommu_units) == 0)
 		return vp_strdup_printf("No IOMMU groups: %s. This machine is a virtual machine without a virtual IOMMU, "
 					"so passthrough is impossible here; run vfio-pilot on the physical host.", where);
+	const char *iommu = vp_host_cmdline_get(h, "iommu");
+	if (iommu && streq(iommu, "off"))
+		return vp_strdup_printf("No IOMMU groups: %s because iommu=off is on the kernel command line. Remove it and reboot.", where);
 	if (h->cpu_vendor == VP_CPU_INTEL) {
 		const char *v = vp_host_cmdline_get(h, "intel_iommu");
-		if (v && strstr(v, "off"))
-			return vp_strdup_printf("No IOMMU groups: %s because intel_iommu=off is on the kernel command line. Remove it and reboot.", where);
-		if (!v || !strstr(v, "on"))
-			return vp_strdup_printf("No IOMMU groups: %s. Enable VT-d in the firmware setup and add intel_iommu=on to the kernel "
-						"command line (`vfio-pilot check` prints the exact command), then reboot.", where);
+		if (v && opt_has(v, "off"))
+			return vp_strdup_printf("No IOMMU groups: %s because intel_iommu=%s is on the kernel command line. Remove it and reboot.", where, v);
+		if (h->acpi_dmar == VP_TRI_NO)
+			return vp_strdup_printf("No IOMMU groups: %s. The firmware does not describe VT-d (no ACPI DMAR table): enable VT-d "
+						"in the firmware setup, then reboot (`vfio-pilot check` says whether a kernel argument is needed too).", where);
+		if ((!v || !opt_has(v, "on")) && h->acpi_dmar == VP_TRI_YES)
+			return vp_strdup_printf("No IOMMU groups: %s. The firmware describes VT-d (ACPI DMAR table) but the kernel did not "
+						"turn it on: add intel_iommu=on to the kernel command line (`vfio-pilot check` prints the "
+						"exact command), then reboot.", where);
+		if (!v || !opt_has(v, "on"))
+			return vp_strdup_printf("No IOMMU groups: %s. Enable VT-d in the firmware setup; kernels that do not turn it on by "
+						"default (Fedora, Arch) also need intel_iommu=on (`vfio-pilot check` prints the exact "
+						"fix for this host), then reboot.", where);
 		return vp_strdup_printf("No IOMMU groups: %s although intel_iommu=on is set. Enable VT-d in the firmware setup, then reboot.", where);
 	}
 	if (h->cpu_vendor == VP_CPU_AMD) {
 		const char *v = vp_host_cmdline_get(h, "amd_iommu");
-		if (v && streq(v, "off"))
-			return vp_strdup_printf("No IOMMU groups: %s because amd_iommu=off is on the kernel command line. Remove it and reboot.", where);
+		if (v && opt_has(v, "off"))
+			return vp_strdup_printf("No IOMMU groups: %s because amd_iommu=%s is on the kernel command line. Remove it and reboot.", where, v);
 		return vp_strdup_printf("No IOMMU groups: %s. Enable IOMMU (AMD-Vi) in the firmware setup, then reboot; AMD needs no kernel argument.", where);
 	}
 	return vp_strdup_printf("No IOMMU groups: %s. Enable the IOMMU in the firmware setup and kernel, then reboot.", where);

@@ -573,3 +573,128 @@ int vp_root_unlink(struct vp_root *r, const char *rel)
 		return pfd;
 	return unlinkat(pfd, name, 0) < 0 ? -errno : 0;
 }
+
+int vp_root_open_dir(struct vp_root *r, const char *rel)
+{
+	return open_in_root(r, rel, O_RDONLY | O_DIRECTORY, 0);
+}
+
+static bool single_component(const char *name)
+{
+	return *name && !strchr(name, '/') && !streq(name, ".") && !streq(name, "..");
+}
+
+static int read_attr_fd(int fd, char *buf, size_t size);
+
+int vp_dir_read_attr(int dfd, const char *name, char *buf, size_t size)
+{
+	if (!single_component(name) || size < 2)
+		return -EINVAL;
+	_cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return read_attr_fd(fd, buf, size);
+}
+
+int vp_dir_read_attr2(int dfd, const char *sub, const char *name, char *buf, size_t size)
+{
+	if (!single_component(sub) || !single_component(name) || size < 2)
+		return -EINVAL;
+	char path[NAME_MAX * 2 + 2];
+	snprintf(path, sizeof(path), "%s/%s", sub, name);
+	struct open_how how = {
+		.flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, dfd, path, &how, sizeof(how));
+	if (fd < 0 && (errno == ENOSYS || errno == EPERM)) {
+		/* No openat2: one component at a time, never following links. */
+		_cleanup_close_ int sfd = openat(dfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sfd < 0)
+			return errno == ENOTDIR ? -ELOOP : -errno;
+		return vp_dir_read_attr(sfd, name, buf, size);
+	}
+	if (fd < 0)
+		return -errno;
+	_cleanup_close_ int f = (int)fd;
+	return read_attr_fd(f, buf, size);
+}
+
+static int read_attr_fd(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf + len, size - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN ? -EBADFD : -errno;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == size)
+			return -EFBIG;
+		/* sysfs returns a whole attribute per read, and a short read of a
+		 * regular file is its end: skip the extra read() that returns 0. */
+		break;
+	}
+	if (len == 0) {
+		struct stat st;
+		if (fstat(fd, &st) < 0)
+			return -errno;
+		return S_ISREG(st.st_mode) ? -ENODATA : -EBADFD;
+	}
+	if (memchr(buf, 0, len))
+		return -EINVAL;
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' ' || buf[len - 1] == '\t' || buf[len - 1] == '\r'))
+		len--;
+	buf[len] = 0;
+	return (int)len;
+}
+
+int vp_dir_read_link(int dfd, const char *name, char *buf, size_t size)
+{
+	if (!single_component(name) || size < 2)
+		return -EINVAL;
+	ssize_t l = readlinkat(dfd, name, buf, size - 1);
+	if (l < 0)
+		return errno == EINVAL ? -ENOLINK : -errno;
+	if ((size_t)l >= size - 1)
+		return -ENAMETOOLONG;
+	buf[l] = 0;
+	return (int)l;
+}
+
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+int vp_dir_scan(int dfd, void (*fn)(void *userdata, const char *name, unsigned char d_type), void *userdata)
+{
+	int fd = dfd;
+	char buf[32768] __attribute__((aligned(8)));
+	for (;;) {
+		long n = syscall(SYS_getdents64, fd, buf, sizeof(buf));
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		for (long off = 0; off < n;) {
+			struct linux_dirent64 *de = (struct linux_dirent64 *)(buf + off);
+			off += de->d_reclen;
+			if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+				continue;
+			fn(userdata, de->d_name, de->d_type);
+		}
+		/* getdents fills the buffer while entries fit (one is at most ~280
+		 * bytes), so 4 KiB left over means the directory has ended: this
+		 * saves the final empty call on every device directory. */
+		if ((size_t)n + 4096 <= sizeof(buf))
+			return 0;
+	}
+}

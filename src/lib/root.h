@@ -86,3 +86,26 @@ int vp_root_write_atomic(struct vp_root *r, const char *rel, const void *data, s
 int vp_root_mkdir_p(struct vp_root *r, const char *rel, mode_t mode);
 /* Removes a file (not a directory). -ENOENT if absent. */
 int vp_root_unlink(struct vp_root *r, const char *rel);
+
+/*
+ * Directory-relative reads, for loaders that read many attributes of one
+ * directory (a PCI device): open the directory once through the root, then
+ * read its entries by name. The directory fd comes from the root handle, and
+ * names are single components opened with O_NOFOLLOW, so nothing can leave
+ * the root. These never follow a symlink attribute (-ELOOP) and never block.
+ */
+/* Opens rel (following links inside the root) as an O_RDONLY directory fd. */
+int vp_root_open_dir(struct vp_root *r, const char *rel);
+/* Reads attribute name of dfd into buf (NUL-terminated, trailing whitespace
+ * removed); returns the length. -EFBIG when it does not fit in size - 1 bytes,
+ * -EINVAL when it holds NUL bytes, -ENODATA when empty, -EBADFD when it is
+ * not a regular file (FIFO, socket, device). */
+int vp_dir_read_attr(int dfd, const char *name, char *buf, size_t size);
+/* The same for attribute "sub/name" of dfd: no symlink is followed on the way. */
+int vp_dir_read_attr2(int dfd, const char *sub, const char *name, char *buf, size_t size);
+/* readlink of name in dfd into buf; returns the length. -ENOLINK if not a link. */
+int vp_dir_read_link(int dfd, const char *name, char *buf, size_t size);
+/* Calls fn for every entry of dfd except "." and "..", in directory order, with
+ * the d_type (DT_UNKNOWN on file systems without it). Reads from dfd's current
+ * position (give it a freshly opened fd) and moves it; openat() on dfd does not care. */
+int vp_dir_scan(int dfd, void (*fn)(void *userdata, const char *name, unsigned char d_type), void *userdata);

@@ -60,7 +60,7 @@ char *vp_buf_steal(struct vp_buf *b)
 	if (!b->data) {
 		if (buf_reserve(b, 0) < 0)
 			return NULL;
-		b->data[0] = '\0';
+		b->data[0] = 0; /* an empty buffer gives "", not uninitialized memory */
 	}
 	char *d = b->data;
 	*b = (struct vp_buf){ 0 };

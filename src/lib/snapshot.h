@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * `snapshot`: a tar.gz of exactly what vp_host_load() reads (the tables
+ * vp_host_inputs and vp_pci_dev_attrs in host.h), plus the kernel log of the
+ * current boot as var/log/vfio-pilot-kmsg.txt. Unpacked, it is a sysroot:
+ * `vfio-pilot --root DIR` reproduces the host, so a user's report becomes a
+ * fixture. Symlinks stay symlinks (relative targets as the kernel wrote them);
+ * files larger than VP_SNAPSHOT_MAX_FILE and kernel-address files are skipped.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "host.h"
+#include "root.h"
+
+#define VP_SNAPSHOT_MAX_FILE (1u << 20)
+#define VP_SNAPSHOT_KMSG "var/log/vfio-pilot-kmsg.txt"
+
+struct vp_snapshot_stats {
+	size_t files, links, dirs, skipped;
+	size_t kmsg_lines;     /* kernel log records stored */
+	int kmsg_error;        /* <0 errno when the kernel log could not be read (e.g. -EPERM), 0 otherwise */
+};
+
+/* Writes the archive to fd (gzip-compressed pax tar). Returns 0 or -errno. */
+int vp_snapshot_write(struct vp_root *root, const struct vp_host *h, int fd, struct vp_snapshot_stats *ret_stats);
