@@ -532,6 +532,8 @@ static bool undo_unbind(struct ctx *c, struct vp_bind_dev *devs, struct udone *d
 		struct udone *d = &dn[k];
 		if (!d->override_cleared && !d->released && !d->probed)
 			continue;
+		/* driver_override steers the probe back to vfio-pci, even for a device that vfio-pci
+		 * held through ids= without an override; the original value is put back afterwards. */
 		_cleanup_free_ char *ov = path_dev(b->addr, "driver_override");
 		if (write_step(c, b->addr, "undo_override", ov, "vfio-pci") < 0)
 			ok = false;
@@ -549,6 +551,9 @@ static bool undo_unbind(struct ctx *c, struct vp_bind_dev *devs, struct udone *d
 			free(now);
 			now = wait_driver(c, b->addr, true);
 		}
+		if (!drv_is(d->old_override, "vfio-pci") &&
+		    write_step(c, b->addr, "undo_override", ov, d->old_override ? d->old_override : "\n") < 0)
+			ok = false;
 		bool back = drv_is(now, "vfio-pci") || !d->released;
 		add_step(c, b->addr, "undo_verify", back ? VP_STEP_DONE : VP_STEP_FAILED,
 			 vp_strdup_printf("driver: %s", now ? now : "none"), back ? NULL : "vfio-pci did not take it back");
