@@ -97,7 +97,10 @@ static bool passable(const struct vp_host *h, size_t ci, const struct vp_card **
 	if (ret_other)
 		*ret_other = other;
 	const struct vp_group *g = card_group(h, c);
-	return vp_host_iommu_active(h) && g && g->isolated && g->card == (int)ci && other && !c->boot_vga;
+	int numvfs = 0;
+	/* vfio-pci refuses a PF with VFs enabled: someone already shares this GPU through SR-IOV. */
+	bool vfs_in_use = card_total_vfs(c, &numvfs) > 0 && numvfs > 0;
+	return vp_host_iommu_active(h) && g && g->isolated && g->card == (int)ci && other && !c->boot_vga && !vfs_in_use;
 }
 
 int vp_recommend(const struct vp_host *h, struct vp_gpu_rec **ret, size_t *ret_n)
@@ -131,6 +134,7 @@ int vp_recommend(const struct vp_host *h, struct vp_gpu_rec **ret, size_t *ret_n
 		for (size_t i = 0; i < c->n_devs; i++)
 			all_vfio &= c->devs[i]->driver && streq(c->devs[i]->driver, "vfio-pci");
 
+		bool vfs_in_use = !pass && totalvfs > 0 && numvfs > 0 && iommu && isolated && other && !c->boot_vga;
 		if (pass) {
 			r->verdict = VP_VERDICT_PASSTHROUGH;
 			why(&r->reasons, "%s (%s) keeps the host's display", other->slot,
@@ -156,14 +160,17 @@ int vp_recommend(const struct vp_host *h, struct vp_gpu_rec **ret, size_t *ret_n
 			r->verdict = VP_VERDICT_VIRTIO_GPU;
 		}
 		/* Why not full passthrough, when it is not the verdict. */
-		if (!pass) {
+		if (vfs_in_use)
+			why(&r->reasons, "full passthrough would need its %d VFs removed first (vfio-pci refuses a PF with "
+					 "SR-IOV enabled) and would take them from their users", numvfs);
+		else if (!pass) {
 			if (!iommu)
 				why(&r->reasons, "the IOMMU is not active, so no device can be passed through (see `vfio-pilot check`)");
 			if (c->boot_vga && other) {
 				/* Name the spare GPU only when it really can be passed through. */
 				const struct vp_card *spare = NULL;
 				for (size_t k = 0; k < h->n_cards && !spare; k++)
-					if (k != ci && h->cards[k].display && passable(h, k, NULL))
+					if (k != ci && h->cards[k].display && !card_is_vf(&h->cards[k]) && passable(h, k, NULL))
 						spare = &h->cards[k];
 				if (spare)
 					why(&r->reasons, "it is the boot VGA GPU, the host's display; %s is the one to pass through",
@@ -183,6 +190,8 @@ int vp_recommend(const struct vp_host *h, struct vp_gpu_rec **ret, size_t *ret_n
 			why(&r->also, "mdev: %zu mediated device type%s", n_mdev, n_mdev == 1 ? "" : "s");
 		if (r->verdict != VP_VERDICT_SRIOV && totalvfs > 0)
 			why(&r->also, "SR-IOV: up to %d virtual functions%s", totalvfs, iommu ? "" : " (needs the IOMMU)");
+		if (vfs_in_use)
+			why(&r->also, "full passthrough, after writing 0 to sriov_numvfs");
 		if (r->verdict == VP_VERDICT_PASSTHROUGH)
 			why(&r->also, "VirtIO-GPU, when the guest needs only light graphics");
 	}
