@@ -9,6 +9,7 @@
 
 #include "../lib/host.h"
 #include "../lib/output.h"
+#include "../lib/plan.h"
 #include "../lib/root.h"
 
 /* Exit codes, documented in the README and vfio-pilot(1). */
@@ -49,6 +50,21 @@ int vp_cli_no_options(const char *cmd, int argc, char *argv[]);
 
 int cmd_list(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_check(const struct vp_opts *o, int argc, char *argv[]);
+int cmd_plan(const struct vp_opts *o, int argc, char *argv[]);
+int cmd_apply(const struct vp_opts *o, int argc, char *argv[]);
+int cmd_undo(const struct vp_opts *o, int argc, char *argv[]);
+int cmd_history(const struct vp_opts *o, int argc, char *argv[]);
+int cmd_status(const struct vp_opts *o, int argc, char *argv[]);
+/* plan/apply: parses the shared options (yes: NULL for plan); returns -1 to continue with the DEVICEs at
+ * argv[*ret_optind], or an exit code. */
+int vp_cli_plan_opts(const char *cmd, int argc, char *argv[], struct vp_plan_opts *po, bool *yes, int *ret_optind);
+/* Builds the plan; returns -1 on success, or an exit code after printing the error. */
+int vp_cli_plan_build(const struct vp_opts *o, const char *cmd, struct vp_plan_opts *po, struct vp_root *root,
+		      struct vp_host *h, struct vp_plan **ret);
+/* The time recorded in journals: SOURCE_DATE_EPOCH when set (reproducible tests), else now. */
+long long vp_cli_now(void);
+/* Rolls back interrupted transactions first (reported on stderr); -1 to continue, or an exit code. */
+int vp_cli_recover(const char *cmd, struct vp_root *root, struct vp_txn_report *rep);
 int cmd_bind(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_unbind(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_xml(const struct vp_opts *o, int argc, char *argv[]);
@@ -56,3 +72,4 @@ int cmd_attach(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_detach(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_recommend(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_snapshot(const struct vp_opts *o, int argc, char *argv[]);
+int cmd_diagnose(const struct vp_opts *o, int argc, char *argv[]);

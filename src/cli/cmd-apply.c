@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* vfio-pilot apply [--yes] DEVICE...: the plan, applied as one journaled transaction. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "../lib/exec.h"
+#include "../lib/util.h"
+
+long long vp_cli_now(void)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	uint64_t v;
+	if (s && vp_parse_uint(s, (uint64_t)1 << 40, &v) == 0)
+		return (long long)v;
+	return (long long)time(NULL);
+}
+
+/* Recovery of an interrupted transaction, reported in text and JSON. */
+int vp_cli_recover(const char *cmd, struct vp_root *root, struct vp_txn_report *rep)
+{
+	int e = vp_txn_recover(root, (time_t)vp_cli_now(), rep);
+	for (size_t i = 0; rep->recovered && rep->recovered[i]; i++)
+		fprintf(stderr, "vfio-pilot: %s: transaction %s was interrupted; rolled it back from its journal first\n", cmd,
+			rep->recovered[i]);
+	if (e < 0) {
+		vp_cli_error("%s: rolling back an interrupted transaction failed: %s; fix that first (see `vfio-pilot history`)",
+			     cmd, rep->rollback_errors && rep->rollback_errors[0] ? rep->rollback_errors[0] : strerror(-e));
+		return VP_EXIT_ROLLBACK;
+	}
+	return -1;
+}
+
+static json_object *strv_json(char *const *v)
+{
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; v && v[i]; i++)
+		json_object_array_add(a, json_object_new_string(v[i]));
+	return a;
+}
+
+static bool confirm(size_t n)
+{
+	if (!isatty(STDIN_FILENO))
+		return false;
+	fprintf(stderr, "Apply these %zu changes? Type 'yes' to continue: ", n);
+	fflush(stderr);
+	char line[32];
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	return streq(line, "yes\n") || streq(line, "yes");
+}
+
+int cmd_apply(const struct vp_opts *o, int argc, char *argv[])
+{
+	struct vp_plan_opts po;
+	bool yes = false;
+	int first;
+	int r = vp_cli_plan_opts("apply", argc, argv, &po, &yes, &first);
+	if (r >= 0)
+		return r;
+	po.devices = argv + first;
+	if (geteuid() != 0) {
+		vp_cli_error("apply changes the boot configuration and needs root; run it with sudo "
+			     "(`vfio-pilot plan` shows the same changes without root)");
+		return VP_EXIT_PERM;
+	}
+	_cleanup_(vp_root_freep) struct vp_root *root = NULL;
+	_cleanup_(vp_host_freep) struct vp_host *h = NULL;
+	r = vp_cli_load(o, VP_HOST_MODULES, &root, &h);
+	if (r)
+		return r;
+	struct vp_txn_report rep = { 0 };
+	r = vp_cli_recover("apply", root, &rep);
+	if (r >= 0) {
+		vp_txn_report_done(&rep);
+		return r;
+	}
+	_cleanup_(vp_plan_freep) struct vp_plan *p = NULL;
+	r = vp_cli_plan_build(o, "apply", &po, root, h, &p);
+	if (r >= 0) {
+		vp_txn_report_done(&rep);
+		return r;
+	}
+	bool json = o->format == VP_FORMAT_JSON;
+	_cleanup_(vp_doc_freep) struct vp_doc *doc = vp_doc_new();
+	vp_plan_render(p, doc);
+	if (p->blockers) {
+		json_object *t = json_object_new_object();
+		json_object_object_add(t, "result", json_object_new_string("refused"));
+		vp_doc_json(doc, "transaction", t);
+		vp_txn_report_done(&rep);
+		r = vp_cli_render(o, doc);
+		return r ? r : VP_EXIT_REFUSED;
+	}
+	size_t n = vp_changeset_n(p->cs);
+	if (!json) {
+		if ((r = vp_cli_render(o, doc)))
+			return r;
+		fputc('\n', stdout);
+		vp_doc_free(doc);
+		doc = vp_doc_new();
+	}
+	if (n && !yes && !confirm(n)) {
+		vp_txn_report_done(&rep);
+		vp_cli_error("apply: not confirmed; nothing was changed (add --yes to apply without a terminal)");
+		return VP_EXIT_USAGE;
+	}
+	const char *result;
+	int code = VP_EXIT_OK;
+	struct vp_apply_opts ao = { .now = (time_t)vp_cli_now(), .crash_after = -1 };
+	int e = vp_changeset_apply(p->cs, &ao, &rep);
+	if (e == 0 && n == 0) {
+		result = "unchanged";
+		vp_doc_text(doc, "Nothing changed: the host is already configured for %s.", p->addrs[0] ? p->addrs[0] : "this plan");
+	} else if (e == 0) {
+		result = "applied";
+		vp_doc_text(doc, "Applied transaction %s (%zu changes). Reboot, then run `vfio-pilot status`; "
+				 "`vfio-pilot undo %s` reverts it.", rep.id, n, rep.id);
+	} else if (e == -ESTALE) {
+		result = "refused";
+		vp_cli_error("apply: %s changed since it was read; nothing was changed, run apply again",
+			     rep.stale_path ? rep.stale_path : "a file");
+		code = VP_EXIT_REFUSED;
+	} else if (e == -ECANCELED || e == -ENOTRECOVERABLE) {
+		result = e == -ECANCELED ? "rolled-back" : "rollback-failed";
+		if (rep.failed_output && *rep.failed_output && !json)
+			fprintf(stderr, "%s%s", rep.failed_output,
+				rep.failed_output[strlen(rep.failed_output) - 1] == '\n' ? "" : "\n");
+		if (e == -ECANCELED)
+			vp_cli_error("apply: %s; every change was rolled back (transaction %s)", rep.failed_step, rep.id);
+		else
+			vp_cli_error("apply: %s, and the rollback failed too: %s; see `vfio-pilot history`", rep.failed_step,
+				     rep.rollback_errors && rep.rollback_errors[0] ? rep.rollback_errors[0] : "unknown");
+		code = VP_EXIT_ROLLBACK;
+	} else {
+		result = "failed";
+		vp_cli_error("apply: cannot write the journal under /%s: %s; nothing was changed", VP_TXN_DIR, strerror(-e));
+		code = VP_EXIT_FAIL;
+	}
+	json_object *t = json_object_new_object();
+	json_object_object_add(t, "id", rep.id ? json_object_new_string(rep.id) : NULL);
+	json_object_object_add(t, "result", json_object_new_string(result));
+	json_object_object_add(t, "ran", strv_json(rep.ran));
+	json_object_object_add(t, "recovered", strv_json(rep.recovered));
+	json_object_object_add(t, "error", rep.failed_step ? json_object_new_string(rep.failed_step) : NULL);
+	vp_doc_json(doc, "transaction", t);
+	vp_txn_report_done(&rep);
+	r = vp_cli_render(o, doc);
+	return r ? r : code;
+}

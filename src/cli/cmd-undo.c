@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* vfio-pilot undo [ID]: restore the state before a transaction, byte for byte. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "../lib/util.h"
+
+int cmd_undo(const struct vp_opts *o, int argc, char *argv[])
+{
+	int r = vp_cli_no_options("undo", argc, argv);
+	if (r >= 0)
+		return r;
+	int first = argc > 1 && streq(argv[1], "--") ? 2 : 1;
+	if (argc - first > 1) {
+		vp_cli_error("undo: one transaction id at most (see `vfio-pilot history`)");
+		return vp_cli_usage("undo");
+	}
+	const char *id = argc > first ? argv[first] : NULL;
+	if (geteuid() != 0) {
+		vp_cli_error("undo changes the boot configuration and needs root; run it with sudo");
+		return VP_EXIT_PERM;
+	}
+	_cleanup_(vp_root_freep) struct vp_root *root = NULL;
+	int e = vp_root_open(o->root, &root);
+	if (e < 0) {
+		vp_cli_error("cannot open root '%s': %s; give --root an existing directory", o->root, strerror(-e));
+		return VP_EXIT_USAGE;
+	}
+	struct vp_txn_report rep = { 0 };
+	r = vp_cli_recover("undo", root, &rep);
+	if (r >= 0) {
+		vp_txn_report_done(&rep);
+		return r;
+	}
+	bool recovered = rep.recovered && rep.recovered[0];
+	vp_txn_report_done(&rep);
+	e = vp_txn_undo(root, id, (time_t)vp_cli_now(), &rep);
+	int code = VP_EXIT_OK;
+	const char *result = "undone";
+	if (e == -ENOENT || e == -EINVAL) {
+		if (recovered) {
+			result = "nothing";
+		} else {
+			if (id)
+				vp_cli_error("undo: no transaction '%s'; `vfio-pilot history` lists them", id);
+			else
+				vp_cli_error("undo: no applied transaction to undo; `vfio-pilot history` lists them");
+			vp_txn_report_done(&rep);
+			return VP_EXIT_USAGE;
+		}
+	} else if (e == -EALREADY) {
+		vp_cli_error("undo: transaction %s is not applied (see `vfio-pilot history`); nothing to undo", rep.id);
+		vp_txn_report_done(&rep);
+		return VP_EXIT_USAGE;
+	} else if (e == -EBUSY) {
+		vp_cli_error("undo: transaction %s was applied after %s; undo %s first", rep.failed_step, rep.id, rep.failed_step);
+		vp_txn_report_done(&rep);
+		return VP_EXIT_REFUSED;
+	} else if (e == -ESTALE) {
+		vp_cli_error("undo: %s changed since transaction %s wrote it; undo refuses to overwrite it. Put back the content "
+			     "vfio-pilot wrote (saved under /%s/%s/new/) or edit the file by hand", rep.stale_path, rep.id, VP_TXN_DIR, rep.id);
+		vp_txn_report_done(&rep);
+		return VP_EXIT_REFUSED;
+	} else if (e == -ECANCELED) {
+		vp_cli_error("undo: %s; the files are restored, run `vfio-pilot undo %s` again once that is fixed", rep.failed_step, rep.id);
+		result = "undo-failed";
+		code = VP_EXIT_ROLLBACK;
+	} else if (e < 0) {
+		vp_cli_error("undo: %s", strerror(-e));
+		vp_txn_report_done(&rep);
+		return VP_EXIT_FAIL;
+	}
+	_cleanup_(vp_doc_freep) struct vp_doc *doc = vp_doc_new();
+	if (e == 0)
+		vp_doc_text(doc, "Undid transaction %s: its files are restored%s. Reboot to return to the previous boot configuration.",
+			    rep.id, rep.ran && rep.ran[0] ? " and its commands reverted" : "");
+	json_object *t = json_object_new_object();
+	json_object_object_add(t, "id", rep.id ? json_object_new_string(rep.id) : NULL);
+	json_object_object_add(t, "result", json_object_new_string(result));
+	json_object *ran = json_object_new_array();
+	for (size_t i = 0; rep.ran && rep.ran[i]; i++)
+		json_object_array_add(ran, json_object_new_string(rep.ran[i]));
+	json_object_object_add(t, "ran", ran);
+	vp_doc_json(doc, "transaction", t);
+	if (rep.ran && rep.ran[0]) {
+		struct vp_buf b = { 0 };
+		vp_buf_puts(&b, "Ran:");
+		for (size_t i = 0; rep.ran[i]; i++)
+			vp_buf_printf(&b, "\n  %s", rep.ran[i]);
+		_cleanup_free_ char *s = vp_buf_steal(&b);
+		vp_doc_text(doc, "%s", s ? s : "");
+	}
+	vp_txn_report_done(&rep);
+	r = vp_cli_render(o, doc);
+	return r ? r : code;
+}

@@ -1,0 +1,1303 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The host-configuration plan (see plan.h and docs/plan.md). */
+#include "plan.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <sys/stat.h>
+
+#include "exec.h"
+#include "modules.h"
+#include "select.h"
+#include "util.h"
+
+/* ------------------------------------------------------------------ kernel command lines */
+
+int vp_cmdline_split(const char *line, char ***ret)
+{
+	char **out = NULL;
+	struct vp_buf w = { 0 };
+	bool quote = false, have = false;
+	for (const char *p = line ? line : "";; p++) {
+		if (*p == '"') {
+			quote = !quote;
+			vp_buf_append(&w, p, 1);
+			have = true;
+			continue;
+		}
+		if (!*p || (!quote && (*p == ' ' || *p == '\t' || *p == '\n'))) {
+			if (have && vp_strv_push_take(&out, vp_buf_steal(&w)) < 0) {
+				vp_strv_free(out);
+				return -ENOMEM;
+			}
+			have = false;
+			if (!*p)
+				break;
+			continue;
+		}
+		vp_buf_append(&w, p, 1);
+		have = true;
+	}
+	vp_buf_free(&w);
+	if (!out && !(out = calloc(1, sizeof(char *))))
+		return -ENOMEM;
+	*ret = out;
+	return 0;
+}
+
+/* Key of an argument with "-" and "_" unified: "vfio-pci.ids=1" -> "vfio_pci.ids". */
+static void arg_key(const char *arg, char *key, size_t n)
+{
+	size_t i = 0;
+	for (; arg[i] && arg[i] != '=' && i + 1 < n; i++)
+		key[i] = arg[i] == '-' ? '_' : arg[i];
+	key[i] = 0;
+}
+
+static const char *arg_value(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	return eq ? eq + 1 : NULL;
+}
+
+static bool list_has(const char *list, const char *item)
+{
+	_cleanup_strv_free_ char **v = NULL;
+	if (vp_strv_split(list, ",", &v) < 0)
+		return false;
+	return vp_strv_contains(v, item);
+}
+
+bool vp_cmdline_has(char *const *words, const char *arg)
+{
+	char k[128], wk[128];
+	arg_key(arg, k, sizeof(k));
+	const char *v = arg_value(arg);
+	for (size_t i = 0; words && words[i]; i++) {
+		arg_key(words[i], wk, sizeof(wk));
+		if (!streq(k, wk))
+			continue;
+		const char *wv = arg_value(words[i]);
+		if ((!v && !wv) || (v && wv && streq(v, wv)))
+			return true;
+		if (v && wv && streq(k, "intel_iommu") && list_has(wv, v))
+			return true;
+	}
+	return false;
+}
+
+/* A word of words that sets arg's key to something else, when that matters. */
+static const char *cmdline_conflict(char *const *words, const char *arg)
+{
+	char k[128], wk[128];
+	arg_key(arg, k, sizeof(k));
+	if (streq(k, "rd.driver.pre"))
+		return NULL; /* repeatable */
+	for (size_t i = 0; words && words[i]; i++) {
+		arg_key(words[i], wk, sizeof(wk));
+		if (streq(k, wk) && !vp_cmdline_has((char *const[]){ words[i], NULL }, arg))
+			return words[i];
+	}
+	return NULL;
+}
+
+/* value + the args it lacks, space separated. Newly allocated. */
+static char *append_args(const char *value, char *const *args)
+{
+	_cleanup_strv_free_ char **words = NULL;
+	if (vp_cmdline_split(value, &words) < 0)
+		return NULL;
+	struct vp_buf b = { 0 };
+	vp_buf_puts(&b, value);
+	/* trim trailing blanks of the original so we add exactly one space */
+	while (b.len && (b.data[b.len - 1] == ' ' || b.data[b.len - 1] == '\t'))
+		b.data[--b.len] = 0;
+	for (size_t i = 0; args && args[i]; i++) {
+		if (vp_cmdline_has(words, args[i]))
+			continue;
+		if (b.len)
+			vp_buf_puts(&b, " ");
+		vp_buf_puts(&b, args[i]);
+	}
+	return vp_buf_steal(&b);
+}
+
+/*
+ * /etc/default/grub: adds args inside VAR="..." (the last assignment, as the
+ * shell would read it), keeping its quote style; appends VAR="..." when absent.
+ */
+static char *edit_grub_var(const char *text, const char *var, char *const *args, char ***ret_words)
+{
+	struct vp_buf out = { 0 };
+	size_t vlen = strlen(var);
+	const char *last = NULL;
+	for (const char *p = text; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		const char *q = p;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (strncmp(q, var, vlen) == 0 && q[vlen] == '=')
+			last = p;
+		p = nl ? nl + 1 : p + strlen(p);
+	}
+	for (const char *p = text; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		if (p != last) {
+			vp_buf_append(&out, p, len);
+			if (nl)
+				vp_buf_puts(&out, "\n");
+		} else {
+			const char *q = p;
+			while (*q == ' ' || *q == '\t')
+				q++;
+			const char *val = q + vlen + 1;
+			size_t vl = len - (size_t)(val - p);
+			char quote = (vl && (*val == '"' || *val == '\'')) ? *val : 0;
+			_cleanup_free_ char *inner = NULL;
+			_cleanup_free_ char *tail = NULL;
+			if (quote) {
+				const char *end = memchr(val + 1, quote, vl - 1);
+				size_t il = end ? (size_t)(end - val - 1) : vl - 1;
+				inner = strndup(val + 1, il);
+				tail = end ? strndup(end + 1, vl - (size_t)(end + 1 - val)) : strdup("");
+			} else {
+				const char *sp = val;
+				while ((size_t)(sp - val) < vl && *sp != ' ' && *sp != '\t' && *sp != '#')
+					sp++;
+				inner = strndup(val, (size_t)(sp - val));
+				tail = strndup(sp, vl - (size_t)(sp - val));
+				quote = '"';
+			}
+			if (ret_words)
+				vp_cmdline_split(inner, ret_words);
+			_cleanup_free_ char *nv = append_args(inner, args);
+			vp_buf_append(&out, p, (size_t)(q - p));
+			vp_buf_printf(&out, "%s=%c%s%c%s", var, quote, nv ? nv : "", quote, tail ? tail : "");
+			if (nl)
+				vp_buf_puts(&out, "\n");
+		}
+		p = nl ? nl + 1 : p + len;
+	}
+	if (!last) {
+		if (out.len && out.data[out.len - 1] != '\n')
+			vp_buf_puts(&out, "\n");
+		_cleanup_free_ char *nv = append_args("", args);
+		vp_buf_printf(&out, "%s=\"%s\"\n", var, nv ? nv : "");
+		if (ret_words && !*ret_words)
+			*ret_words = calloc(1, sizeof(char *));
+	}
+	return vp_buf_steal(&out);
+}
+
+/* A BLS entry: adds args to its "options" line (appends one when missing). */
+static char *edit_bls(const char *text, char *const *args, char ***ret_words)
+{
+	struct vp_buf out = { 0 };
+	bool found = false;
+	for (const char *p = text; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		if (!found && len >= 7 && strncmp(p, "options", 7) == 0 && (p[7] == ' ' || p[7] == '\t')) {
+			found = true;
+			const char *v = p + 8;
+			while (*v == ' ' || *v == '\t')
+				v++;
+			_cleanup_free_ char *val = strndup(v, len - (size_t)(v - p));
+			if (ret_words)
+				vp_cmdline_split(val, ret_words);
+			_cleanup_free_ char *nv = append_args(val, args);
+			vp_buf_append(&out, p, (size_t)(v - p));
+			vp_buf_puts(&out, nv ? nv : "");
+		} else {
+			vp_buf_append(&out, p, len);
+		}
+		if (nl)
+			vp_buf_puts(&out, "\n");
+		p = nl ? nl + 1 : p + len;
+	}
+	if (!found) {
+		if (out.len && out.data[out.len - 1] != '\n')
+			vp_buf_puts(&out, "\n");
+		_cleanup_free_ char *nv = append_args("", args);
+		vp_buf_printf(&out, "options %s\n", nv ? nv : "");
+	}
+	return vp_buf_steal(&out);
+}
+
+/* /etc/kernel/cmdline: one line of arguments. */
+static char *edit_kernel_cmdline(const char *text, char *const *args, char ***ret_words)
+{
+	const char *nl = strchr(text, '\n');
+	_cleanup_free_ char *first = nl ? strndup(text, (size_t)(nl - text)) : strdup(text);
+	if (ret_words)
+		vp_cmdline_split(first, ret_words);
+	_cleanup_free_ char *nv = append_args(first, args);
+	return vp_strdup_printf("%s\n%s", nv ? nv : "", nl ? nl + 1 : "");
+}
+
+/* ------------------------------------------------------------------ plan */
+
+struct vp_plan *vp_plan_free(struct vp_plan *p)
+{
+	if (!p)
+		return NULL;
+	vp_strv_free(p->slots);
+	vp_strv_free(p->extra);
+	vp_strv_free(p->addrs);
+	vp_strv_free(p->ids);
+	vp_strv_free(p->kargs);
+	vp_strv_free(p->kargs_missing);
+	vp_strv_free(p->modules);
+	vp_strv_free(p->softdeps);
+	vp_strv_free(p->blacklisted);
+	for (size_t i = 0; i < p->n_kernels; i++) {
+		free(p->kernels[i].kver);
+		vp_strv_free(p->kernels[i].modules);
+	}
+	free(p->kernels);
+	vp_strv_free(p->blockers);
+	vp_strv_free(p->warnings);
+	vp_strv_free(p->notes);
+	vp_strv_free(p->next_steps);
+	vp_changeset_free(p->cs);
+	free(p);
+	return NULL;
+}
+
+#define ADD(v, ...) vp_strv_push_take(&(v), vp_strdup_printf(__VA_ARGS__))
+
+static const char *driver_str(const struct vp_pci_dev *d)
+{
+	return d->driver ? d->driver : d->driver_known ? "no driver" : "driver unknown";
+}
+
+/* The module that provides a PCI driver: sys/bus/pci/drivers/D/module, else a table of known names. */
+static char *driver_module(struct vp_root *root, const char *driver)
+{
+	char rel[256];
+	char *m = NULL;
+	snprintf(rel, sizeof(rel), "sys/bus/pci/drivers/%s/module", driver);
+	if (vp_root_link_basename(root, rel, &m) == 0)
+		return m;
+	static const char *const map[][2] = {
+		{ "xhci_hcd", "xhci_pci" }, { "ehci-pci", "ehci_pci" }, { "ohci-pci", "ohci_pci" },
+		{ "nvidia-gpu", "i2c_nvidia_gpu" }, { "i915", "i915" }, { "nouveau", "nouveau" }, { "bochs-drm", "bochs" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (streq(map[i][0], driver))
+			return strdup(map[i][1]);
+	m = strdup(driver);
+	for (char *p = m; p && *p; p++)
+		if (*p == '-')
+			*p = '_';
+	return m;
+}
+
+/* The host GPU drivers of a vendor: both the one bound now and its alternative. */
+static void vendor_gpu_modules(int vendor, char ***out)
+{
+	static const struct {
+		int vendor;
+		const char *mods[2];
+	} t[] = { { 0x10de, { "nouveau", "nvidia" } }, { 0x1002, { "amdgpu", "radeon" } }, { 0x8086, { "i915", "xe" } } };
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
+		if (t[i].vendor == vendor)
+			for (size_t k = 0; k < 2; k++)
+				if (!vp_strv_contains(*out, t[i].mods[k]))
+					vp_strv_push(out, t[i].mods[k]);
+}
+
+static bool dev_selected(const struct vp_plan *p, const struct vp_host *h, const struct vp_pci_dev *d)
+{
+	const struct vp_card *c = vp_host_card_of(h, d);
+	return (c && vp_strv_contains(p->slots, c->slot)) || vp_strv_contains(p->extra, d->addr);
+}
+
+/* Blockers and warnings about the selection; --whole-group may add cards. */
+static void judge_selection(struct vp_plan *p, const struct vp_host *h, const struct vp_plan_opts *o)
+{
+	/* isolation: every non-bridge device of each group must belong to a selected card */
+	for (int pass = 0; pass < 8; pass++) {
+		bool grew = false;
+		_cleanup_strv_free_ char **seen = NULL;
+		for (size_t s = 0; p->slots[s] && !grew; s++) {
+			const struct vp_card *c = vp_host_card(h, p->slots[s]);
+			for (size_t f = 0; c && f < c->n_devs && !grew; f++) {
+				const struct vp_pci_dev *d = c->devs[f];
+				const struct vp_group *g = d->iommu_group >= 0 ? vp_host_group(h, d->iommu_group) : NULL;
+				if (!g) {
+					if (pass == 0 && f == 0)
+						ADD(p->warnings, "%s is in no IOMMU group now (the IOMMU is not active), so its isolation cannot "
+								 "be checked before the reboot; run `vfio-pilot status` after it", d->addr);
+					continue;
+				}
+				_cleanup_free_ char *gkey = vp_strdup_printf("%d", g->id);
+				if (vp_strv_contains(seen, gkey))
+					continue;
+				vp_strv_push(&seen, gkey);
+				_cleanup_strv_free_ char **others = NULL, **add = NULL;
+				for (size_t k = 0; k < g->n_devs; k++) {
+					const struct vp_pci_dev *x = g->devs[k];
+					if (vp_class_is_bridge(x->class_code) || dev_selected(p, h, x))
+						continue;
+					vp_strv_push_take(&others, vp_strdup_printf("%s (%s, %s)", x->addr, vp_class_short(x->class_code),
+										    driver_str(x)));
+					const struct vp_card *xc = vp_host_card_of(h, x);
+					if (o->whole_group) {
+						ADD(p->warnings, "--whole-group: %s (%s, %s) shares IOMMU group %d with %s and is handed over too",
+						    x->addr, vp_class_short(x->class_code), driver_str(x), g->id, d->addr);
+						if ((x->class_code >> 16) == 0x01)
+							ADD(p->warnings, "%s is a storage controller: if the host boots from a disk on it, the host "
+									 "will not find its root file system after the reboot", x->addr);
+						if (!xc)
+							vp_strv_push(&p->extra, x->addr); /* a function of another vendor: no card of its own */
+						else if (!vp_strv_contains(add, xc->slot))
+							vp_strv_push(&add, xc->slot);
+						grew = true;
+					}
+				}
+				for (size_t k = 0; add && add[k]; k++)
+					vp_strv_push(&p->slots, add[k]);
+				if (others && !o->whole_group) {
+					_cleanup_free_ char *j = vp_strv_join(others, ", ");
+					ADD(p->blockers, "IOMMU group %d of %s is not isolated: it also holds %s, and a group is handed over "
+							 "whole; move the card to another slot, or add --whole-group to hand over every device "
+							 "of the group", g->id, c->slot, j);
+				}
+			}
+		}
+		if (!grew)
+			break;
+		vp_strv_sort(p->slots);
+	}
+	/* boot display, and the last display */
+	size_t displays = 0, taken = 0;
+	for (size_t i = 0; i < h->n_cards; i++) {
+		const struct vp_card *c = &h->cards[i];
+		if (!c->display)
+			continue;
+		displays++;
+		bool sel = vp_strv_contains(p->slots, c->slot);
+		taken += sel;
+		if (sel && c->boot_vga) {
+			if (o->allow_host_gpu)
+				ADD(p->warnings, "%s is the boot display (boot_vga=1): after the reboot the host has no console on it; "
+						 "this is a single-GPU setup, keep SSH or a serial console at hand", c->slot);
+			else
+				ADD(p->blockers, "%s is the boot display (boot_vga=1); handing it over leaves this host without a console. "
+						 "Hand over a secondary GPU, or add --allow-host-gpu for a single-GPU setup (manage the host over SSH)",
+				    c->slot);
+		}
+	}
+	if (displays && taken == displays) {
+		if (o->allow_host_gpu)
+			ADD(p->warnings, "no display device is left for the host");
+		else
+			ADD(p->blockers, "handing over %s leaves the host without any display device; "
+					 "keep one GPU for the host, or add --allow-host-gpu for a single-GPU setup", taken > 1 ? "these cards" : "this card");
+	}
+}
+
+static void collect_devices(struct vp_plan *p, const struct vp_host *h, struct vp_root *root, const struct vp_plan_opts *o)
+{
+	_cleanup_free_ const struct vp_pci_dev **sel = calloc(h->n_devs + 1, sizeof(*sel));
+	size_t nsel = 0;
+	for (size_t i = 0; sel && i < h->n_devs; i++)
+		if (dev_selected(p, h, &h->devs[i]))
+			sel[nsel++] = &h->devs[i];
+	{
+		for (size_t f = 0; f < nsel; f++) {
+			const struct vp_pci_dev *d = sel[f];
+			vp_strv_push(&p->addrs, d->addr);
+			if (d->vendor >= 0 && d->device >= 0) {
+				_cleanup_free_ char *id = vp_strdup_printf("%04x:%04x", d->vendor, d->device);
+				if (!vp_strv_contains(p->ids, id))
+					vp_strv_push(&p->ids, id);
+			}
+			if (vp_class_is_display(d->class_code))
+				vendor_gpu_modules(d->vendor, &p->softdeps);
+			if (d->driver && !streq(d->driver, "vfio-pci") && !streq(d->driver, "pci-stub")) {
+				_cleanup_free_ char *m = driver_module(root, d->driver);
+				if (m && !vp_strv_contains(p->softdeps, m))
+					vp_strv_push(&p->softdeps, m);
+			} else if ((d->class_code >> 8) == 0x0403 && !vp_strv_contains(p->softdeps, "snd_hda_intel")) {
+				vp_strv_push(&p->softdeps, "snd_hda_intel");
+			}
+		}
+	}
+	/* an identical device that stays with the host: ids= would take it too */
+	for (size_t i = 0; i < h->n_devs; i++) {
+		const struct vp_pci_dev *d = &h->devs[i];
+		if (vp_strv_contains(p->addrs, d->addr) || d->vendor < 0)
+			continue;
+		_cleanup_free_ char *id = vp_strdup_printf("%04x:%04x", d->vendor, d->device);
+		if (vp_strv_contains(p->ids, id) && !p->by_address) {
+			p->by_address = true;
+			ADD(p->notes, "%s has the same id %s as a device handed over but stays with the host, so the devices are bound "
+				      "by address (driver_override set by a modprobe install hook before vfio-pci loads), never by id",
+			    d->addr, id);
+		}
+	}
+	if (p->by_address) {
+		vp_strv_free(p->ids);
+		p->ids = calloc(1, sizeof(char *));
+	}
+	if (o->blacklist) {
+		for (size_t s = 0; p->slots[s]; s++) {
+			const struct vp_card *c = vp_host_card(h, p->slots[s]);
+			for (size_t f = 0; c && f < c->n_devs; f++) {
+				const struct vp_pci_dev *d = c->devs[f];
+				if (!vp_class_is_display(d->class_code))
+					continue;
+				char **mods = NULL;
+				vendor_gpu_modules(d->vendor, &mods);
+				if (d->driver && !streq(d->driver, "vfio-pci")) {
+					_cleanup_free_ char *m = driver_module(root, d->driver);
+					if (m && !vp_strv_contains(mods, m))
+						vp_strv_push(&mods, m);
+				}
+				for (size_t k = 0; mods && mods[k]; k++)
+					if (!vp_strv_contains(p->blacklisted, mods[k]))
+						vp_strv_push(&p->blacklisted, mods[k]);
+				vp_strv_free(mods);
+			}
+		}
+		for (size_t i = 0; i < h->n_devs; i++) {
+			const struct vp_pci_dev *d = &h->devs[i];
+			if (vp_strv_contains(p->addrs, d->addr) || !d->driver || !vp_class_is_display(d->class_code))
+				continue;
+			_cleanup_free_ char *m = driver_module(root, d->driver);
+			if (m && vp_strv_contains(p->blacklisted, m))
+				ADD(p->warnings, "--blacklist: %s also drives the host's display %s; blacklisting it leaves that display "
+						 "without its driver after the reboot", m, d->addr);
+		}
+	}
+}
+
+static int kver_cmp(const char *k, int major, int minor)
+{
+	unsigned a = 0, b = 0;
+	if (sscanf(k, "%u.%u", &a, &b) != 2)
+		return 0;
+	return a != (unsigned)major ? (a < (unsigned)major ? -1 : 1) : b < (unsigned)minor ? -1 : b > (unsigned)minor;
+}
+
+static void collect_kernels(struct vp_plan *p, struct vp_root *root, const struct vp_host *h)
+{
+	_cleanup_strv_free_ char **kvers = NULL;
+	if (vp_installed_kernels(root, &kvers) < 0 || !kvers[0]) {
+		ADD(p->warnings, "no installed kernel found under /lib/modules or /usr/lib/modules; the initramfs names the vfio "
+				 "modules without checking them");
+		vp_strv_push(&p->modules, "vfio_pci");
+		vp_strv_push(&p->modules, "vfio");
+		vp_strv_push(&p->modules, "vfio_iommu_type1");
+		return;
+	}
+	size_t n = vp_strv_len(kvers);
+	p->kernels = calloc(n, sizeof(*p->kernels));
+	if (!p->kernels)
+		return;
+	static const char *const wanted[] = { "vfio_pci", "vfio", "vfio_iommu_type1", "vfio_virqfd" };
+	char **common = NULL;
+	bool first = true;
+	for (size_t i = 0; i < n; i++) {
+		struct vp_plan_kernel *k = &p->kernels[p->n_kernels++];
+		k->kver = strdup(kvers[i]);
+		k->vfio_pci = vp_module_state(root, kvers[i], "vfio_pci");
+		for (size_t m = 0; m < ARRAY_SIZE(wanted); m++) {
+			if (streq(wanted[m], "vfio_virqfd") && kver_cmp(kvers[i], 6, 2) >= 0)
+				continue; /* merged into vfio in 6.2 */
+			if (vp_module_state(root, kvers[i], wanted[m]) == VP_MOD_MODULE)
+				vp_strv_push(&k->modules, wanted[m]);
+		}
+		if (k->vfio_pci == VP_MOD_BUILTIN)
+			ADD(p->notes, "vfio-pci is built into %s: /etc/modprobe.d options do not reach it there, vfio-pci.ids= on the "
+				      "kernel command line does", kvers[i]);
+		else if (k->vfio_pci == VP_MOD_MISSING)
+			ADD(p->warnings, "kernel %s has no vfio-pci module; the card stays with its host driver when booting it", kvers[i]);
+		else if (k->vfio_pci == VP_MOD_MODULE)
+			ADD(p->notes, "vfio-pci is a module in %s (libkmod)", kvers[i]);
+		if (k->vfio_pci == VP_MOD_BUILTIN && p->by_address)
+			ADD(p->warnings, "vfio-pci is built into %s: the modprobe install hook that sets driver_override never runs there, "
+					 "so binding by address does not work when booting that kernel", kvers[i]);
+		/* modules named for the initramfs: those that are modules in every kernel */
+		if (first) {
+			for (size_t m = 0; k->modules && k->modules[m]; m++)
+				vp_strv_push(&common, k->modules[m]);
+			first = false;
+		} else {
+			char **keep = NULL;
+			for (size_t m = 0; common && common[m]; m++)
+				if (vp_strv_contains(k->modules, common[m]))
+					vp_strv_push(&keep, common[m]);
+			vp_strv_free(common);
+			common = keep;
+		}
+	}
+	p->modules = common ? common : calloc(1, sizeof(char *));
+	(void)h;
+}
+
+static bool intel_iommu_needed(const struct vp_host *h, const struct vp_plan *p)
+{
+	bool intel = h->cpu_vendor == VP_CPU_INTEL || h->iommu_vendor == VP_IOMMU_INTEL;
+	if (!intel)
+		return false;
+	if (h->intel_iommu_default_on == VP_TRI_YES)
+		return false;
+	if (h->intel_iommu_default_on == VP_TRI_NO)
+		return true;
+	switch (p->platform.distro) {
+	case VP_DISTRO_DEBIAN:
+	case VP_DISTRO_UBUNTU:
+	case VP_DISTRO_POPOS:
+		return false; /* their kernels default the Intel IOMMU on (kernel-facts §8.3) */
+	default:
+		return true;
+	}
+}
+
+static void collect_kargs(struct vp_plan *p, const struct vp_host *h, const struct vp_plan_opts *o)
+{
+	if (intel_iommu_needed(h, p))
+		vp_strv_push(&p->kargs, "intel_iommu=on");
+	else if (h->cpu_vendor == VP_CPU_AMD)
+		ADD(p->notes, "AMD: the IOMMU (AMD-Vi) is on by default; no kernel argument is added (amd_iommu=on is not a valid value)");
+	else if (h->cpu_vendor == VP_CPU_INTEL && h->intel_iommu_default_on == VP_TRI_YES)
+		ADD(p->notes, "the running kernel's config turns the Intel IOMMU on by default (CONFIG_INTEL_IOMMU_DEFAULT_ON); "
+			      "intel_iommu=on is not added");
+	else if (h->cpu_vendor == VP_CPU_INTEL)
+		ADD(p->notes, "%s kernels turn the Intel IOMMU on by default (kernel-facts §8.3); intel_iommu=on is not added",
+		    vp_distro_to_string(p->platform.distro));
+	if (o->iommu_pt)
+		vp_strv_push(&p->kargs, "iommu=pt");
+	if (p->ids && p->ids[0]) {
+		_cleanup_free_ char *j = vp_strv_join(p->ids, ",");
+		vp_strv_push_take(&p->kargs, vp_strdup_printf("vfio-pci.ids=%s", j));
+	}
+	enum vp_initramfs i = p->platform.initramfs;
+	if (i == VP_INITRAMFS_DRACUT || i == VP_INITRAMFS_RPM_OSTREE)
+		vp_strv_push(&p->kargs, "rd.driver.pre=vfio_pci");
+}
+
+/* ------------------------------------------------------------------ file contents */
+
+static char *modprobe_content(const struct vp_plan *p)
+{
+	struct vp_buf b = { 0 };
+	_cleanup_free_ char *addrs = vp_strv_join(p->addrs, " ");
+	vp_buf_printf(&b, "# Written by vfio-pilot: hand %s to vfio-pci at boot.\n# Remove it with `vfio-pilot undo`.\n",
+		      addrs ? addrs : "");
+	if (p->by_address) {
+		vp_buf_puts(&b, "# Bound by address: an identical device stays with the host, so no ids= here.\n");
+		vp_buf_printf(&b, "install vfio-pci for d in %s; do echo vfio-pci > /sys/bus/pci/devices/$d/driver_override; done; "
+				  "exec /sbin/modprobe --ignore-install vfio-pci $CMDLINE_OPTS\n", addrs ? addrs : "");
+	} else {
+		_cleanup_free_ char *ids = vp_strv_join(p->ids, ",");
+		vp_buf_printf(&b, "options vfio-pci ids=%s\n", ids ? ids : "");
+	}
+	for (size_t i = 0; p->softdeps && p->softdeps[i]; i++)
+		vp_buf_printf(&b, "softdep %s pre: vfio-pci\n", p->softdeps[i]);
+	for (size_t i = 0; p->blacklisted && p->blacklisted[i]; i++)
+		vp_buf_printf(&b, "blacklist %s\n", p->blacklisted[i]);
+	return vp_buf_steal(&b);
+}
+
+static char *modules_line(const struct vp_plan *p, const char *sep)
+{
+	return vp_strv_join(p->modules, sep);
+}
+
+static int plan_file(struct vp_plan *p, const char *rel, const char *content, mode_t mode)
+{
+	if (!content)
+		return -ENOMEM;
+	int e = vp_changeset_set_file(p->cs, rel, content, strlen(content), mode);
+	if (e == -ELOOP)
+		ADD(p->blockers, "/%s is a symbolic link; vfio-pilot never writes through one. Replace it with a regular file first", rel);
+	else if (e < 0 && e != -ENOMEM)
+		ADD(p->blockers, "/%s cannot be read (%s)", rel, strerror(-e));
+	return e;
+}
+
+/* Edits an existing file with fn; returns 1 changed, 0 unchanged, -ENOENT when absent. */
+static int plan_edit(struct vp_plan *p, const char *rel, char *(*fn)(const char *, char *const *, char ***),
+		     char *const *args)
+{
+	_cleanup_free_ char *cur = NULL;
+	int e = vp_changeset_read(p->cs, rel, &cur, NULL);
+	if (e == -ELOOP) {
+		ADD(p->blockers, "/%s is a symbolic link; vfio-pilot never writes through one. Replace it with a regular file first", rel);
+		return e;
+	}
+	if (e <= 0)
+		return e == 0 ? -ENOENT : e;
+	struct stat st;
+	mode_t mode = vp_root_stat(vp_changeset_root(p->cs), rel, &st) == 0 ? st.st_mode & 07777 : 0644;
+	_cleanup_free_ char *nw = fn(cur, args, NULL);
+	return plan_file(p, rel, nw, mode);
+}
+
+static char *edit_grub_default(const char *t, char *const *a, char ***w)
+{
+	return edit_grub_var(t, "GRUB_CMDLINE_LINUX_DEFAULT", a, w);
+}
+
+static char *edit_grub_linux(const char *t, char *const *a, char ***w)
+{
+	return edit_grub_var(t, "GRUB_CMDLINE_LINUX", a, w);
+}
+
+/* The BLS entry files under the usual loader directories (rel paths, sorted). */
+static char **bls_entries(struct vp_root *root)
+{
+	static const char *const dirs[] = { "boot/loader/entries", "boot/efi/loader/entries", "efi/loader/entries" };
+	char **out = NULL;
+	for (size_t d = 0; d < ARRAY_SIZE(dirs); d++) {
+		_cleanup_strv_free_ char **names = NULL;
+		if (vp_root_list(root, dirs[d], &names) < 0)
+			continue;
+		for (size_t i = 0; names[i]; i++) {
+			size_t l = strlen(names[i]);
+			if (l > 5 && streq(names[i] + l - 5, ".conf"))
+				vp_strv_push_take(&out, vp_strdup_printf("%s/%s", dirs[d], names[i]));
+		}
+	}
+	return out;
+}
+
+/* Words of the options line of every BLS entry: an arg counts as present when every entry has it. */
+static bool entries_have(struct vp_root *root, char *const *entries, const char *arg, char ***all_words)
+{
+	bool all = entries && entries[0];
+	for (size_t i = 0; entries && entries[i]; i++) {
+		_cleanup_free_ char *text = NULL;
+		_cleanup_strv_free_ char **w = NULL;
+		if (vp_root_read_file(root, entries[i], 1u << 20, &text, NULL) < 0) {
+			all = false;
+			continue;
+		}
+		_cleanup_free_ char *x = edit_bls(text, NULL, &w);
+		if (!vp_cmdline_has(w, arg))
+			all = false;
+		for (size_t k = 0; all_words && w && w[k]; k++)
+			vp_strv_push(all_words, w[k]);
+	}
+	return all;
+}
+
+static char **kernelstub_options(struct vp_root *root)
+{
+	_cleanup_free_ char *text = NULL;
+	if (vp_root_read_file(root, "etc/kernelstub/configuration", 1u << 20, &text, NULL) < 0)
+		return NULL;
+	json_object *j = json_tokener_parse(text);
+	json_object *user, *opts;
+	char **out = NULL;
+	if (j && json_object_object_get_ex(j, "user", &user) && json_object_object_get_ex(user, "kernel_options", &opts) &&
+	    json_object_is_type(opts, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(opts); i++)
+			vp_strv_push(&out, json_object_get_string(json_object_array_get_idx(opts, i)));
+	json_object_put(j);
+	if (!out)
+		out = calloc(1, sizeof(char *));
+	return out;
+}
+
+/* Which of p->kargs the boot configuration lacks; conflicting values become blockers. */
+static void find_missing_kargs(struct vp_plan *p, struct vp_root *root, const struct vp_host *h)
+{
+	_cleanup_strv_free_ char **words = NULL;   /* what the configuration holds, for conflicts */
+	_cleanup_strv_free_ char **entries = bls_entries(root);
+	enum vp_bootloader b = p->no_bootloader ? VP_BOOT_UNKNOWN : p->platform.bootloader;
+	for (size_t i = 0; p->kargs && p->kargs[i]; i++) {
+		const char *a = p->kargs[i];
+		bool have = false;
+		switch (b) {
+		case VP_BOOT_GRUBBY:
+		case VP_BOOT_RPM_OSTREE:
+			have = entries_have(root, entries, a, &words);
+			break;
+		case VP_BOOT_KERNELSTUB: {
+			_cleanup_strv_free_ char **o = kernelstub_options(root);
+			have = vp_cmdline_has(o, a);
+			for (size_t k = 0; o && o[k]; k++)
+				vp_strv_push(&words, o[k]);
+			break;
+		}
+		default:
+			/* file-based (grub, systemd-boot): each file is edited for what it lacks */
+			have = false;
+			break;
+		}
+		if (!have)
+			vp_strv_push(&p->kargs_missing, a);
+	}
+	/* conflicts: against the configuration where we know it, plus the running command line */
+	if (b == VP_BOOT_GRUB) {
+		_cleanup_free_ char *g = NULL;
+		if (vp_root_read_file(root, "etc/default/grub", 1u << 20, &g, NULL) >= 0) {
+			_cleanup_free_ char *x = edit_grub_var(g, "GRUB_CMDLINE_LINUX_DEFAULT", NULL, &words);
+			_cleanup_free_ char *y = edit_grub_var(g, "GRUB_CMDLINE_LINUX", NULL, &words);
+		}
+	} else if (b == VP_BOOT_SYSTEMD_BOOT) {
+		entries_have(root, entries, "", &words);
+	}
+	for (size_t i = 0; p->kargs && p->kargs[i]; i++) {
+		const char *c = cmdline_conflict(words, p->kargs[i]);
+		if (!c)
+			c = cmdline_conflict(h->cmdline_words, p->kargs[i]);
+		if (!c)
+			continue;
+		char k[128];
+		arg_key(p->kargs[i], k, sizeof(k));
+		if (streq(k, "iommu"))
+			ADD(p->warnings, "the kernel command line already has %s; %s is added after it and wins", c, p->kargs[i]);
+		else
+			ADD(p->blockers, "the boot configuration already has %s, which conflicts with %s; remove it first "
+					 "(or `vfio-pilot undo` the transaction that added it)", c, p->kargs[i]);
+	}
+	if (!p->kargs_missing)
+		p->kargs_missing = calloc(1, sizeof(char *));
+}
+
+/* ------------------------------------------------------------------ per platform */
+
+static void cmd(struct vp_plan *p, char *const *argv, char *const *undo, unsigned flags, const char *why)
+{
+	vp_changeset_command(p->cs, argv, undo, flags, why);
+}
+
+static void plan_bootloader(struct vp_plan *p, struct vp_root *root, const struct vp_host *h)
+{
+	if (p->no_bootloader) {
+		if (p->kargs_missing[0]) {
+			_cleanup_free_ char *j = vp_strv_join(p->kargs_missing, " ");
+			ADD(p->next_steps, "Add these arguments to the kernel command line yourself (--bootloader none): %s", j);
+		}
+		return;
+	}
+	char **miss = p->kargs_missing;
+	_cleanup_free_ char *joined = vp_strv_join(miss, " ");
+	switch (p->platform.bootloader) {
+	case VP_BOOT_GRUBBY: {
+		if (miss[0]) {
+			_cleanup_free_ char *add = vp_strdup_printf("--args=%s", joined);
+			_cleanup_free_ char *rem = vp_strdup_printf("--remove-args=%s", joined);
+			cmd(p, (char *[]){ "grubby", "--update-kernel=ALL", add, NULL },
+			    (char *[]){ "grubby", "--update-kernel=ALL", rem, NULL }, 0,
+			    "add the kernel arguments to every installed kernel's boot entry");
+		}
+		/* kernels installed later take their options from /etc/kernel/cmdline and GRUB_CMDLINE_LINUX */
+		_cleanup_strv_free_ char **all = NULL;
+		for (size_t i = 0; p->kargs[i]; i++)
+			vp_strv_push(&all, p->kargs[i]);
+		plan_edit(p, "etc/kernel/cmdline", edit_kernel_cmdline, all);
+		plan_edit(p, "etc/default/grub", edit_grub_linux, all);
+		break;
+	}
+	case VP_BOOT_RPM_OSTREE:
+		if (miss[0]) {
+			char **argv = NULL, **undo = NULL;
+			vp_strv_push(&argv, "rpm-ostree");
+			vp_strv_push(&argv, "kargs");
+			vp_strv_push(&undo, "rpm-ostree");
+			vp_strv_push(&undo, "kargs");
+			for (size_t i = 0; miss[i]; i++) {
+				vp_strv_push_take(&argv, vp_strdup_printf("--append-if-missing=%s", miss[i]));
+				vp_strv_push_take(&undo, vp_strdup_printf("--delete-if-present=%s", miss[i]));
+			}
+			cmd(p, argv, undo, 0, "add the kernel arguments to the next deployment");
+			vp_strv_free(argv);
+			vp_strv_free(undo);
+		}
+		break;
+	case VP_BOOT_KERNELSTUB:
+		if (miss[0])
+			cmd(p, (char *[]){ "kernelstub", "-a", joined, NULL }, (char *[]){ "kernelstub", "-d", joined, NULL }, 0,
+			    "add the kernel arguments to kernelstub's configuration and the boot entry");
+		break;
+	case VP_BOOT_SYSTEMD_BOOT: {
+		int e = plan_edit(p, "etc/kernel/cmdline", edit_kernel_cmdline, p->kargs_missing);
+		if (e == -ENOENT) {
+			/* kernel-install falls back to /proc/cmdline; make that explicit, plus ours */
+			_cleanup_strv_free_ char **w = NULL;
+			for (size_t i = 0; h->cmdline_words && h->cmdline_words[i]; i++)
+				if (!vp_startswith(h->cmdline_words[i], "BOOT_IMAGE=") && !vp_startswith(h->cmdline_words[i], "initrd="))
+					vp_strv_push(&w, h->cmdline_words[i]);
+			_cleanup_free_ char *base = w ? vp_strv_join(w, " ") : strdup("");
+			_cleanup_free_ char *line = append_args(base ? base : "", p->kargs_missing);
+			_cleanup_free_ char *text = vp_strdup_printf("%s\n", line ? line : "");
+			plan_file(p, "etc/kernel/cmdline", text, 0644);
+		}
+		_cleanup_strv_free_ char **entries = bls_entries(root);
+		for (size_t i = 0; entries && entries[i]; i++)
+			plan_edit(p, entries[i], edit_bls, p->kargs_missing);
+		if (!entries)
+			ADD(p->warnings, "no systemd-boot entries found under /boot/loader/entries, /boot/efi/loader/entries or "
+					 "/efi/loader/entries; only /etc/kernel/cmdline is changed (used when kernels are installed)");
+		ADD(p->notes, "a unified kernel image (UKI) embeds its command line: rebuild it after this change if you boot one");
+		break;
+	}
+	case VP_BOOT_GRUB: {
+		/* an argument already in GRUB_CMDLINE_LINUX (all entries) is not added to ..._DEFAULT again */
+		_cleanup_free_ char *g = NULL;
+		_cleanup_strv_free_ char **inlinux = NULL;
+		if (vp_root_read_file(root, "etc/default/grub", 1u << 20, &g, NULL) >= 0) {
+			_cleanup_free_ char *x = edit_grub_var(g, "GRUB_CMDLINE_LINUX", NULL, &inlinux);
+		}
+		_cleanup_strv_free_ char **want = NULL;
+		for (size_t i = 0; p->kargs_missing[i]; i++)
+			if (!vp_cmdline_has(inlinux, p->kargs_missing[i]))
+				vp_strv_push(&want, p->kargs_missing[i]);
+		int e = plan_edit(p, "etc/default/grub", edit_grub_default, want);
+		if (e == -ENOENT)
+			ADD(p->blockers, "/etc/default/grub does not exist; give --bootloader for the boot loader this host uses");
+		if (e > 0) {
+			switch (p->platform.distro) {
+			case VP_DISTRO_DEBIAN:
+			case VP_DISTRO_UBUNTU:
+			case VP_DISTRO_POPOS:
+				cmd(p, (char *[]){ "update-grub", NULL }, NULL, VP_CMD_RERUN_ON_UNDO, "regenerate /boot/grub/grub.cfg");
+				break;
+			case VP_DISTRO_OPENSUSE:
+			case VP_DISTRO_FEDORA:
+			case VP_DISTRO_RHEL:
+				cmd(p, (char *[]){ "grub2-mkconfig", "-o", "/boot/grub2/grub.cfg", NULL }, NULL, VP_CMD_RERUN_ON_UNDO,
+				    "regenerate /boot/grub2/grub.cfg");
+				break;
+			default:
+				cmd(p, (char *[]){ "grub-mkconfig", "-o", "/boot/grub/grub.cfg", NULL }, NULL, VP_CMD_RERUN_ON_UNDO,
+				    "regenerate /boot/grub/grub.cfg");
+				break;
+			}
+		}
+		break;
+	}
+	default:
+		ADD(p->blockers, "cannot tell which boot loader this host uses; give --bootloader grub|grubby|systemd-boot|kernelstub|"
+				 "rpm-ostree, or --bootloader none to edit no boot configuration");
+		break;
+	}
+}
+
+static char *itools_modules(const char *text, char *const *mods, char ***unused)
+{
+	struct vp_buf b = { 0 };
+	vp_buf_puts(&b, text);
+	_cleanup_strv_free_ char **have = NULL;
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		_cleanup_free_ char *line = strndup(p, len);
+		_cleanup_strv_free_ char **w = NULL;
+		if (line && line[0] != '#' && vp_strv_split(line, " \t", &w) == 0 && w[0])
+			vp_strv_push(&have, w[0]);
+		p = nl ? nl + 1 : p + len;
+	}
+	bool header = false;
+	for (size_t i = 0; mods && mods[i]; i++) {
+		if (vp_strv_contains(have, mods[i]))
+			continue;
+		if (!header) {
+			if (b.len && b.data[b.len - 1] != '\n')
+				vp_buf_puts(&b, "\n");
+			vp_buf_puts(&b, "# vfio-pilot: vfio modules (the softdeps in /etc/modprobe.d/vfio-pilot.conf load them early)\n");
+			header = true;
+		}
+		vp_buf_printf(&b, "%s\n", mods[i]);
+	}
+	return vp_buf_steal(&b);
+}
+
+static void plan_initramfs(struct vp_plan *p, bool modprobe_changed, const struct vp_host *h)
+{
+	_cleanup_free_ char *mods = modules_line(p, " ");
+	bool changed = modprobe_changed;
+	switch (p->platform.initramfs) {
+	case VP_INITRAMFS_DRACUT: {
+		struct vp_buf b = { 0 };
+		vp_buf_puts(&b, "# Written by vfio-pilot. force_drivers loads the vfio modules before udev starts (rd.driver.pre),\n"
+				"# so vfio-pci claims the card before its host driver; install_items puts the modprobe.d file into\n"
+				"# the image, which generic (non-hostonly) images would otherwise leave out.\n");
+		if (mods && *mods)
+			vp_buf_printf(&b, "force_drivers+=\" %s \"\n", mods);
+		vp_buf_puts(&b, "install_items+=\" /" VP_PLAN_MODPROBE " \"\n");
+		_cleanup_free_ char *t = vp_buf_steal(&b);
+		changed = plan_file(p, VP_PLAN_DRACUT, t, 0644) > 0 || changed;
+		if (!changed)
+			break;
+		bool debian = p->platform.distro == VP_DISTRO_DEBIAN || p->platform.distro == VP_DISTRO_UBUNTU ||
+			      p->platform.distro == VP_DISTRO_POPOS;
+		if (debian && p->n_kernels) {
+			/* Debian names images initrd.img-KVER; give image and version explicitly (qemu-e2e.md pitfall 5) */
+			for (size_t i = 0; i < p->n_kernels; i++) {
+				_cleanup_free_ char *img = vp_strdup_printf("/boot/initrd.img-%s", p->kernels[i].kver);
+				_cleanup_free_ char *why = vp_strdup_printf("rebuild the initramfs of %s", p->kernels[i].kver);
+				cmd(p, (char *[]){ "dracut", "--force", img, p->kernels[i].kver, NULL }, NULL, VP_CMD_RERUN_ON_UNDO, why);
+			}
+		} else {
+			cmd(p, (char *[]){ "dracut", "--force", "--regenerate-all", NULL }, NULL, VP_CMD_RERUN_ON_UNDO,
+			    "rebuild the initramfs of every installed kernel");
+		}
+		ADD(p->next_steps, "Check the image: lsinitrd -f /%s (it must print the file)", VP_PLAN_MODPROBE);
+		break;
+	}
+	case VP_INITRAMFS_RPM_OSTREE:
+		if (!changed)
+			break;
+		cmd(p, (char *[]){ "rpm-ostree", "initramfs-etc", "--track=/" VP_PLAN_MODPROBE, NULL },
+		    (char *[]){ "rpm-ostree", "initramfs-etc", "--untrack=/" VP_PLAN_MODPROBE, NULL }, 0,
+		    "carry the modprobe.d file into the (generic, non-hostonly) initramfs");
+		if (mods && *mods) {
+			_cleanup_free_ char *arg = vp_strdup_printf("--arg=%s", mods);
+			cmd(p, (char *[]){ "rpm-ostree", "initramfs", "--enable", "--arg=--force-drivers", arg, NULL },
+			    (char *[]){ "rpm-ostree", "initramfs", "--disable", NULL }, 0,
+			    "regenerate the initramfs locally with the vfio modules loaded before udev");
+			ADD(p->warnings, "rpm-ostree: `rpm-ostree initramfs --enable` replaces any dracut arguments you enabled before, "
+					 "and undo runs `rpm-ostree initramfs --disable`");
+		}
+		break;
+	case VP_INITRAMFS_MKINITCPIO: {
+		_cleanup_free_ char *t = vp_strdup_printf(
+			"# Written by vfio-pilot: the vfio modules load before the GPU driver (the modconf hook carries\n"
+			"# /etc/modprobe.d/vfio-pilot.conf). MODULES+= adds to mkinitcpio.conf instead of replacing it.\n"
+			"MODULES+=(%s)\n", mods ? mods : "");
+		changed = plan_file(p, VP_PLAN_MKINITCPIO, t, 0644) > 0 || changed;
+		if (changed)
+			cmd(p, (char *[]){ "mkinitcpio", "-P", NULL }, NULL, VP_CMD_RERUN_ON_UNDO,
+			    "rebuild the initramfs of every preset (every installed kernel)");
+		break;
+	}
+	case VP_INITRAMFS_TOOLS: {
+		int e = plan_edit(p, "etc/initramfs-tools/modules", itools_modules, p->modules);
+		if (e == -ENOENT) {
+			_cleanup_free_ char *t = itools_modules("", p->modules, NULL);
+			e = plan_file(p, "etc/initramfs-tools/modules", t, 0644);
+		}
+		changed = e > 0 || changed;
+		if (changed)
+			cmd(p, (char *[]){ "update-initramfs", "-u", "-k", "all", NULL }, NULL, VP_CMD_RERUN_ON_UNDO,
+			    "rebuild the initramfs of every installed kernel");
+		break;
+	}
+	default:
+		ADD(p->blockers, "cannot tell which initramfs generator this host uses; give --initramfs dracut|mkinitcpio|"
+				 "initramfs-tools|rpm-ostree");
+		break;
+	}
+	(void)h;
+}
+
+int vp_plan_build(struct vp_root *root, const struct vp_host *h, const struct vp_plan_opts *o, struct vp_plan **ret,
+		  char **ret_err)
+{
+	*ret_err = NULL;
+	_cleanup_(vp_plan_freep) struct vp_plan *p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	int e = vp_changeset_new(root, &p->cs);
+	if (e < 0)
+		return e;
+	vp_platform_detect(root, h, &p->platform);
+	if (o->bootloader != VP_BOOT_UNKNOWN)
+		p->platform.bootloader = o->bootloader;
+	if (o->initramfs != VP_INITRAMFS_UNKNOWN)
+		p->platform.initramfs = o->initramfs;
+	p->no_bootloader = o->no_bootloader;
+
+	if (!o->devices || !o->devices[0]) {
+		*ret_err = strdup("name the card to hand over: a PCI address (01:00.0) or a vendor:device id (10de:2204)");
+		return -EINVAL;
+	}
+	char *err = NULL;
+	e = vp_select_cards(h, o->devices, &p->slots, &err);
+	if (e == -EINVAL) {
+		*ret_err = err;
+		return e;
+	}
+	if (e < 0) {
+		vp_strv_push_take(&p->blockers, err);
+		p->slots = calloc(1, sizeof(char *));
+		p->addrs = calloc(1, sizeof(char *));
+		p->ids = calloc(1, sizeof(char *));
+		*ret = TAKE_PTR(p);
+		return 0;
+	}
+	judge_selection(p, h, o);
+	collect_devices(p, h, root, o);
+	collect_kernels(p, root, h);
+	collect_kargs(p, h, o);
+	find_missing_kargs(p, root, h);
+	if (!p->addrs)
+		p->addrs = calloc(1, sizeof(char *));
+	if (!p->ids)
+		p->ids = calloc(1, sizeof(char *));
+	if (p->blockers) {
+		*ret = TAKE_PTR(p);
+		return 0;
+	}
+
+	/* files first (their diffs lead the plan), then the commands */
+	_cleanup_free_ char *mp = modprobe_content(p);
+	int mchanged = plan_file(p, VP_PLAN_MODPROBE, mp, 0644);
+	/* the boot loader's file edits come before the initramfs so commands run: kargs, then rebuilds */
+	plan_bootloader(p, root, h);
+	plan_initramfs(p, mchanged > 0, h);
+	if (p->blockers) {
+		vp_changeset_free(p->cs);
+		vp_changeset_new(root, &p->cs);
+	}
+
+	json_object *meta_dev = json_object_new_array();
+	for (size_t i = 0; p->addrs[i]; i++)
+		json_object_array_add(meta_dev, json_object_new_string(p->addrs[i]));
+	vp_changeset_set_meta(p->cs, "devices", meta_dev);
+	json_object *meta_args = json_object_new_array();
+	for (size_t i = 0; p->kargs && p->kargs[i]; i++)
+		json_object_array_add(meta_args, json_object_new_string(p->kargs[i]));
+	vp_changeset_set_meta(p->cs, "kernel_args", meta_args);
+	vp_changeset_set_meta(p->cs, "bind", json_object_new_string(p->by_address ? "address" : "ids"));
+	vp_changeset_set_meta(p->cs, "distro", json_object_new_string(vp_distro_to_string(p->platform.distro)));
+	vp_changeset_set_meta(p->cs, "bootloader", json_object_new_string(p->no_bootloader ? "none"
+										: vp_bootloader_to_string(p->platform.bootloader)));
+	vp_changeset_set_meta(p->cs, "initramfs", json_object_new_string(vp_initramfs_to_string(p->platform.initramfs)));
+	ADD(p->next_steps, "Reboot, then run `vfio-pilot status` to verify that vfio-pci holds %s", p->addrs[0] ? p->addrs[0] : "the card");
+	*ret = TAKE_PTR(p);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ rendering */
+
+static json_object *strv_json(char *const *v)
+{
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; v && v[i]; i++)
+		json_object_array_add(a, json_object_new_string(v[i]));
+	return a;
+}
+
+static void text_list(struct vp_doc *doc, const char *title, char *const *v)
+{
+	if (!v || !v[0])
+		return;
+	struct vp_buf b = { 0 };
+	vp_buf_printf(&b, "%s:", title);
+	for (size_t i = 0; v[i]; i++)
+		vp_buf_printf(&b, "\n  - %s", v[i]);
+	_cleanup_free_ char *t = vp_buf_steal(&b);
+	vp_doc_text(doc, "%s", t ? t : "");
+}
+
+void vp_plan_render(const struct vp_plan *p, struct vp_doc *doc)
+{
+	const char *boot = p->no_bootloader ? "none" : vp_bootloader_to_string(p->platform.bootloader);
+	json_object *plat = json_object_new_object();
+	json_object_object_add(plat, "distro", json_object_new_string(vp_distro_to_string(p->platform.distro)));
+	json_object_object_add(plat, "bootloader", json_object_new_string(boot));
+	json_object_object_add(plat, "initramfs", json_object_new_string(vp_initramfs_to_string(p->platform.initramfs)));
+	vp_doc_json(doc, "platform", plat);
+	vp_doc_json(doc, "devices", strv_json(p->addrs));
+	vp_doc_json(doc, "bind", json_object_new_string(p->by_address ? "address" : "ids"));
+	vp_doc_json(doc, "ids", strv_json(p->ids));
+	vp_doc_json(doc, "kernel_args", strv_json(p->kargs));
+	json_object *kern = json_object_new_array();
+	for (size_t i = 0; i < p->n_kernels; i++) {
+		json_object *k = json_object_new_object();
+		json_object_object_add(k, "kernel", json_object_new_string(p->kernels[i].kver));
+		json_object_object_add(k, "vfio_pci", json_object_new_string(vp_mod_state_to_string(p->kernels[i].vfio_pci)));
+		json_object_object_add(k, "modules", strv_json(p->kernels[i].modules));
+		json_object_array_add(kern, k);
+	}
+	vp_doc_json(doc, "kernels", kern);
+
+	_cleanup_free_ char *devs = vp_strv_join(p->addrs, " ");
+	vp_doc_text(doc, "Plan for %s on %s (boot loader: %s, initramfs: %s)", devs && *devs ? devs : "(nothing)",
+		    vp_distro_to_string(p->platform.distro), boot, vp_initramfs_to_string(p->platform.initramfs));
+	if (p->blockers && p->blockers[0]) {
+		text_list(doc, "Refused", p->blockers);
+		text_list(doc, "Warnings", p->warnings);
+		vp_doc_json(doc, "changes", json_object_new_array());
+		vp_doc_json(doc, "warnings", strv_json(p->warnings));
+		vp_doc_json(doc, "blockers", strv_json(p->blockers));
+		vp_doc_json(doc, "notes", strv_json(p->notes));
+		vp_doc_json(doc, "next_steps", json_object_new_array());
+		return;
+	}
+	if (p->kargs && p->kargs[0]) {
+		_cleanup_free_ char *k = vp_strv_join(p->kargs, " ");
+		vp_doc_text(doc, "Kernel arguments: %s", k);
+	}
+	json_object *changes = json_object_new_array();
+	size_t n = vp_changeset_n(p->cs);
+	if (n == 0)
+		vp_doc_text(doc, "Nothing to change: the host is already configured this way.");
+	/* files first, then commands: the order apply follows */
+	size_t num = 0;
+	for (int pass = 0; pass < 2; pass++)
+	for (size_t i = 0; i < n; i++) {
+		const struct vp_change *c = vp_changeset_get(p->cs, i);
+		if ((c->kind == VP_CHANGE_FILE) != (pass == 0))
+			continue;
+		num++;
+		json_object *o = json_object_new_object();
+		if (c->kind == VP_CHANGE_FILE) {
+			_cleanup_free_ char *diff = vp_change_diff(c);
+			_cleanup_free_ char *lp = vp_strdup_printf("/%s", c->path);
+			json_object_object_add(o, "kind", json_object_new_string("file"));
+			json_object_object_add(o, "path", json_object_new_string(lp));
+			json_object_object_add(o, "action", json_object_new_string(vp_file_action_to_string(c->action)));
+			json_object_object_add(o, "diff", json_object_new_string(diff ? diff : ""));
+			size_t dl = diff ? strlen(diff) : 0;
+			vp_doc_text(doc, "%zu. %s %s\n%.*s", num, vp_file_action_to_string(c->action), lp,
+				    (int)(dl && diff[dl - 1] == '\n' ? dl - 1 : dl), diff ? diff : "");
+		} else {
+			_cleanup_free_ char *shown = vp_argv_format(c->argv);
+			_cleanup_free_ char *undo = c->undo_argv ? vp_argv_format(c->undo_argv) : NULL;
+			json_object_object_add(o, "kind", json_object_new_string("command"));
+			json_object_object_add(o, "argv", strv_json(c->argv));
+			json_object_object_add(o, "undo_argv", c->undo_argv ? strv_json(c->undo_argv) : NULL);
+			json_object_object_add(o, "rerun_on_undo", json_object_new_boolean(c->flags & VP_CMD_RERUN_ON_UNDO));
+			json_object_object_add(o, "why", c->why ? json_object_new_string(c->why) : NULL);
+			vp_doc_text(doc, "%zu. run: %s\n   (%s; undo: %s)", num, shown, c->why ? c->why : "",
+				    undo ? undo : (c->flags & VP_CMD_RERUN_ON_UNDO) ? "run again after the files are restored" : "none");
+		}
+		json_object_array_add(changes, o);
+	}
+	vp_doc_json(doc, "changes", changes);
+	vp_doc_json(doc, "warnings", strv_json(p->warnings));
+	vp_doc_json(doc, "blockers", strv_json(p->blockers));
+	vp_doc_json(doc, "notes", strv_json(p->notes));
+	text_list(doc, "Warnings", p->warnings);
+	text_list(doc, "Notes", p->notes);
+	if (n) {
+		vp_doc_json(doc, "next_steps", strv_json(p->next_steps));
+		text_list(doc, "After `vfio-pilot apply`", p->next_steps);
+	} else {
+		vp_doc_json(doc, "next_steps", json_object_new_array());
+	}
+}
+
+/* ------------------------------------------------------------------ status */
+
+static const struct vp_col status_cols[] = {
+	{ "id", NULL, 0 }, { "level", NULL, 0 }, { "summary", NULL, 0 }, { "fix", NULL, 0 },
+};
+
+static void status_row(struct vp_table *t, int *fails, const char *id, bool ok, bool warn, char *summary, char *fix)
+{
+	json_object *row = vp_table_row(t);
+	vp_row_str(row, "id", id);
+	vp_row_str(row, "level", ok ? "pass" : warn ? "warn" : "fail");
+	vp_row_str(row, "summary", summary);
+	vp_row_str(row, "fix", ok ? NULL : fix);
+	if (!ok && !warn)
+		(*fails)++;
+	free(summary);
+	free(fix);
+}
+
+static long long boot_time(struct vp_root *root)
+{
+	_cleanup_free_ char *s = NULL;
+	if (vp_root_read_file(root, "proc/stat", 1u << 20, &s, NULL) < 0)
+		return -1;
+	const char *b = strstr(s, "\nbtime ");
+	long long v;
+	if (!b || sscanf(b + 7, "%lld", &v) != 1)
+		return -1;
+	return v;
+}
+
+int vp_plan_status(struct vp_root *root, const struct vp_host *h, const struct vp_txn *t, struct vp_doc *doc)
+{
+	int fails = 0;
+	json_object *devs = NULL, *args = NULL, *bind = NULL, *boot = NULL;
+	json_object_object_get_ex(t->meta, "devices", &devs);
+	json_object_object_get_ex(t->meta, "kernel_args", &args);
+	json_object_object_get_ex(t->meta, "bind", &bind);
+	json_object_object_get_ex(t->meta, "bootloader", &boot);
+	bool by_addr = bind && streq(json_object_get_string(bind), "address");
+	json_object *rec = vp_doc_record(doc, "transaction", NULL);
+	json_object_object_add(rec, "id", json_object_new_string(t->id));
+	json_object_object_add(rec, "state", json_object_new_string(t->state));
+	json_object_object_add(rec, "bind", json_object_new_string(by_addr ? "address" : "ids"));
+	struct vp_table *tab = vp_doc_table(doc, "checks", NULL, status_cols, ARRAY_SIZE(status_cols), VP_STYLE_CHECKLIST);
+
+	long long bt = boot_time(root);
+	bool rebooted = bt < 0 || t->created <= bt;
+	status_row(tab, &fails, "reboot", rebooted, false,
+		   rebooted ? (bt < 0 ? strdup("boot time unknown (no /proc/stat); assuming the host was rebooted")
+				      : vp_strdup_printf("the host was booted after transaction %s", t->id))
+			    : vp_strdup_printf("the host has not been rebooted since transaction %s was applied", t->id),
+		   strdup("reboot, then run `vfio-pilot status` again"));
+
+	struct vp_platform plat;
+	vp_platform_detect(root, h, &plat);
+	if (boot && vp_bootloader_from_string(json_object_get_string(boot)) != _VP_BOOT_MAX)
+		plat.bootloader = vp_bootloader_from_string(json_object_get_string(boot));
+	for (size_t i = 0; args && i < json_object_array_length(args); i++) {
+		const char *a = json_object_get_string(json_object_array_get_idx(args, i));
+		bool ok = vp_cmdline_has(h->cmdline_words, a);
+		_cleanup_free_ char *id = vp_strdup_printf("cmdline %s", a);
+		_cleanup_free_ char *fix = vp_platform_karg_fix(&plat, true, a);
+		status_row(tab, &fails, id, ok, false,
+			   ok ? vp_strdup_printf("%s is on the running kernel's command line", a)
+			      : vp_strdup_printf("%s is not in /proc/cmdline", a),
+			   rebooted ? vp_strdup_printf("the boot configuration did not pass it: %s", fix ? fix : "")
+				    : strdup("reboot first"));
+	}
+	bool mod = vp_root_exists(root, "sys/module/vfio_pci") > 0;
+	status_row(tab, &fails, "vfio-pci", mod, false,
+		   mod ? strdup("vfio-pci is loaded (or built in): /sys/module/vfio_pci exists")
+		       : strdup("vfio-pci is not loaded: /sys/module/vfio_pci does not exist"),
+		   rebooted ? strdup("the initramfs did not load it; check `lsinitrd | grep vfio` (dracut) or "
+				     "`lsinitramfs /boot/initrd.img-$(uname -r) | grep vfio` and rebuild it")
+			    : strdup("reboot first"));
+	char **groups = NULL;
+	for (size_t i = 0; devs && i < json_object_array_length(devs); i++) {
+		const char *addr = json_object_get_string(json_object_array_get_idx(devs, i));
+		const struct vp_pci_dev *d = vp_host_dev(h, addr);
+		_cleanup_free_ char *id = vp_strdup_printf("device %s", addr);
+		if (!d) {
+			status_row(tab, &fails, id, false, false, vp_strdup_printf("%s is not on this host any more", addr),
+				   strdup("the card was moved or removed; `vfio-pilot undo`, then plan again for its new address"));
+			continue;
+		}
+		bool on = d->driver && streq(d->driver, "vfio-pci");
+		bool runtime = on && !by_addr && d->driver_override && streq(d->driver_override, "vfio-pci");
+		status_row(tab, &fails, id, on && !runtime, runtime,
+			   !on ? vp_strdup_printf("%s is on %s, not vfio-pci", addr, driver_str(d))
+			   : runtime ? vp_strdup_printf("%s is on vfio-pci, but through a runtime driver_override, not the boot configuration", addr)
+				     : vp_strdup_printf("%s is on vfio-pci since boot", addr),
+			   !rebooted ? strdup("reboot first")
+			   : runtime ? strdup("reboot to check that the boot configuration binds it by itself")
+				     : vp_strdup_printf("its host driver won the race: check that the initramfs holds /%s "
+							"(`lsinitrd -f /%s`), then rebuild the initramfs and reboot", VP_PLAN_MODPROBE, VP_PLAN_MODPROBE));
+		if (d->iommu_group >= 0) {
+			_cleanup_free_ char *g = vp_strdup_printf("%d", d->iommu_group);
+			if (!vp_strv_contains(groups, g))
+				vp_strv_push(&groups, g);
+		}
+	}
+	for (size_t i = 0; groups && groups[i]; i++) {
+		int gid = atoi(groups[i]);
+		const struct vp_group *g = vp_host_group(h, gid);
+		_cleanup_free_ char *node = vp_strdup_printf("dev/vfio/%d", gid);
+		bool dev = vp_root_exists(root, node) > 0;
+		bool viable = g && g->viable;
+		_cleanup_free_ char *id = vp_strdup_printf("group %d", gid);
+		status_row(tab, &fails, id, dev && viable, false,
+			   vp_strdup_printf("IOMMU group %d is %sviable; /dev/vfio/%d %s", gid, viable ? "" : "not ", gid,
+					    dev ? "exists" : "is missing"),
+			   !viable ? vp_strdup_printf("every device of group %d must be on vfio-pci (or unbound, or a bridge on pcieport): "
+						      "`vfio-pilot list` shows which is not", gid)
+				   : strdup("vfio-pci holds the group but /dev/vfio is missing: is udev running?"));
+	}
+	if (!devs || !json_object_array_length(devs))
+		vp_doc_text(doc, "Transaction %s lists no devices.", t->id);
+	vp_strv_free(groups);
+	return fails;
+}

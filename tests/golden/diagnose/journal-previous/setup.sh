@@ -1,0 +1,3 @@
+#!/bin/bash
+set -eu
+bash "$(dirname "$0")/../make-journal.sh"

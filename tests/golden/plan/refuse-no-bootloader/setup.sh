@@ -1,0 +1,2 @@
+set -eu
+rm "$ROOT/etc/default/grub"

@@ -1,0 +1,3 @@
+set -eu
+. "$(dirname "$0")/../lib/standins.sh"
+: > "$ROOT/vp-fail-mkinitcpio"
