@@ -10,6 +10,7 @@
 #include "../lib/host.h"
 #include "../lib/output.h"
 #include "../lib/plan.h"
+#include "../lib/rescue.h"
 #include "../lib/root.h"
 
 /* Exit codes, documented in the README and vfio-pilot(1). */
@@ -55,6 +56,7 @@ int cmd_apply(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_undo(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_history(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_status(const struct vp_opts *o, int argc, char *argv[]);
+int cmd_recover(const struct vp_opts *o, int argc, char *argv[]);
 /* plan/apply: parses the shared options (yes: NULL for plan); returns -1 to continue with the DEVICEs at
  * argv[*ret_optind], or an exit code. */
 int vp_cli_plan_opts(const char *cmd, int argc, char *argv[], struct vp_plan_opts *po, bool *yes, int *ret_optind);
@@ -73,3 +75,17 @@ int cmd_detach(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_recommend(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_snapshot(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_diagnose(const struct vp_opts *o, int argc, char *argv[]);
+/* Appends the recovery recipe (recipe.h) for plat to doc. */
+void vp_cli_recipe(struct vp_root *root, const struct vp_host *h, const struct vp_platform *plat, char *const *kargs,
+		   const char *planned_title, struct vp_doc *doc);
+/* The platform of transaction t (its boot loader; t may be NULL) and its kernel arguments (*ret_kargs, NULL when none). */
+void vp_cli_txn_platform(struct vp_root *root, const struct vp_host *h, const struct vp_txn *t, struct vp_platform *plat,
+			 char ***ret_kargs);
+/* undo from a live USB: for a root other than "/", checks it (vp_rescue_check) and binds the API file
+ * systems (vp_rescue_enter); returns -1 to continue or an exit code. vp_cli_rescue_end unbinds (cleanup). */
+struct vp_cli_rescue {
+	struct vp_rescue r;
+	bool active, verbose;
+};
+int vp_cli_rescue_begin(const char *cmd, struct vp_root *root, struct vp_cli_rescue *c);
+void vp_cli_rescue_end(struct vp_cli_rescue *c);

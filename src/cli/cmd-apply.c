@@ -148,6 +148,8 @@ int cmd_apply(const struct vp_opts *o, int argc, char *argv[])
 	json_object_object_add(t, "recovered", strv_json(rep.recovered));
 	json_object_object_add(t, "error", rep.failed_step ? json_object_new_string(rep.failed_step) : NULL);
 	vp_doc_json(doc, "transaction", t);
+	if ((e == 0) && !p->no_bootloader) /* the way back (recipe.c) */
+		vp_cli_recipe(root, h, &p->platform, p->kargs, NULL, doc);
 	vp_txn_report_done(&rep);
 	r = vp_cli_render(o, doc);
 	return r ? r : code;

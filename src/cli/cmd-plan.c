@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "../lib/fallback.h"
 #include "../lib/util.h"
 
 int vp_cli_plan_opts(const char *cmd, int argc, char *argv[], struct vp_plan_opts *po, bool *yes, int *ret_optind)
@@ -106,6 +107,10 @@ int cmd_plan(const struct vp_opts *o, int argc, char *argv[])
 		return r;
 	_cleanup_(vp_doc_freep) struct vp_doc *doc = vp_doc_new();
 	vp_plan_render(p, doc);
+	if (!p->blockers && !p->no_bootloader) { /* the way back (recipe.c) */
+		_cleanup_free_ char *fb = vp_fallback_planned_title(p->cs);
+		vp_cli_recipe(root, h, &p->platform, p->kargs, fb, doc);
+	}
 	r = vp_cli_render(o, doc);
 	return r ? r : p->blockers ? VP_EXIT_REFUSED : VP_EXIT_OK;
 }

@@ -62,13 +62,17 @@ int cmd_snapshot(const struct vp_opts *o, int argc, char *argv[])
 	if (s.kmsg_error)
 		fprintf(stderr, "vfio-pilot: snapshot: kernel log not included (/dev/kmsg: %s; run as root to include it)\n",
 			strerror(-s.kmsg_error));
-	if (o->format == VP_FORMAT_JSON) {
-		printf("{\n  \"file\": \"%s\",\n  \"files\": %zu,\n  \"links\": %zu,\n  \"directories\": %zu,\n  \"skipped\": %zu,\n"
-		       "  \"kmsg_lines\": %zu\n}\n", out, s.files, s.links, s.dirs, s.skipped, s.kmsg_lines);
-	} else {
-		printf("Wrote %s: %zu files, %zu symlinks, %zu directories (%zu skipped: too large or unreadable), "
-		       "%zu kernel log lines.\nUnpack it and run: vfio-pilot --root DIR list\n",
-		       out, s.files, s.links, s.dirs, s.skipped, s.kmsg_lines);
-	}
+	_cleanup_(vp_doc_freep) struct vp_doc *doc = vp_doc_new();
+	json_object *rec = vp_doc_record(doc, "snapshot", NULL);
+	vp_row_str(rec, "file", out);
+	vp_row_int(rec, "files", (long long)s.files);
+	vp_row_int(rec, "links", (long long)s.links);
+	vp_row_int(rec, "directories", (long long)s.dirs);
+	vp_row_int(rec, "skipped", (long long)s.skipped);
+	vp_row_int(rec, "kmsg_lines", (long long)s.kmsg_lines);
+	vp_doc_text(doc, "Unpack it (mkdir DIR && tar xzf %s -C DIR) and run: vfio-pilot --root DIR list", out);
+	r = vp_cli_render(o, doc);
+	if (r)
+		return r;
 	return VP_EXIT_OK;
 }

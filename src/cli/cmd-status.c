@@ -31,6 +31,12 @@ int cmd_status(const struct vp_opts *o, int argc, char *argv[])
 	}
 	_cleanup_(vp_doc_freep) struct vp_doc *doc = vp_doc_new();
 	int fails = vp_plan_status(root, h, t, doc);
+	{ /* the way back, and whether the fallback entry is there (recipe.c) */
+		struct vp_platform plat;
+		_cleanup_strv_free_ char **kargs = NULL;
+		vp_cli_txn_platform(root, h, t, &plat, &kargs);
+		vp_cli_recipe(root, h, &plat, kargs, NULL, doc);
+	}
 	r = vp_cli_render(o, doc);
 	return r ? r : fails ? VP_EXIT_FAIL : VP_EXIT_OK;
 }

@@ -28,6 +28,10 @@ int cmd_undo(const struct vp_opts *o, int argc, char *argv[])
 		vp_cli_error("cannot open root '%s': %s; give --root an existing directory", o->root, strerror(-e));
 		return VP_EXIT_USAGE;
 	}
+	/* from a live USB (--root): refuse a wrong root, bind /proc /sys /dev /run for the commands (rescue.c) */
+	_cleanup_(vp_cli_rescue_end) struct vp_cli_rescue rescue = { .verbose = o->verbose };
+	if ((r = vp_cli_rescue_begin("undo", root, &rescue)) >= 0)
+		return r;
 	struct vp_txn_report rep = { 0 };
 	r = vp_cli_recover("undo", root, &rep);
 	if (r >= 0) {

@@ -263,6 +263,11 @@ static void check_interrupt_remapping(struct ctx *c, struct vp_check_result *r)
 		return set(r, VP_LEVEL_PASS, NULL, "interrupt remapping is on (IR- interrupt chips in /proc/interrupts)");
 	if (h->irq_remapping == VP_TRI_UNKNOWN)
 		return set(r, VP_LEVEL_SKIP, NULL, "/proc/interrupts is unreadable");
+	bool unsafe = c->h->unsafe_interrupts_param || vp_host_cmdline_get(h, "vfio_iommu_type1.allow_unsafe_interrupts");
+	if (unsafe)
+		return set(r, VP_LEVEL_WARN,
+			   strdup("enable interrupt remapping (VT-d/AMD-Vi with x2APIC) in the firmware setup, then drop allow_unsafe_interrupts"),
+			   "interrupt remapping is off: vfio_iommu_type1 attaches devices only because allow_unsafe_interrupts is on (no MSI isolation)");
 	const char *hint = vp_host_cmdline_get(h, "intremap") || vp_host_cmdline_get(h, "nointremap")
 				   ? "remove intremap=off/nointremap from the kernel command line"
 				   : "enable interrupt remapping (VT-d/AMD-Vi with x2APIC) in the firmware setup";
@@ -386,7 +391,7 @@ static void check_group_isolated(struct ctx *c, struct vp_check_result *r)
 		_cleanup_free_ char *label = vp_buf_steal(&lbl);
 		struct vp_buf gl = { 0 };
 		for (size_t k = 0; k < n_groups; k++)
-			vp_buf_printf(&gl, "%s%d", k ? "," : "", groups[k]);
+			vp_buf_printf(&gl, "%s%d", k ? ", " : "", groups[k]);
 		_cleanup_free_ char *gs = vp_buf_steal(&gl);
 		if (ungrouped) {
 			vp_buf_printf(&bad, "%s%s has functions in no IOMMU group", n_bad++ ? "; " : "", label);
@@ -395,7 +400,7 @@ static void check_group_isolated(struct ctx *c, struct vp_check_result *r)
 			vp_buf_printf(&fix, "%smove %s to a slot wired to the CPU, or hand over group %s whole (%s go%s with it)",
 				      fix.len ? "; " : "", card->slot, gs, oth, strchr(oth, ',') ? "" : "es");
 		} else {
-			vp_buf_printf(&ok, "%s%s (group %s)", n_ok++ ? ", " : "", label, gs);
+			vp_buf_printf(&ok, "%s%s (group%s %s)", n_ok++ ? ", " : "", label, n_groups > 1 ? "s" : "", gs);
 		}
 	}
 	_cleanup_free_ char *oks = vp_buf_steal(&ok), *bads = vp_buf_steal(&bad), *fixs = vp_buf_steal(&fix);
@@ -403,8 +408,7 @@ static void check_group_isolated(struct ctx *c, struct vp_check_result *r)
 		return set(r, VP_LEVEL_SKIP, NULL, "no card to hand over");
 	const char *acs = vp_host_cmdline_get(h, "pcie_acs_override") ? " (split by pcie_acs_override: pretended, see security.acs_override)" : "";
 	if (n_bad == 0)
-		return set(r, VP_LEVEL_PASS, NULL, "alone in %s group%s with bridges only: %s%s", n_ok > 1 ? "their" : "its",
-			   n_ok > 1 ? "s" : "", oks, acs);
+		return set(r, VP_LEVEL_PASS, NULL, "nothing but bridges shares the groups of %s%s", oks, acs);
 	char *f = vp_strdup_printf("%s; pcie_acs_override is no fix: it only pretends isolation",
 				   fixs && *fixs ? fixs : "hand over the whole group, or choose another card");
 	return set(r, c->targets ? VP_LEVEL_FAIL : VP_LEVEL_WARN, f, "%s", bads);

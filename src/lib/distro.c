@@ -48,17 +48,21 @@ static enum vp_distro detect_distro(const struct vp_host *h)
 	return VP_DISTRO_UNKNOWN;
 }
 
+/* Every path read here is a row of host.c's input table, so `snapshot` captures it. */
+#define IN(id) (vp_host_inputs[id].path)
+
 static bool has(struct vp_root *root, const char *rel)
 {
 	return vp_root_exists(root, rel) > 0;
 }
 
-static bool has_tool(struct vp_root *root, const char *name)
+/* The tool of a "$BIN/name" input of host.c's table, looked up in each of vp_bin_dirs. */
+static bool has_tool(struct vp_root *root, enum vp_host_input_id id)
 {
-	static const char *const dirs[] = { "usr/sbin", "usr/bin", "sbin", "bin" };
-	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+	const char *name = strchr(vp_host_inputs[id].path, '/') + 1;
+	for (size_t i = 0; vp_bin_dirs[i]; i++) {
 		char rel[128];
-		snprintf(rel, sizeof(rel), "%s/%s", dirs[i], name);
+		snprintf(rel, sizeof(rel), "%s/%s", vp_bin_dirs[i], name);
 		if (has(root, rel))
 			return true;
 	}
@@ -68,7 +72,10 @@ static bool has_tool(struct vp_root *root, const char *name)
 static bool has_bls_entries(struct vp_root *root)
 {
 	_cleanup_strv_free_ char **v = NULL;
-	if (vp_root_list(root, "boot/loader/entries", &v) < 0)
+	/* the directory of host.c's input VP_IN_BLS_ENTRIES (boot/loader/entries, *.conf) */
+	char dir[128];
+	snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(IN(VP_IN_BLS_ENTRIES), '/') - IN(VP_IN_BLS_ENTRIES)), IN(VP_IN_BLS_ENTRIES));
+	if (vp_root_list(root, dir, &v) < 0)
 		return false;
 	for (size_t i = 0; v[i]; i++) {
 		size_t n = strlen(v[i]);
@@ -82,25 +89,25 @@ void vp_platform_detect(struct vp_root *root, const struct vp_host *h, struct vp
 {
 	*ret = (struct vp_platform){ .distro = detect_distro(h) };
 
-	if (h->ostree_booted && has_tool(root, "rpm-ostree"))
+	if (h->ostree_booted && has_tool(root, VP_IN_TOOL_RPM_OSTREE))
 		ret->bootloader = VP_BOOT_RPM_OSTREE;
-	else if (has_tool(root, "kernelstub") && has(root, "etc/kernelstub/configuration"))
+	else if (has_tool(root, VP_IN_TOOL_KERNELSTUB) && has(root, IN(VP_IN_KERNELSTUB_CONFIG)))
 		ret->bootloader = VP_BOOT_KERNELSTUB;
-	else if (has_tool(root, "grubby") && has_bls_entries(root))
+	else if (has_tool(root, VP_IN_TOOL_GRUBBY) && has_bls_entries(root))
 		ret->bootloader = VP_BOOT_GRUBBY;
-	else if ((has(root, "boot/efi/loader/loader.conf") || has(root, "efi/loader/loader.conf") ||
-		  has(root, "boot/loader/loader.conf")) && !has(root, "etc/default/grub"))
+	else if ((has(root, IN(VP_IN_LOADER_CONF_BOOT_EFI)) || has(root, IN(VP_IN_LOADER_CONF_EFI)) ||
+		  has(root, IN(VP_IN_LOADER_CONF_BOOT))) && !has(root, IN(VP_IN_DEFAULT_GRUB)))
 		ret->bootloader = VP_BOOT_SYSTEMD_BOOT;
-	else if (has(root, "etc/default/grub"))
+	else if (has(root, IN(VP_IN_DEFAULT_GRUB)))
 		ret->bootloader = VP_BOOT_GRUB;
 
 	if (ret->bootloader == VP_BOOT_RPM_OSTREE)
 		ret->initramfs = VP_INITRAMFS_RPM_OSTREE;
-	else if (has_tool(root, "mkinitcpio"))
+	else if (has_tool(root, VP_IN_TOOL_MKINITCPIO))
 		ret->initramfs = VP_INITRAMFS_MKINITCPIO;
-	else if (has_tool(root, "dracut"))
+	else if (has_tool(root, VP_IN_TOOL_DRACUT))
 		ret->initramfs = VP_INITRAMFS_DRACUT;
-	else if (has_tool(root, "update-initramfs"))
+	else if (has_tool(root, VP_IN_TOOL_UPDATE_INITRAMFS))
 		ret->initramfs = VP_INITRAMFS_TOOLS;
 }
 

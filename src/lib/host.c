@@ -115,10 +115,38 @@ static const char *errno_word(int e)
 	}
 }
 
+/* Text we pass on (to JSON, to the terminal) must be UTF-8 without control characters. */
+static bool text_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		if (*p < 0x80) {
+			if (*p < 0x20 && *p != '\t' && *p != '\n')
+				return false;
+			if (*p == 0x7f)
+				return false;
+			p++;
+			continue;
+		}
+		int n = (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2 : (*p & 0xf8) == 0xf0 ? 3 : -1;
+		if (n < 0 || (*p == 0xc0 || *p == 0xc1))
+			return false;
+		p++;
+		for (int i = 0; i < n; i++, p++)
+			if ((*p & 0xc0) != 0x80)
+				return false;
+	}
+	return true;
+}
+
 static char *read_str_opt(struct vp_host *h, struct vp_root *root, const char *rel)
 {
 	char *s = NULL;
 	int e = vp_root_read_str(root, rel, &s);
+	if (e == 0 && !text_ok(s)) {
+		free(s);
+		e = -EINVAL;
+	}
 	if (e < 0 && e != -ENOENT && e != -ENOTDIR)
 		note(h, rel, errno_word(e));
 	return e < 0 ? NULL : s;
@@ -135,13 +163,17 @@ static int parse_group_id(const char *s)
 /* What one device directory holds, from a single directory scan. */
 struct dev_scan {
 	bool has[_VP_PA_MAX];
+	const bool *initial;      /* initial[c]: some attribute we read starts with c */
 };
 
 static void scan_cb(void *userdata, const char *name, unsigned char d_type)
 {
 	struct dev_scan *sc = userdata;
+	/* A device directory has ~35 entries; compare only names that start like an attribute we read. */
+	if (!sc->initial[(unsigned char)name[0]])
+		return;
 	for (size_t i = 0; i < _VP_PA_MAX; i++)
-		if (streq(name, PA(i))) {
+		if (name[0] == PA(i)[0] && streq(name, PA(i))) {
 			sc->has[i] = true;
 			return;
 		}
@@ -163,6 +195,8 @@ static int dev_attr(struct devdir *dd, enum vp_pci_attr_id id, char *buf, size_t
 	int n = vp_dir_read_attr(dd->fd, PA(id), buf, size);
 	if (n == -ENOENT)
 		return 0;
+	if (n > 0 && !text_ok(buf))
+		n = -EINVAL;
 	if (n < 0) {
 		char rel[400];
 		snprintf(rel, sizeof(rel), "%s/%s", dd->rel, PA(id));
@@ -226,7 +260,7 @@ static int dev_link_base(struct devdir *dd, enum vp_pci_attr_id id, char *out, s
 		t[--n] = 0;
 	const char *b = strrchr(t, '/');
 	b = b ? b + 1 : t;
-	if (!*b || streq(b, ".") || streq(b, "..") || strlen(b) >= size) {
+	if (!*b || streq(b, ".") || streq(b, "..") || strlen(b) >= size || !text_ok(b)) {
 		note(dd->h, rel, "invalid link target, treated as unknown");
 		return -EINVAL;
 	}
@@ -320,7 +354,8 @@ static char *parent_of(const char *target)
 	return strdup(addr);
 }
 
-static void load_dev(struct vp_host *h, struct vp_root *root, int busfd, const char *name, struct vp_pci_dev *d)
+static void load_dev(struct vp_host *h, struct vp_root *root, int busfd, const bool *initial, const char *name,
+		     struct vp_pci_dev *d)
 {
 	char rel[300];
 	snprintf(rel, sizeof(rel), "%s/%s", IN(VP_IN_PCI_DEVICES), name);
@@ -335,7 +370,7 @@ static void load_dev(struct vp_host *h, struct vp_root *root, int busfd, const c
 	if (vp_dir_read_link(busfd, name, target, sizeof(target)) >= 0)
 		d->parent = parent_of(target);
 
-	struct devdir dd = { .h = h, .rel = rel };
+	struct devdir dd = { .h = h, .rel = rel, .sc.initial = initial };
 	dd.fd = vp_root_open_dir(root, rel);
 	if (dd.fd < 0) {
 		note(h, rel, dd.fd == -ENOENT ? "link does not resolve, device treated as unknown" : errno_word(dd.fd));
@@ -412,6 +447,9 @@ static int load_devices(struct vp_host *h, struct vp_root *root)
 	_cleanup_close_ int busfd = vp_root_open_dir(root, IN(VP_IN_PCI_DEVICES));
 	if (busfd < 0)
 		return busfd;
+	bool initial[256] = { false };
+	for (size_t i = 0; i < _VP_PA_MAX; i++)
+		initial[(unsigned char)PA(i)[0]] = true;
 	size_t n = vp_strv_len(names);
 	h->devs = calloc(n ? n : 1, sizeof(*h->devs));
 	if (!h->devs)
@@ -424,7 +462,7 @@ static int load_devices(struct vp_host *h, struct vp_root *root)
 			note(h, rel, "not a PCI address, ignored");
 			continue;
 		}
-		load_dev(h, root, busfd, names[i], &h->devs[h->n_devs++]);
+		load_dev(h, root, busfd, initial, names[i], &h->devs[h->n_devs++]);
 	}
 	/* vp_root_list() sorted the names, and canonical addresses sort like the names. */
 	return 0;
@@ -580,7 +618,12 @@ static void judge_groups(struct vp_host *h)
 				one_card = false;
 			card = d->card;
 		}
-		g->isolated = any && one_card;
+		/* A lone function outside any card (another vendor's function in a card's slot,
+		 * e.g. an APU's USB controller) is isolated too: nothing else shares its group. */
+		size_t endpoints = 0;
+		for (size_t j = 0; j < g->n_devs; j++)
+			endpoints += !vp_class_is_bridge(g->devs[j]->class_code);
+		g->isolated = any && (one_card || (endpoints == 1 && card < 0));
 		g->card = g->isolated ? card : -1;
 	}
 }
@@ -655,7 +698,7 @@ static char *read_file_opt(struct vp_host *h, struct vp_root *root, const char *
 	char *buf = NULL;
 	size_t len = 0;
 	int e = vp_root_read_file(root, rel, max, &buf, &len);
-	if (e == 0 && memchr(buf, 0, len)) {
+	if (e == 0 && (memchr(buf, 0, len) || !text_ok(buf))) {
 		free(buf);
 		e = -EINVAL; /* binary junk where text belongs */
 	}

@@ -64,7 +64,7 @@ struct vp_group {
 	struct vp_pci_dev **devs; /* borrowed, sorted by address */
 	size_t n_devs;
 	bool viable;              /* every device unbound or on a DMA-managing driver */
-	bool isolated;            /* all non-bridge devices belong to one card */
+	bool isolated;            /* all non-bridge devices belong to one card (or are one lone function) */
 	int card;                 /* that card's index when isolated, else -1 */
 };
 

@@ -153,6 +153,10 @@ void vp_list_render(const struct vp_host *h, struct vp_doc *doc)
 	vp_row_int(io, "groups", (long long)h->n_groups);
 	_cleanup_free_ char *reason = active ? NULL : vp_iommu_inactive_reason(h);
 	vp_row_str(io, "reason", reason);
+	if (h->notes) {
+		_cleanup_free_ char *all = vp_strv_join(h->notes, "\n  ");
+		vp_doc_text(doc, "Host files that were unreadable or garbled (their values are shown as unknown):\n  %s", all);
+	}
 	if (h->notes)
 		vp_doc_json(doc, "notes", ({
 				    json_object *a = json_object_new_array();

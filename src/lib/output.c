@@ -3,6 +3,7 @@
 #include "output.h"
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +146,7 @@ struct vp_table *vp_row_table(struct vp_table *parent, json_object *row, const c
 {
 	struct vp_table *t = new_table(parent->doc, cols, n_cols, VP_STYLE_TABLE);
 	t->child_key = strdup(key);
+	json_object_set_userdata(t->rows, t, NULL);
 	json_object_object_add(row, key, t->rows);
 	struct vp_table **c = realloc(parent->children, (parent->n_children + 1) * sizeof(*c));
 	if (!c)
@@ -187,7 +189,14 @@ void vp_row_take(json_object *row, const char *key, json_object *v)
 	json_object_object_add(row, key, v);
 }
 
-/* ---- JSON: a filtered copy without text-only columns ---- */
+/*
+ * ---- JSON ----
+ * Written directly from the document's tree, leaving out text-only columns,
+ * in exactly json-c's JSON_C_TO_STRING_PRETTY | SPACED | NOSLASHESCAPE layout
+ * (two-space indent, "key": value, empty containers as "[\n<indent>]").
+ * Streaming instead of building a filtered copy keeps `list --json` of a
+ * 4000-device host from spending its time copying and freeing objects.
+ */
 
 static const struct vp_col *find_col(const struct vp_table *t, const char *key)
 {
@@ -197,48 +206,168 @@ static const struct vp_col *find_col(const struct vp_table *t, const char *key)
 	return NULL;
 }
 
+/* Nested tables mark their rows array with the table (json-c userdata; it does not change serialization). */
 static struct vp_table *child_for(const struct vp_table *t, json_object *arr)
 {
-	for (size_t i = 0; i < t->n_children; i++)
-		if (t->children[i]->rows == arr)
-			return t->children[i];
-	return NULL;
+	struct vp_table *c = json_object_get_userdata(arr);
+	return c && c->doc == t->doc && c->child_key ? c : NULL;
 }
 
-static json_object *filter_rows(const struct vp_table *t)
+static void json_indent(struct vp_buf *b, int level)
 {
-	json_object *out = json_object_new_array();
+	static const char spaces[] = "                                                                ";
+	size_t n = (size_t)level * 2;
+	while (n > sizeof(spaces) - 1) {
+		vp_buf_append(b, spaces, sizeof(spaces) - 1);
+		n -= sizeof(spaces) - 1;
+	}
+	vp_buf_append(b, spaces, n);
+}
+
+static void json_str(struct vp_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	vp_buf_append(b, "\"", 1);
+	const char *run = s;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		const char *esc = NULL;
+		char u[7];
+		switch (*p) {
+		case '\b': esc = "\\b"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		case '\f': esc = "\\f"; break;
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		default:
+			if (*p < ' ') {
+				snprintf(u, sizeof(u), "\\u00%c%c", hex[*p >> 4], hex[*p & 0xf]);
+				esc = u;
+			}
+		}
+		if (!esc)
+			continue;
+		vp_buf_append(b, run, (size_t)((const char *)p - run));
+		vp_buf_puts(b, esc);
+		run = (const char *)p + 1;
+	}
+	vp_buf_puts(b, run);
+	vp_buf_append(b, "\"", 1);
+}
+
+static void json_value(struct vp_buf *b, json_object *v, int level, const struct vp_table *t);
+
+static void json_key(struct vp_buf *b, bool *first, const char *key, int level)
+{
+	vp_buf_puts(b, *first ? "\n" : ",\n");
+	*first = false;
+	json_indent(b, level);
+	json_str(b, key);
+	vp_buf_append(b, ": ", 2);
+}
+
+/* json-c ends every pretty container with a newline and the indent, empty or not. */
+static void json_close(struct vp_buf *b, bool empty, int level, const char *close)
+{
+	(void)empty;
+	vp_buf_append(b, "\n", 1);
+	json_indent(b, level);
+	vp_buf_puts(b, close);
+}
+
+static void json_rows(struct vp_buf *b, const struct vp_table *t, int level)
+{
+	vp_buf_append(b, "[", 1);
 	size_t n = json_object_array_length(t->rows);
 	for (size_t i = 0; i < n; i++) {
 		json_object *row = json_object_array_get_idx(t->rows, i);
-		json_object *o = json_object_new_object();
+		vp_buf_puts(b, i ? ",\n" : "\n");
+		json_indent(b, level + 1);
+		vp_buf_append(b, "{", 1);
+		bool first = true;
 		json_object_object_foreach(row, k, v) {
 			const struct vp_col *c = find_col(t, k);
 			if (c && (c->flags & VP_COL_TEXT_ONLY))
 				continue;
-			struct vp_table *child = v && json_object_is_type(v, json_type_array) ? child_for(t, v) : NULL;
-			json_object_object_add(o, k, child ? filter_rows(child) : json_object_get(v));
+			json_key(b, &first, k, level + 2);
+			json_value(b, v, level + 2, t);
 		}
-		json_object_array_add(out, o);
+		json_close(b, first, level + 1, "}");
 	}
-	return out;
+	json_close(b, n == 0, level, "]");
+}
+
+static void json_value(struct vp_buf *b, json_object *v, int level, const struct vp_table *t)
+{
+	if (!v) {
+		vp_buf_puts(b, "null");
+		return;
+	}
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		vp_buf_puts(b, "null");
+		return;
+	case json_type_boolean:
+		vp_buf_puts(b, json_object_get_boolean(v) ? "true" : "false");
+		return;
+	case json_type_int:
+		vp_buf_printf(b, "%" PRId64, json_object_get_int64(v));
+		return;
+	case json_type_string:
+		json_str(b, json_object_get_string(v));
+		return;
+	case json_type_array: {
+		struct vp_table *child = t ? child_for(t, v) : NULL;
+		if (child)
+			return json_rows(b, child, level);
+		vp_buf_append(b, "[", 1);
+		size_t n = json_object_array_length(v);
+		for (size_t i = 0; i < n; i++) {
+			vp_buf_puts(b, i ? ",\n" : "\n");
+			json_indent(b, level + 1);
+			json_value(b, json_object_array_get_idx(v, i), level + 1, NULL);
+		}
+		json_close(b, n == 0, level, "]");
+		return;
+	}
+	case json_type_object: {
+		vp_buf_append(b, "{", 1);
+		bool first = true;
+		json_object_object_foreach(v, k, val) {
+			json_key(b, &first, k, level + 1);
+			json_value(b, val, level + 1, NULL);
+		}
+		json_close(b, first, level, "}");
+		return;
+	}
+	default:
+		/* doubles: json-c's own formatting */
+		vp_buf_puts(b, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+		return;
+	}
 }
 
 static int render_json(struct vp_doc *d, FILE *f)
 {
-	json_object *out = json_object_new_object();
+	struct vp_buf b = { 0 };
+	bool first = true;
+	vp_buf_append(&b, "{", 1);
 	for (size_t i = 0; i < d->n_secs; i++) {
 		struct section *s = &d->secs[i];
 		if (s->kind == SEC_TEXT)
 			continue;
-		json_object *v = json_object_object_get(d->root, s->key);
-		json_object_object_add(out, s->key, s->kind == SEC_TABLE ? filter_rows(s->table) : json_object_get(v));
+		json_key(&b, &first, s->key, 1);
+		if (s->kind == SEC_TABLE)
+			json_rows(&b, s->table, 1);
+		else
+			json_value(&b, json_object_object_get(d->root, s->key), 1, NULL);
 	}
-	const char *str = json_object_to_json_string_ext(out, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-								  JSON_C_TO_STRING_NOSLASHESCAPE);
-	fputs(str, f);
-	fputc('\n', f);
-	json_object_put(out);
+	json_close(&b, first, 0, "}\n");
+	if (!b.data)
+		return -ENOMEM;
+	fwrite(b.data, 1, b.len, f);
+	vp_buf_free(&b);
 	return ferror(f) ? -EIO : 0;
 }
 

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "exec.h"
+#include "fallback.h"
 #include "modules.h"
 #include "select.h"
 #include "util.h"
@@ -592,7 +593,10 @@ static char *modprobe_content(const struct vp_plan *p)
 		      addrs ? addrs : "");
 	if (p->by_address) {
 		vp_buf_puts(&b, "# Bound by address: an identical device stays with the host, so no ids= here.\n");
-		vp_buf_printf(&b, "install vfio-pci for d in %s; do echo vfio-pci > /sys/bus/pci/devices/$d/driver_override; done; "
+		/* the fallback boot entry (fallback.c) refuses vfio-pci with module_blacklist=: leave the devices to their drivers */
+		vp_buf_puts(&b, "# When the fallback boot entry is booted (module_blacklist=vfio_pci), the devices keep their drivers.\n");
+		vp_buf_printf(&b, "install vfio-pci read -r c < /proc/cmdline; case \" $c \" in *\" module_blacklist=vfio_pci \"*) ;; "
+				  "*) for d in %s; do echo vfio-pci > /sys/bus/pci/devices/$d/driver_override; done ;; esac; "
 				  "exec /sbin/modprobe --ignore-install vfio-pci $CMDLINE_OPTS\n", addrs ? addrs : "");
 	} else {
 		_cleanup_free_ char *ids = vp_strv_join(p->ids, ",");
@@ -661,8 +665,13 @@ static char **bls_entries(struct vp_root *root)
 			continue;
 		for (size_t i = 0; names[i]; i++) {
 			size_t l = strlen(names[i]);
-			if (l > 5 && streq(names[i] + l - 5, ".conf"))
-				vp_strv_push_take(&out, vp_strdup_printf("%s/%s", dirs[d], names[i]));
+			if (l <= 5 || !streq(names[i] + l - 5, ".conf"))
+				continue;
+			char *rel = vp_strdup_printf("%s/%s", dirs[d], names[i]);
+			if (rel && vp_fallback_entry_is_ours(root, rel)) /* the fallback keeps its own arguments */
+				free(rel);
+			else
+				vp_strv_push_take(&out, rel);
 		}
 	}
 	return out;
@@ -1045,6 +1054,7 @@ int vp_plan_build(struct vp_root *root, const struct vp_host *h, const struct vp
 	int mchanged = plan_file(p, VP_PLAN_MODPROBE, mp, 0644);
 	/* the boot loader's file edits come before the initramfs so commands run: kargs, then rebuilds */
 	plan_bootloader(p, root, h);
+	vp_fallback_plan(p, root, h); /* the way back from a black screen (fallback.c) */
 	plan_initramfs(p, mchanged > 0, h);
 	if (p->blockers) {
 		vp_changeset_free(p->cs);

@@ -180,7 +180,8 @@ static int canon(struct ctx *c, const char *rel, char ret[PATH_MAX])
 			if (!slash)
 				break; /* the last component is not resolved */
 			char pre[PATH_MAX];
-			snprintf(pre, sizeof(pre), "%s%s%.*s", done, *done ? "/" : "", (int)(slash - p), p);
+			if (snprintf(pre, sizeof(pre), "%s%s%.*s", done, *done ? "/" : "", (int)(slash - p), p) >= (int)sizeof(pre))
+				return -ENAMETOOLONG;
 			struct stat st;
 			int e = vp_root_lstat(c->root, pre, &st);
 			if (e < 0)
@@ -191,10 +192,10 @@ static int canon(struct ctx *c, const char *rel, char ret[PATH_MAX])
 					return -EINVAL;
 				put_link(c, pre, t);
 				char next[PATH_MAX];
-				if (t[0] == '/')
-					snprintf(next, sizeof(next), "%s/%s", t + 1, slash + 1);
-				else
-					snprintf(next, sizeof(next), "%s/%s/%s", done, t, slash + 1);
+				int n = t[0] == '/' ? snprintf(next, sizeof(next), "%s/%s", t + 1, slash + 1)
+						    : snprintf(next, sizeof(next), "%s/%s/%s", done, t, slash + 1);
+				if (n >= (int)sizeof(next))
+					return -ENAMETOOLONG;
 				normalize(next);
 				snprintf(path, sizeof(path), "%s", next);
 				restarted = true;
@@ -224,7 +225,10 @@ static void capture_file(struct ctx *c, const char *can, const struct stat *st)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	int e = vp_root_read_file(c->root, can, VP_SNAPSHOT_MAX_FILE, &buf, &len);
+	/* /proc/interrupts and /proc/cpuinfo grow with the CPU count (a few MiB on big servers)
+	 * and are read whole by the loader; everything else is a small attribute or config. */
+	size_t max = vp_startswith(can, "proc/") ? VP_SNAPSHOT_MAX_PROC : VP_SNAPSHOT_MAX_FILE;
+	int e = vp_root_read_file(c->root, can, max, &buf, &len);
 	if (e < 0) {
 		c->st->skipped++; /* too large, unreadable, or not a regular file */
 		return;

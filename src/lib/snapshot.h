@@ -5,7 +5,8 @@
  * current boot as var/log/vfio-pilot-kmsg.txt. Unpacked, it is a sysroot:
  * `vfio-pilot --root DIR` reproduces the host, so a user's report becomes a
  * fixture. Symlinks stay symlinks (relative targets as the kernel wrote them);
- * files larger than VP_SNAPSHOT_MAX_FILE and kernel-address files are skipped.
+ * files larger than VP_SNAPSHOT_MAX_FILE (proc/ files: VP_SNAPSHOT_MAX_PROC)
+ * and kernel-address files are skipped.
  */
 #pragma once
 
@@ -16,6 +17,7 @@
 #include "root.h"
 
 #define VP_SNAPSHOT_MAX_FILE (1u << 20)
+#define VP_SNAPSHOT_MAX_PROC (16u << 20)  /* proc/ files the loader reads whole */
 #define VP_SNAPSHOT_KMSG "var/log/vfio-pilot-kmsg.txt"
 
 struct vp_snapshot_stats {

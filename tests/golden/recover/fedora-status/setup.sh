@@ -1,0 +1,3 @@
+set -eu
+export VP_GRUBBY=1
+. "$(dirname "$0")/../lib/recover.sh"
