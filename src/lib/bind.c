@@ -90,6 +90,14 @@ int vp_bind_plan(const struct vp_host *h, char *const *slots, const struct vp_bi
 			continue;
 		if (vp_class_is_bridge(d->class_code))
 			refuse(rep, "%s is a PCI bridge; vfio-pci cannot drive bridges (they stay on pcieport)", d->addr);
+		bool in_card = false;
+		for (size_t k = 0; slots && slots[k]; k++)
+			in_card |= streq(d->slot, slots[k]);
+		/* --whole-group must not take the host's disks away with the GPU's group. */
+		if (!o->unbind && !in_card && d->class_code >= 0 && (d->class_code >> 16) == 0x01 && d->driver &&
+		    !vp_driver_is_dma_safe(d->driver))
+			refuse(rep, "%s is a storage controller (%s) in the same IOMMU group; moving it to vfio-pci would take "
+				    "its disks from the host: give the GPU a slot of its own instead", d->addr, d->driver);
 		if (!o->unbind) {
 			if (d->iommu_group < 0)
 				refuse(rep, "%s is in no IOMMU group: the IOMMU is not active, so vfio-pci cannot take it "
