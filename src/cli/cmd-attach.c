@@ -151,18 +151,22 @@ static int run(const struct vp_opts *o, int argc, char *argv[], bool detach)
 		json_object_array_add(arr, json_object_new_string(changed[i]));
 	vp_doc_json(doc, detach ? "removed" : "added", arr);
 	vp_doc_json(doc, "live", json_object_new_boolean(did_live));
-	json_object *nt = json_object_new_array();
-	if (live && !did_live && changed[0])
+	int active = v->ops->is_active(v, domain);
+	if (changed[0] && live && active == 0)
 		vp_strv_push(&notes, "the domain is not running, so --live had nothing to do");
+	else if (changed[0] && !did_live && active == 1)
+		vp_strv_push(&notes, detach ? "the domain is running and keeps the devices until it stops (--live unplugs them now)"
+					    : "the domain is running and gets the devices at its next start (--live hot-plugs them now)");
+	json_object *nt = json_object_new_array();
 	for (size_t i = 0; notes && notes[i]; i++)
 		json_object_array_add(nt, json_object_new_string(notes[i]));
 	vp_doc_json(doc, "notes", nt);
 
 	_cleanup_free_ char *list = vp_strv_join(changed, ", ");
 	if (changed[0])
-		vp_doc_text(doc, "%s %s domain '%s': %s%s", detach ? "Removed from" : "Added to",
-			    did_live ? "the running and persistent definition of" : "the persistent definition of", domain,
-			    list ? list : "", detach || did_live ? "" : "\nIt takes effect when the domain next starts.");
+		vp_doc_text(doc, "%s %s domain '%s': %s", detach ? "Removed from" : "Added to",
+			    did_live ? "the running domain and the persistent definition of" : "the persistent definition of",
+			    domain, list ? list : "");
 	else
 		vp_doc_text(doc, "Domain '%s' has no hostdev for those devices; nothing removed.", domain);
 	for (size_t i = 0; notes && notes[i]; i++)

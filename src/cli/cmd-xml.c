@@ -53,7 +53,13 @@ int vp_cli_hostdev_plan(const char *cmd, struct vp_root *root, const struct vp_h
 		vp_cli_error("%s: %s", cmd, err ? err : strerror(-e));
 		return VP_EXIT_USAGE;
 	}
-	char **notes = vp_hostdev_notes(ho);
+	char **notes = vp_hostdev_card_notes(h, slots);
+	char **opt_notes = vp_hostdev_notes(ho);
+	for (size_t i = 0; opt_notes && opt_notes[i]; i++)
+		vp_strv_push(&notes, opt_notes[i]);
+	vp_strv_free(opt_notes);
+	if (!notes)
+		notes = calloc(1, sizeof(char *));
 	if (ho->rom_file && vp_root_exists(root, ho->rom_file + 1) <= 0)
 		vp_strv_push_take(&notes, vp_strdup_printf("%s does not exist on this host yet; libvirt will refuse to "
 							   "start the domain until it does", ho->rom_file));

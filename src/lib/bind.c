@@ -39,6 +39,7 @@ static int add_dev(struct vp_bind_report *rep, const struct vp_pci_dev *d)
 	snprintf(b->addr, sizeof(b->addr), "%s", d->addr);
 	snprintf(b->slot, sizeof(b->slot), "%s", d->slot);
 	b->driver_before = d->driver ? strdup(d->driver) : NULL;
+	b->driver_after = d->driver ? strdup(d->driver) : NULL; /* until run */
 	b->result = "not-run";
 	return 0;
 }
@@ -46,19 +47,6 @@ static int add_dev(struct vp_bind_report *rep, const struct vp_pci_dev *d)
 static int cmp_dev(const void *a, const void *b)
 {
 	return strcmp(((const struct vp_bind_dev *)a)->addr, ((const struct vp_bind_dev *)b)->addr);
-}
-
-static void refuse(struct vp_bind_report *rep, const char *fmt, ...) _printf_(2, 3);
-static void refuse(struct vp_bind_report *rep, const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	if (s)
-		vp_strv_push_take(&rep->refusals, s);
 }
 
 int vp_bind_plan(const struct vp_host *h, char *const *slots, const struct vp_bind_opts *o, struct vp_bind_report *rep)
@@ -88,24 +76,32 @@ int vp_bind_plan(const struct vp_host *h, char *const *slots, const struct vp_bi
 		if (!d)
 			continue;
 		if (vp_class_is_bridge(d->class_code))
-			refuse(rep, "%s is a PCI bridge; vfio-pci cannot drive bridges (they stay on pcieport)", d->addr);
+			vp_strv_pushf(&rep->refusals, "%s is a PCI bridge; vfio-pci cannot drive bridges (they stay on pcieport)", d->addr);
+		bool in_card = false;
+		for (size_t k = 0; slots && slots[k]; k++)
+			in_card |= streq(d->slot, slots[k]);
+		/* --whole-group must not take the host's disks away with the GPU's group. */
+		if (!o->unbind && !in_card && d->class_code >= 0 && (d->class_code >> 16) == 0x01 && d->driver &&
+		    !vp_driver_is_dma_safe(d->driver))
+			vp_strv_pushf(&rep->refusals, "%s is a storage controller (%s) in the same IOMMU group; moving it to vfio-pci would take "
+				    "its disks from the host: give the GPU a slot of its own instead", d->addr, d->driver);
 		if (!o->unbind) {
 			if (d->iommu_group < 0)
-				refuse(rep, "%s is in no IOMMU group: the IOMMU is not active, so vfio-pci cannot take it "
+				vp_strv_pushf(&rep->refusals, "%s is in no IOMMU group: the IOMMU is not active, so vfio-pci cannot take it "
 					    "(run `vfio-pilot check`)", d->addr);
 			if (d->boot_vga == 1 && !o->allow_host_gpu)
-				refuse(rep, "%s is the boot VGA device, the host's own display; binding it leaves the host "
+				vp_strv_pushf(&rep->refusals, "%s is the boot VGA device, the host's own display; binding it leaves the host "
 					    "without a console (pass --allow-host-gpu if you can reach the host another way)",
 				       d->addr);
 			if (d->sriov_numvfs > 0)
-				refuse(rep, "%s has %d SR-IOV VFs enabled and vfio-pci refuses such a PF; write 0 to its "
+				vp_strv_pushf(&rep->refusals, "%s has %d SR-IOV VFs enabled and vfio-pci refuses such a PF; write 0 to its "
 					    "sriov_numvfs first", d->addr, d->sriov_numvfs);
 		}
 		for (size_t k = 0; k < o->n_used; k++) {
 			if (!streq(o->used[k].addr, d->addr))
 				continue;
 			if (o->used[k].running)
-				refuse(rep, "%s is used by the running libvirt domain '%s'; shut the domain down first",
+				vp_strv_pushf(&rep->refusals, "%s is used by the running libvirt domain '%s'; shut the domain down first",
 				       d->addr, o->used[k].domain);
 			else
 				vp_strv_push_take(&rep->notes,
@@ -374,8 +370,9 @@ static char *path_dev(const char *addr, const char *attr)
 	return vp_strdup_printf("sys/bus/pci/devices/%s/%s", addr, attr);
 }
 
-/* Undoes a bind of devs[first..last) in reverse. Returns false when an undo step failed. */
-static bool undo_bind(struct ctx *c, struct vp_bind_dev *devs, struct done *dn, size_t n, const char *slot)
+/* Undoes the bind steps of devs[0..n) in reverse and forgets the state entries this
+ * run added for any of devs[0..n_all). Returns false when an undo step failed. */
+static bool undo_bind(struct ctx *c, struct vp_bind_dev *devs, struct done *dn, size_t n, size_t n_all, const char *slot)
 {
 	bool ok = true;
 	for (size_t k = n; k-- > 0;) {
@@ -413,7 +410,7 @@ static bool undo_bind(struct ctx *c, struct vp_bind_dev *devs, struct done *dn, 
 		b->result = "rolled-back";
 	}
 	bool any_state = false;
-	for (size_t k = 0; k < n; k++)
+	for (size_t k = 0; k < n_all; k++)
 		if (dn[k].state_added) {
 			json_object_object_del(state_devs(c->state), devs[k].addr);
 			any_state = true;
@@ -508,7 +505,7 @@ static int bind_unit(struct ctx *c, struct vp_bind_dev *devs, size_t n, const ch
 		devs[k].result = "failed";
 		for (size_t j = k + 1; j < n; j++)
 			devs[j].result = "not-run";
-		bool ok = undo_bind(c, devs, dn, k + 1, slot);
+		bool ok = undo_bind(c, devs, dn, k + 1, n, slot);
 		c->rep->result = ok ? VP_BIND_ROLLED_BACK : VP_BIND_ROLLBACK_FAILED;
 	}
 	done_free(dn, n);
@@ -530,6 +527,8 @@ static bool undo_unbind(struct ctx *c, struct vp_bind_dev *devs, struct udone *d
 		struct udone *d = &dn[k];
 		if (!d->override_cleared && !d->released && !d->probed)
 			continue;
+		/* driver_override steers the probe back to vfio-pci, even for a device that vfio-pci
+		 * held through ids= without an override; the original value is put back afterwards. */
 		_cleanup_free_ char *ov = path_dev(b->addr, "driver_override");
 		if (write_step(c, b->addr, "undo_override", ov, "vfio-pci") < 0)
 			ok = false;
@@ -547,6 +546,9 @@ static bool undo_unbind(struct ctx *c, struct vp_bind_dev *devs, struct udone *d
 			free(now);
 			now = wait_driver(c, b->addr, true);
 		}
+		if (!drv_is(d->old_override, "vfio-pci") &&
+		    write_step(c, b->addr, "undo_override", ov, d->old_override ? d->old_override : "\n") < 0)
+			ok = false;
 		bool back = drv_is(now, "vfio-pci") || !d->released;
 		add_step(c, b->addr, "undo_verify", back ? VP_STEP_DONE : VP_STEP_FAILED,
 			 vp_strdup_printf("driver: %s", now ? now : "none"), back ? NULL : "vfio-pci did not take it back");
@@ -571,7 +573,11 @@ static int unbind_unit(struct ctx *c, struct vp_bind_dev *devs, size_t n, const 
 		_cleanup_free_ char *drv = cur_driver(c, b->addr);
 		d->old_override = cur_override(c, b->addr);
 		json_object *st = json_object_object_get(sd, b->addr);
+		const char *prev_override = NULL; /* what driver_override held before bind ("none", ...) */
 		if (st) {
+			json_object *po = json_object_object_get(st, "driver_override");
+			if (json_object_is_type(po, json_type_string) && !streq(json_object_get_string(po), "vfio-pci"))
+				prev_override = json_object_get_string(po);
 			json_object *pd = json_object_object_get(st, "driver");
 			b->remembered = true;
 			b->previous = json_object_is_type(pd, json_type_string) ? strdup(json_object_get_string(pd)) : NULL;
@@ -588,7 +594,7 @@ static int unbind_unit(struct ctx *c, struct vp_bind_dev *devs, size_t n, const 
 		}
 		if (d->old_override) {
 			_cleanup_free_ char *ov = path_dev(b->addr, "driver_override");
-			if (write_step(c, b->addr, "driver_override", ov, "\n") < 0) {
+			if (write_step(c, b->addr, "driver_override", ov, prev_override ? prev_override : "\n") < 0) {
 				fail = 1;
 				break;
 			}
@@ -683,8 +689,10 @@ int vp_bind_run(struct vp_root *root, const struct vp_host *h, const struct vp_b
 		i = j;
 	}
 out:
-	for (size_t i = 0; i < rep->n_devs; i++)
+	for (size_t i = 0; i < rep->n_devs; i++) {
+		free(rep->devs[i].driver_after);
 		rep->devs[i].driver_after = cur_driver(&c, rep->devs[i].addr);
+	}
 	json_object_put(c.state);
 	(void)h;
 	return e;
@@ -748,7 +756,15 @@ static const struct vp_col step_cols[] = {
 	{ "error", NULL, 0 },
 };
 
-static const struct vp_col dev_cols[] = {
+/* The renderer keeps a pointer to the columns: one static set per command. */
+static const struct vp_col bind_dev_cols[] = {
+	{ "address", NULL, 0 },
+	{ "driver_before", "BEFORE", 0 },
+	{ "driver_after", "AFTER", 0 },
+	{ "previous_driver", "REMEMBERED", VP_COL_JSON_ONLY },
+	{ "result", NULL, 0 },
+};
+static const struct vp_col unbind_dev_cols[] = {
 	{ "address", NULL, 0 },
 	{ "driver_before", "BEFORE", 0 },
 	{ "driver_after", "AFTER", 0 },
@@ -771,11 +787,8 @@ void vp_bind_render(const struct vp_bind_report *rep, struct vp_doc *doc)
 		vp_row_str(row, "detail", s->detail);
 		vp_row_str(row, "error", s->error);
 	}
-	struct vp_col cols[ARRAY_SIZE(dev_cols)];
-	memcpy(cols, dev_cols, sizeof(cols));
-	if (!rep->unbind)
-		cols[3].flags = VP_COL_JSON_ONLY;
-	t = vp_doc_table(doc, "devices", "Devices:", cols, ARRAY_SIZE(cols), VP_STYLE_TABLE);
+	t = vp_doc_table(doc, "devices", "Devices:", rep->unbind ? unbind_dev_cols : bind_dev_cols,
+			 ARRAY_SIZE(bind_dev_cols), VP_STYLE_TABLE);
 	for (size_t i = 0; i < rep->n_devs; i++) {
 		const struct vp_bind_dev *b = &rep->devs[i];
 		json_object *row = vp_table_row(t);

@@ -146,6 +146,37 @@ char *vp_hostdev_format(const struct vp_hostdev *hd, int indent)
 	return out;
 }
 
+char **vp_hostdev_card_notes(const struct vp_host *h, char *const *slots)
+{
+	char **v = NULL;
+	for (size_t i = 0; slots && slots[i]; i++) {
+		const struct vp_card *c = vp_host_card(h, slots[i]);
+		if (!c || !c->n_devs)
+			continue;
+		if (c->boot_vga)
+			vp_strv_push_take(&v, vp_strdup_printf("%s is the boot VGA GPU: while the guest runs, the host has "
+							       "no console on it", c->slot));
+		const struct vp_group *g = vp_host_group(h, c->devs[0]->iommu_group);
+		struct vp_buf b = { 0 };
+		for (size_t j = 0; g && j < g->n_devs; j++) {
+			const struct vp_pci_dev *d = g->devs[j];
+			if (streq(d->slot, c->slot) || vp_class_is_bridge(d->class_code) || !d->driver ||
+			    vp_driver_is_dma_safe(d->driver))
+				continue;
+			vp_buf_printf(&b, "%s%s (%s)", b.len ? ", " : "", d->addr, d->driver);
+		}
+		if (b.len)
+			vp_strv_push_take(&v, vp_strdup_printf("IOMMU group %d also holds %s; libvirt detaches only the "
+							       "listed functions, so QEMU will fail with \"group %d is not "
+							       "viable\" until those are on vfio-pci too (`vfio-pilot bind` "
+							       "can move the whole group)", g->id, b.data, g->id));
+		vp_buf_free(&b);
+	}
+	if (!v)
+		v = calloc(1, sizeof(char *));
+	return v;
+}
+
 char **vp_hostdev_notes(const struct vp_hostdev_opts *o)
 {
 	char **v = NULL;
@@ -238,7 +269,7 @@ int vp_domain_xml_add_hostdevs(const char *xml, const struct vp_hostdev *hds, si
 		node_addr(doc, c, a);
 		for (size_t i = 0; i < n && a[0]; i++)
 			if (streq(a, hds[i].addr)) {
-				*ret_err = vp_strdup_printf("the domain already has a hostdev for %s", a);
+				*ret_err = vp_strdup_printf("already has a hostdev for %s", a);
 				e = -EEXIST;
 				goto out;
 			}
@@ -338,7 +369,7 @@ int vp_domain_attach(struct vp_virt *v, const char *domain, const struct vp_host
 		return e;
 	e = vp_domain_xml_add_hostdevs(old, hds, n, &new_xml, ret_err);
 	if (e == -EEXIST) {
-		char *m = vp_strdup_printf("domain '%s': %s; nothing added", domain, *ret_err);
+		char *m = vp_strdup_printf("domain '%s' %s; nothing added", domain, *ret_err);
 		free(*ret_err);
 		*ret_err = m;
 		return e;

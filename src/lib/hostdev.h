@@ -53,6 +53,14 @@ int vp_hostdev_plan(const struct vp_host *h, char *const *slots, const struct vp
 /* The element as text, indented by `indent` spaces, ending in a newline. Newly allocated. */
 char *vp_hostdev_format(const struct vp_hostdev *hd, int indent);
 
+/*
+ * Notes about the cards themselves: libvirt detaches only the listed functions,
+ * so other endpoints of a card's IOMMU group that keep a host driver make QEMU
+ * fail with "group N is not viable"; and a boot VGA card leaves the host
+ * without its console while the guest runs. NULL-terminated, newly allocated.
+ */
+char **vp_hostdev_card_notes(const struct vp_host *h, char *const *slots);
+
 /* Notes a user needs about these options (the UEFI caveat of rom bar='off'). NULL-terminated, newly allocated. */
 char **vp_hostdev_notes(const struct vp_hostdev_opts *o);
 

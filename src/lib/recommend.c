@@ -70,6 +70,26 @@ static void group_others(const struct vp_host *h, const struct vp_card *c, const
 	(void)h;
 }
 
+/* Full passthrough fits card ci: IOMMU on, group holds only this card, another GPU is there, not the boot VGA. */
+static bool passable(const struct vp_host *h, size_t ci, const struct vp_card **ret_other)
+{
+	const struct vp_card *c = &h->cards[ci], *other = NULL;
+	for (size_t k = 0; k < h->n_cards; k++) {
+		const struct vp_card *o = &h->cards[k];
+		if (o == c || !o->display || card_is_vf(o))
+			continue;
+		if (!other || (o->boot_vga && !other->boot_vga))
+			other = o;
+	}
+	if (ret_other)
+		*ret_other = other;
+	const struct vp_group *g = card_group(h, c);
+	int numvfs = 0;
+	/* vfio-pci refuses a PF with VFs enabled: someone already shares this GPU through SR-IOV. */
+	bool vfs_in_use = card_total_vfs(c, &numvfs) > 0 && numvfs > 0;
+	return vp_host_iommu_active(h) && g && g->isolated && g->card == (int)ci && other && !c->boot_vga && !vfs_in_use;
+}
+
 int vp_recommend(const struct vp_host *h, struct vp_gpu_rec **ret, size_t *ret_n)
 {
 	struct vp_gpu_rec *out = NULL;
@@ -91,13 +111,7 @@ int vp_recommend(const struct vp_host *h, struct vp_gpu_rec **ret, size_t *ret_n
 
 		/* Another GPU for the host, preferring the boot VGA one. */
 		const struct vp_card *other = NULL;
-		for (size_t k = 0; k < h->n_cards; k++) {
-			const struct vp_card *o = &h->cards[k];
-			if (o == c || !o->display || card_is_vf(o))
-				continue;
-			if (!other || (o->boot_vga && !other->boot_vga))
-				other = o;
-		}
+		bool pass = passable(h, ci, &other);
 		const struct vp_group *g = card_group(h, c);
 		bool isolated = g && g->isolated && g->card == (int)ci;
 		int numvfs = 0, totalvfs = card_total_vfs(c, &numvfs);
@@ -107,7 +121,7 @@ int vp_recommend(const struct vp_host *h, struct vp_gpu_rec **ret, size_t *ret_n
 		for (size_t i = 0; i < c->n_devs; i++)
 			all_vfio &= c->devs[i]->driver && streq(c->devs[i]->driver, "vfio-pci");
 
-		bool pass = iommu && isolated && other && !c->boot_vga;
+		bool vfs_in_use = !pass && totalvfs > 0 && numvfs > 0 && iommu && isolated && other && !c->boot_vga;
 		if (pass) {
 			r->verdict = VP_VERDICT_PASSTHROUGH;
 			vp_strv_pushf(&r->reasons, "%s (%s) keeps the host's display", other->slot,
@@ -133,12 +147,24 @@ int vp_recommend(const struct vp_host *h, struct vp_gpu_rec **ret, size_t *ret_n
 			r->verdict = VP_VERDICT_VIRTIO_GPU;
 		}
 		/* Why not full passthrough, when it is not the verdict. */
-		if (!pass) {
+		if (vfs_in_use)
+			vp_strv_pushf(&r->reasons, "full passthrough would need its %d VFs removed first (vfio-pci refuses a PF with "
+					 "SR-IOV enabled) and would take them from their users", numvfs);
+		else if (!pass) {
 			if (!iommu)
 				vp_strv_pushf(&r->reasons, "the IOMMU is not active, so no device can be passed through (see `vfio-pilot check`)");
-			if (c->boot_vga && other)
-				vp_strv_pushf(&r->reasons, "it is the boot VGA GPU, the host's display; %s is the one to pass through", other->slot);
-			else if (!other)
+			if (c->boot_vga && other) {
+				/* Name the spare GPU only when it really can be passed through. */
+				const struct vp_card *spare = NULL;
+				for (size_t k = 0; k < h->n_cards && !spare; k++)
+					if (k != ci && h->cards[k].display && !card_is_vf(&h->cards[k]) && passable(h, k, NULL))
+						spare = &h->cards[k];
+				if (spare)
+					vp_strv_pushf(&r->reasons, "it is the boot VGA GPU, the host's display; %s is the one to pass through",
+					    spare->slot);
+				else
+					vp_strv_pushf(&r->reasons, "it is the boot VGA GPU, the host's display");
+			} else if (!other)
 				vp_strv_pushf(&r->reasons, "it is the only GPU: passing it through leaves the host without a display");
 			if (iommu && !isolated && g)
 				group_others(h, c, g, &r->reasons);
@@ -151,6 +177,8 @@ int vp_recommend(const struct vp_host *h, struct vp_gpu_rec **ret, size_t *ret_n
 			vp_strv_pushf(&r->also, "mdev: %zu mediated device type%s", n_mdev, n_mdev == 1 ? "" : "s");
 		if (r->verdict != VP_VERDICT_SRIOV && totalvfs > 0)
 			vp_strv_pushf(&r->also, "SR-IOV: up to %d virtual functions%s", totalvfs, iommu ? "" : " (needs the IOMMU)");
+		if (vfs_in_use)
+			vp_strv_pushf(&r->also, "full passthrough, after writing 0 to sriov_numvfs");
 		if (r->verdict == VP_VERDICT_PASSTHROUGH)
 			vp_strv_pushf(&r->also, "VirtIO-GPU, when the guest needs only light graphics");
 	}

@@ -7,7 +7,8 @@ A case is a directory tests/golden/<suite>/<case>/ with:
   host            the name of a description in tests/fixtures/hosts/ (one word), or
   host.host       a description of its own
   args            the arguments after `vfio-pilot --root TREE` (shell words, one line;
-                  further lines are run first, in order, as preparatory steps that must exit 0)
+                  further lines are run first, in order, as preparatory steps that must exit 0);
+                  $ROOT in them stands for the tree's path (e.g. --connect test:///$ROOT/node.xml)
   setup.sh        optional: run with $ROOT set before the command (to damage or tweak the tree)
   expected.stdout expected.rc   [expected.stderr]
   expected-tree/  optional: files that must exist in the tree afterwards with this content
@@ -33,11 +34,11 @@ def main():
             subprocess.run(["bash", os.path.join(case, "setup.sh")], check=True, env=env)
         lines = [l for l in open(os.path.join(case, "args")).read().splitlines() if l.strip()]
         for prep in lines[:-1]:
-            p = subprocess.run([binary, "--root", root] + shlex.split(prep), env=env, capture_output=True, text=True)
+            p = subprocess.run([binary, "--root", root] + shlex.split(prep.replace("$ROOT", root)), env=env, capture_output=True, text=True)
             if p.returncode != 0:
                 print(f"FAIL {case}: preparatory step '{prep}' exited {p.returncode}\n{p.stdout}{p.stderr}")
                 return 1
-        p = subprocess.run([binary, "--root", root] + shlex.split(lines[-1]), env=env, capture_output=True,
+        p = subprocess.run([binary, "--root", root] + shlex.split(lines[-1].replace("$ROOT", root)), env=env, capture_output=True,
                            text=True, stdin=subprocess.DEVNULL, timeout=120)
         got = {"stdout": p.stdout.replace(root, "$ROOT"), "stderr": p.stderr.replace(root, "$ROOT"),
                "rc": f"{p.returncode}\n"}

@@ -279,6 +279,7 @@ static void test_bind_probe_fails_undo(void **state)
 	/* Nothing remembered: the card was rolled back. */
 	char *drv = NULL;
 	assert_int_equal(vp_bind_state_get(f->root, "0000:01:00.0", &drv, NULL), 0);
+	assert_int_equal(vp_bind_state_get(f->root, "0000:01:00.3", &drv, NULL), 0); /* not reached, not kept */
 	char *ov = vp_test_read(f->tree, "sys/bus/pci/devices/0000:01:00.0/driver_override");
 	assert_string_equal(ov, "\n");
 	free(ov);
@@ -471,6 +472,35 @@ static void test_libvirt_usage(void **state)
 	vp_host_free(h);
 }
 
+/* The CLI refuses bind and unbind without root (exit 4) before touching anything. */
+static void test_cli_needs_root(void **state)
+{
+	struct fx *f = *state;
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	assert_true(n > 0);
+	self[n] = 0;
+	/* build/tests/unit/test-bind -> build/src/cli/vfio-pilot */
+	char *bin = vp_strdup_printf("%s/../../src/cli/vfio-pilot", dirname(self));
+	assert_int_equal(access(bin, X_OK), 0);
+	char *cmd = vp_strdup_printf("chmod -R a+rX '%s/..' && %s '%s' --root '%s' %%s 01:00.0 >/dev/null 2>&1",
+				     f->tree, geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups" : "",
+				     bin, f->tree);
+	for (int i = 0; i < 2; i++) {
+		char *c = vp_strdup_printf(cmd, i ? "unbind" : "bind");
+		int rc = system(c);
+		assert_true(WIFEXITED(rc));
+		assert_int_equal(WEXITSTATUS(rc), 4);
+		free(c);
+	}
+	char *ov = vp_test_read(f->tree, "sys/bus/pci/devices/0000:01:00.0/driver_override");
+	assert_string_equal(ov, "(null)\n");
+	free(ov);
+	assert_int_equal(vp_root_exists(f->root, VP_BIND_STATE), 0);
+	free(cmd);
+	free(bin);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -481,6 +511,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_libvirt_usage, setup, teardown),
 		cmocka_unit_test(test_whole_group_skips_bridges),
+		cmocka_unit_test_setup_teardown(test_cli_needs_root, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

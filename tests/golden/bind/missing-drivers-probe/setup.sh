@@ -1,0 +1,1 @@
+rm "$ROOT/sys/bus/pci/drivers_probe"
