@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "exec.h"
+#include "output.h"
 #include "util.h"
 
 struct vp_changeset {
@@ -474,14 +475,6 @@ bool vp_txn_state_unfinished(const char *s)
 	return s && (streq(s, "prepared") || streq(s, "applying") || streq(s, "rolling-back"));
 }
 
-static json_object *strv_json(char *const *v)
-{
-	json_object *a = json_object_new_array();
-	for (size_t i = 0; v && v[i]; i++)
-		json_object_array_add(a, json_object_new_string(v[i]));
-	return a;
-}
-
 static char **json_strv(json_object *a)
 {
 	if (!a || !json_object_is_type(a, json_type_array))
@@ -526,11 +519,11 @@ static int write_manifest(struct vp_root *root, const char *id, const char *stat
 			json_object_object_add(o, "original", c->old ? json_object_new_string(name) : NULL);
 			snprintf(name, sizeof(name), "new/%zu", i);
 			json_object_object_add(o, "new", c->new ? json_object_new_string(name) : NULL);
-			json_object_object_add(o, "created_dirs", strv_json(c->created_dirs));
+			json_object_object_add(o, "created_dirs", vp_json_strv(c->created_dirs));
 		} else {
 			json_object_object_add(o, "kind", json_object_new_string("command"));
-			json_object_object_add(o, "argv", strv_json(c->argv));
-			json_object_object_add(o, "undo_argv", c->undo_argv ? strv_json(c->undo_argv) : NULL);
+			json_object_object_add(o, "argv", vp_json_strv(c->argv));
+			json_object_object_add(o, "undo_argv", c->undo_argv ? vp_json_strv(c->undo_argv) : NULL);
 			json_object_object_add(o, "rerun_on_undo", json_object_new_boolean(c->flags & VP_CMD_RERUN_ON_UNDO));
 			json_object_object_add(o, "why", c->why ? json_object_new_string(c->why) : NULL);
 		}

@@ -145,12 +145,7 @@ void vp_list_render(const struct vp_host *h, struct vp_doc *doc)
 		vp_doc_text(doc, "Host files that were unreadable or garbled (their values are shown as unknown):\n  %s", all);
 	}
 	if (h->notes)
-		vp_doc_json(doc, "notes", ({
-				    json_object *a = json_object_new_array();
-				    for (size_t i = 0; h->notes[i]; i++)
-					    json_object_array_add(a, json_object_new_string(h->notes[i]));
-				    a;
-			    }));
+		vp_doc_json(doc, "notes", vp_json_strv(h->notes));
 
 	static const struct vp_col gcols[] = {
 		{ "id", "group", 0 }, { "viable", NULL, 0 }, { "isolated", NULL, 0 }, { "card", NULL, 0 },

@@ -176,12 +176,17 @@ void vp_row_bool(json_object *row, const char *key, bool v)
 	json_object_object_add(row, key, json_object_new_boolean(v));
 }
 
-void vp_row_strv(json_object *row, const char *key, char *const *v)
+json_object *vp_json_strv(char *const *v)
 {
 	json_object *a = json_object_new_array();
 	for (size_t i = 0; v && v[i]; i++)
 		json_object_array_add(a, json_object_new_string(v[i]));
-	json_object_object_add(row, key, a);
+	return a;
+}
+
+void vp_row_strv(json_object *row, const char *key, char *const *v)
+{
+	json_object_object_add(row, key, vp_json_strv(v));
 }
 
 void vp_row_take(json_object *row, const char *key, json_object *v)

@@ -63,6 +63,8 @@ void vp_row_int(json_object *row, const char *key, long long v);
 void vp_row_int_opt(json_object *row, const char *key, long long v); /* < 0 -> null */
 void vp_row_bool(json_object *row, const char *key, bool v);
 void vp_row_strv(json_object *row, const char *key, char *const *v); /* JSON array; text comma list */
+/* A new JSON array of the strings of v (NULL: empty array). */
+json_object *vp_json_strv(char *const *v);
 void vp_row_take(json_object *row, const char *key, json_object *v);
 
 /* Renders the document. JSON is pretty-printed with two spaces and a final newline. */

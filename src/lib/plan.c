@@ -11,6 +11,7 @@
 #include "fallback.h"
 #include "modules.h"
 #include "select.h"
+#include "output.h"
 #include "util.h"
 
 /* ------------------------------------------------------------------ kernel command lines */
@@ -1081,14 +1082,6 @@ int vp_plan_build(struct vp_root *root, const struct vp_host *h, const struct vp
 
 /* ------------------------------------------------------------------ rendering */
 
-static json_object *strv_json(char *const *v)
-{
-	json_object *a = json_object_new_array();
-	for (size_t i = 0; v && v[i]; i++)
-		json_object_array_add(a, json_object_new_string(v[i]));
-	return a;
-}
-
 static void text_list(struct vp_doc *doc, const char *title, char *const *v)
 {
 	if (!v || !v[0])
@@ -1109,16 +1102,16 @@ void vp_plan_render(const struct vp_plan *p, struct vp_doc *doc)
 	json_object_object_add(plat, "bootloader", json_object_new_string(boot));
 	json_object_object_add(plat, "initramfs", json_object_new_string(vp_initramfs_to_string(p->platform.initramfs)));
 	vp_doc_json(doc, "platform", plat);
-	vp_doc_json(doc, "devices", strv_json(p->addrs));
+	vp_doc_json(doc, "devices", vp_json_strv(p->addrs));
 	vp_doc_json(doc, "bind", json_object_new_string(p->by_address ? "address" : "ids"));
-	vp_doc_json(doc, "ids", strv_json(p->ids));
-	vp_doc_json(doc, "kernel_args", strv_json(p->kargs));
+	vp_doc_json(doc, "ids", vp_json_strv(p->ids));
+	vp_doc_json(doc, "kernel_args", vp_json_strv(p->kargs));
 	json_object *kern = json_object_new_array();
 	for (size_t i = 0; i < p->n_kernels; i++) {
 		json_object *k = json_object_new_object();
 		json_object_object_add(k, "kernel", json_object_new_string(p->kernels[i].kver));
 		json_object_object_add(k, "vfio_pci", json_object_new_string(vp_mod_state_to_string(p->kernels[i].vfio_pci)));
-		json_object_object_add(k, "modules", strv_json(p->kernels[i].modules));
+		json_object_object_add(k, "modules", vp_json_strv(p->kernels[i].modules));
 		json_object_array_add(kern, k);
 	}
 	vp_doc_json(doc, "kernels", kern);
@@ -1130,9 +1123,9 @@ void vp_plan_render(const struct vp_plan *p, struct vp_doc *doc)
 		text_list(doc, "Refused", p->blockers);
 		text_list(doc, "Warnings", p->warnings);
 		vp_doc_json(doc, "changes", json_object_new_array());
-		vp_doc_json(doc, "warnings", strv_json(p->warnings));
-		vp_doc_json(doc, "blockers", strv_json(p->blockers));
-		vp_doc_json(doc, "notes", strv_json(p->notes));
+		vp_doc_json(doc, "warnings", vp_json_strv(p->warnings));
+		vp_doc_json(doc, "blockers", vp_json_strv(p->blockers));
+		vp_doc_json(doc, "notes", vp_json_strv(p->notes));
 		vp_doc_json(doc, "next_steps", json_object_new_array());
 		return;
 	}
@@ -1167,8 +1160,8 @@ void vp_plan_render(const struct vp_plan *p, struct vp_doc *doc)
 			_cleanup_free_ char *shown = vp_argv_format(c->argv);
 			_cleanup_free_ char *undo = c->undo_argv ? vp_argv_format(c->undo_argv) : NULL;
 			json_object_object_add(o, "kind", json_object_new_string("command"));
-			json_object_object_add(o, "argv", strv_json(c->argv));
-			json_object_object_add(o, "undo_argv", c->undo_argv ? strv_json(c->undo_argv) : NULL);
+			json_object_object_add(o, "argv", vp_json_strv(c->argv));
+			json_object_object_add(o, "undo_argv", c->undo_argv ? vp_json_strv(c->undo_argv) : NULL);
 			json_object_object_add(o, "rerun_on_undo", json_object_new_boolean(c->flags & VP_CMD_RERUN_ON_UNDO));
 			json_object_object_add(o, "why", c->why ? json_object_new_string(c->why) : NULL);
 			vp_doc_text(doc, "%zu. run: %s\n   (%s; undo: %s)", num, shown, c->why ? c->why : "",
@@ -1177,13 +1170,13 @@ void vp_plan_render(const struct vp_plan *p, struct vp_doc *doc)
 		json_object_array_add(changes, o);
 	}
 	vp_doc_json(doc, "changes", changes);
-	vp_doc_json(doc, "warnings", strv_json(p->warnings));
-	vp_doc_json(doc, "blockers", strv_json(p->blockers));
-	vp_doc_json(doc, "notes", strv_json(p->notes));
+	vp_doc_json(doc, "warnings", vp_json_strv(p->warnings));
+	vp_doc_json(doc, "blockers", vp_json_strv(p->blockers));
+	vp_doc_json(doc, "notes", vp_json_strv(p->notes));
 	text_list(doc, "Warnings", p->warnings);
 	text_list(doc, "Notes", p->notes);
 	if (n) {
-		vp_doc_json(doc, "next_steps", strv_json(p->next_steps));
+		vp_doc_json(doc, "next_steps", vp_json_strv(p->next_steps));
 		text_list(doc, "After `vfio-pilot apply`", p->next_steps);
 	} else {
 		vp_doc_json(doc, "next_steps", json_object_new_array());

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "plan.h"
+#include "output.h"
 #include "util.h"
 
 void vp_recipe_done(struct vp_recipe *r)
@@ -128,14 +129,6 @@ int vp_recipe_build(struct vp_root *root, const struct vp_host *h, const struct 
 	return 0;
 }
 
-static json_object *strv_json(char *const *v)
-{
-	json_object *a = json_object_new_array();
-	for (size_t i = 0; v && v[i]; i++)
-		json_object_array_add(a, json_object_new_string(v[i]));
-	return a;
-}
-
 static json_object *str_or_null(const char *s)
 {
 	return s ? json_object_new_string(s) : NULL;
@@ -156,13 +149,13 @@ void vp_recipe_render(const struct vp_recipe *r, struct vp_doc *doc)
 	json_object_object_add(fb, "path", str_or_null(f->path));
 	json_object_object_add(fb, "title", str_or_null(f->title));
 	json_object_object_add(fb, "kernel", str_or_null(f->kernel));
-	json_object_object_add(fb, "kernel_args", strv_json(f->kernel_args));
+	json_object_object_add(fb, "kernel_args", vp_json_strv(f->kernel_args));
 	json_object_object_add(fb, "note", str_or_null(f->note));
 	json_object *one = json_object_new_object();
 	json_object_object_add(one, "possible", json_object_new_boolean(r->edit != NULL));
 	json_object_object_add(one, "how", str_or_null(r->edit ? r->edit : r->edit_why_not));
-	json_object_object_add(one, "remove", strv_json(r->remove));
-	json_object_object_add(one, "add", strv_json(r->add));
+	json_object_object_add(one, "remove", vp_json_strv(r->remove));
+	json_object_object_add(one, "add", vp_json_strv(r->add));
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "bootloader", json_object_new_string(vp_bootloader_to_string(r->bootloader)));
 	json_object_object_add(o, "menu", json_object_new_string(r->menu));

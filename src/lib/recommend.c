@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "list.h"
+#include "output.h"
 #include "util.h"
 
 const char *vp_verdict_to_string(enum vp_verdict v)
@@ -196,14 +197,6 @@ void vp_recommend_free(struct vp_gpu_rec *r, size_t n)
 	free(r);
 }
 
-static json_object *strv_json(char *const *v)
-{
-	json_object *a = json_object_new_array();
-	for (size_t i = 0; v && v[i]; i++)
-		json_object_array_add(a, json_object_new_string(v[i]));
-	return a;
-}
-
 void vp_recommend_render(const struct vp_host *h, const struct vp_gpu_rec *r, size_t n, struct vp_doc *doc)
 {
 	json_object *gpus = json_object_new_array();
@@ -225,8 +218,8 @@ void vp_recommend_render(const struct vp_host *h, const struct vp_gpu_rec *r, si
 		vp_row_bool(o, "boot_vga", c->boot_vga);
 		vp_row_int_opt(o, "iommu_group", d0->iommu_group);
 		vp_row_str(o, "verdict", vp_verdict_to_string(r[i].verdict));
-		vp_row_take(o, "reasons", strv_json(r[i].reasons));
-		vp_row_take(o, "also", strv_json(r[i].also));
+		vp_row_take(o, "reasons", vp_json_strv(r[i].reasons));
+		vp_row_take(o, "also", vp_json_strv(r[i].also));
 		vp_row_int_opt(o, "sriov_totalvfs", totalvfs > 0 ? totalvfs : -1);
 		vp_row_int_opt(o, "sriov_numvfs", totalvfs > 0 ? numvfs : -1);
 		json_object *types = json_object_new_array();
