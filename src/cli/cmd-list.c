@@ -18,6 +18,7 @@ int cmd_list(const struct vp_opts *o, int argc, char *argv[])
 	if (r)
 		return r;
 	_cleanup_(vp_doc_freep) struct vp_doc *doc = vp_doc_new();
+	vp_doc_set_format(doc, o->format);
 	vp_list_render(h, doc);
 	return vp_cli_render(o, doc);
 }

@@ -7,12 +7,14 @@
 #include "host.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "modules.h"
 #include "names.h"
+#include "parallel.h"
 #include "util.h"
 
 const struct vp_input vp_host_inputs[_VP_IN_MAX] = {
@@ -93,9 +95,15 @@ static char *input_kver(const struct vp_host *h, enum vp_host_input_id id)
 	return vp_strdup_printf("%.*s%s%s", (int)(k - p), p, h->kernel_release, k + 5);
 }
 
+/* Notes go to a list: the host's, or one device's or group's while threads load them (merged in order later). */
+static int note_to(char ***notes, const char *rel, const char *why)
+{
+	return vp_strv_push_take(notes, vp_strdup_printf("/%s: %s", rel, why));
+}
+
 static int note(struct vp_host *h, const char *rel, const char *why)
 {
-	return vp_strv_push_take(&h->notes, vp_strdup_printf("/%s: %s", rel, why));
+	return note_to(&h->notes, rel, why);
 }
 
 static const char *errno_word(int e)
@@ -139,7 +147,7 @@ static bool text_ok(const char *s)
 	return true;
 }
 
-static char *read_str_opt(struct vp_host *h, struct vp_root *root, const char *rel)
+static char *read_str_opt_to(char ***notes, struct vp_root *root, const char *rel)
 {
 	char *s = NULL;
 	int e = vp_root_read_str(root, rel, &s);
@@ -148,8 +156,13 @@ static char *read_str_opt(struct vp_host *h, struct vp_root *root, const char *r
 		e = -EINVAL;
 	}
 	if (e < 0 && e != -ENOENT && e != -ENOTDIR)
-		note(h, rel, errno_word(e));
+		note_to(notes, rel, errno_word(e));
 	return e < 0 ? NULL : s;
+}
+
+static char *read_str_opt(struct vp_host *h, struct vp_root *root, const char *rel)
+{
+	return read_str_opt_to(&h->notes, root, rel);
 }
 
 static int parse_group_id(const char *s)
@@ -160,38 +173,16 @@ static int parse_group_id(const char *s)
 	return (int)v;
 }
 
-/* What one device directory holds, from a single directory scan. */
-struct dev_scan {
-	bool has[_VP_PA_MAX];
-	const bool *initial;      /* initial[c]: some attribute we read starts with c */
-};
-
-static void scan_cb(void *userdata, const char *name, unsigned char d_type)
-{
-	struct dev_scan *sc = userdata;
-	/* A device directory has ~35 entries; compare only names that start like an attribute we read. */
-	if (!sc->initial[(unsigned char)name[0]])
-		return;
-	for (size_t i = 0; i < _VP_PA_MAX; i++)
-		if (name[0] == PA(i)[0] && streq(name, PA(i))) {
-			sc->has[i] = true;
-			return;
-		}
-}
-
 /* Context for reading the attributes of one device directory. */
 struct devdir {
-	struct vp_host *h;
+	char ***notes;    /* this device's notes */
 	int fd;
 	const char *rel;  /* "sys/bus/pci/devices/ADDR", for notes */
-	struct dev_scan sc;
 };
 
 /* Reads attribute id into buf; 0 when absent (silently), <0 after noting garbage, else the length. */
 static int dev_attr(struct devdir *dd, enum vp_pci_attr_id id, char *buf, size_t size)
 {
-	if (!dd->sc.has[id])
-		return 0;
 	int n = vp_dir_read_attr(dd->fd, PA(id), buf, size);
 	if (n == -ENOENT)
 		return 0;
@@ -200,7 +191,7 @@ static int dev_attr(struct devdir *dd, enum vp_pci_attr_id id, char *buf, size_t
 	if (n < 0) {
 		char rel[400];
 		snprintf(rel, sizeof(rel), "%s/%s", dd->rel, PA(id));
-		note(dd->h, rel, errno_word(n));
+		note_to(dd->notes, rel, errno_word(n));
 	}
 	return n;
 }
@@ -215,7 +206,7 @@ static int dev_hex(struct devdir *dd, enum vp_pci_attr_id id, uint64_t max)
 	if (vp_parse_hex(buf, max, &v) < 0) {
 		char rel[400];
 		snprintf(rel, sizeof(rel), "%s/%s", dd->rel, PA(id));
-		note(dd->h, rel, errno_word(-EINVAL));
+		note_to(dd->notes, rel, errno_word(-EINVAL));
 		return -1;
 	}
 	return (int)v;
@@ -231,7 +222,7 @@ static int dev_uint(struct devdir *dd, enum vp_pci_attr_id id, uint64_t max)
 	if (vp_parse_uint(buf, max, &v) < 0) {
 		char rel[400];
 		snprintf(rel, sizeof(rel), "%s/%s", dd->rel, PA(id));
-		note(dd->h, rel, errno_word(-EINVAL));
+		note_to(dd->notes, rel, errno_word(-EINVAL));
 		return -1;
 	}
 	return (int)v;
@@ -240,8 +231,6 @@ static int dev_uint(struct devdir *dd, enum vp_pci_attr_id id, uint64_t max)
 /* Basename of a link attribute: 0 absent, 1 found, <0 garbage (noted). */
 static int dev_link_base(struct devdir *dd, enum vp_pci_attr_id id, char *out, size_t size)
 {
-	if (!dd->sc.has[id])
-		return 0;
 	char t[PATH_MAX];
 	int n = vp_dir_read_link(dd->fd, PA(id), t, sizeof(t));
 	if (n == -ENOENT)
@@ -249,11 +238,11 @@ static int dev_link_base(struct devdir *dd, enum vp_pci_attr_id id, char *out, s
 	char rel[400];
 	snprintf(rel, sizeof(rel), "%s/%s", dd->rel, PA(id));
 	if (n == -ENOLINK) {
-		note(dd->h, rel, "not a symlink, treated as unknown");
+		note_to(dd->notes, rel, "not a symlink, treated as unknown");
 		return -EINVAL;
 	}
 	if (n < 0) {
-		note(dd->h, rel, errno_word(n));
+		note_to(dd->notes, rel, errno_word(n));
 		return n;
 	}
 	while (n > 1 && t[n - 1] == '/')
@@ -261,7 +250,7 @@ static int dev_link_base(struct devdir *dd, enum vp_pci_attr_id id, char *out, s
 	const char *b = strrchr(t, '/');
 	b = b ? b + 1 : t;
 	if (!*b || streq(b, ".") || streq(b, "..") || strlen(b) >= size || !text_ok(b)) {
-		note(dd->h, rel, "invalid link target, treated as unknown");
+		note_to(dd->notes, rel, "invalid link target, treated as unknown");
 		return -EINVAL;
 	}
 	snprintf(out, size, "%s", b);
@@ -299,7 +288,7 @@ static bool parse_uevent(char *s, struct vp_pci_dev *d)
 	return got == 7;
 }
 
-static void load_mdev_types(struct vp_host *h, struct vp_root *root, const char *dir, struct vp_pci_dev *d)
+static void load_mdev_types(char ***notes, struct vp_root *root, const char *dir, struct vp_pci_dev *d)
 {
 	char rel[512];
 	_cleanup_strv_free_ char **types = NULL;
@@ -307,7 +296,7 @@ static void load_mdev_types(struct vp_host *h, struct vp_root *root, const char 
 	int e = vp_root_list(root, rel, &types);
 	if (e < 0) {
 		if (e != -ENOENT)
-			note(h, rel, errno_word(e));
+			note_to(notes, rel, errno_word(e));
 		return;
 	}
 	if (!types[0])
@@ -322,13 +311,13 @@ static void load_mdev_types(struct vp_host *h, struct vp_root *root, const char 
 		snprintf(tdir, sizeof(tdir), "%s/%s", rel, types[i]);
 		t->id = strdup(types[i]);
 		snprintf(f, sizeof(f), "%s/name", tdir);
-		t->name = read_str_opt(h, root, f);
+		t->name = read_str_opt_to(notes, root, f);
 		snprintf(f, sizeof(f), "%s/description", tdir);
-		t->description = read_str_opt(h, root, f);
+		t->description = read_str_opt_to(notes, root, f);
 		snprintf(f, sizeof(f), "%s/device_api", tdir);
-		t->device_api = read_str_opt(h, root, f);
+		t->device_api = read_str_opt_to(notes, root, f);
 		snprintf(f, sizeof(f), "%s/available_instances", tdir);
-		_cleanup_free_ char *avail = read_str_opt(h, root, f);
+		_cleanup_free_ char *avail = read_str_opt_to(notes, root, f);
 		uint64_t v;
 		t->available_instances = avail && vp_parse_uint(avail, 0x7fffffff, &v) == 0 ? (int)v : -1;
 	}
@@ -354,8 +343,12 @@ static char *parent_of(const char *target)
 	return strdup(addr);
 }
 
-static void load_dev(struct vp_host *h, struct vp_root *root, int busfd, const bool *initial, const char *name,
-		     struct vp_pci_dev *d)
+/*
+ * Reads one device. Every attribute is opened by name in the device's
+ * directory, and an absent one costs one failed lookup: cheaper than listing
+ * the ~35 entries of every device directory to learn which exist.
+ */
+static void load_dev(struct vp_root *root, int busfd, const char *name, struct vp_pci_dev *d, char ***notes)
 {
 	char rel[300];
 	snprintf(rel, sizeof(rel), "%s/%s", IN(VP_IN_PCI_DEVICES), name);
@@ -370,16 +363,10 @@ static void load_dev(struct vp_host *h, struct vp_root *root, int busfd, const b
 	if (vp_dir_read_link(busfd, name, target, sizeof(target)) >= 0)
 		d->parent = parent_of(target);
 
-	struct devdir dd = { .h = h, .rel = rel, .sc.initial = initial };
+	struct devdir dd = { .notes = notes, .rel = rel };
 	dd.fd = vp_root_open_dir(root, rel);
 	if (dd.fd < 0) {
-		note(h, rel, dd.fd == -ENOENT ? "link does not resolve, device treated as unknown" : errno_word(dd.fd));
-		return;
-	}
-	int e = vp_dir_scan(dd.fd, scan_cb, &dd.sc);
-	if (e < 0) {
-		note(h, rel, errno_word(e));
-		close(dd.fd);
+		note_to(notes, rel, dd.fd == -ENOENT ? "link does not resolve, device treated as unknown" : errno_word(dd.fd));
 		return;
 	}
 
@@ -398,7 +385,9 @@ static void load_dev(struct vp_host *h, struct vp_root *root, int busfd, const b
 	d->sriov_totalvfs = dev_uint(&dd, VP_PA_SRIOV_TOTALVFS, 0xffff);
 	if (d->sriov_totalvfs >= 0)
 		d->sriov_numvfs = dev_uint(&dd, VP_PA_SRIOV_NUMVFS, 0xffff);
-	d->boot_vga = dev_uint(&dd, VP_PA_BOOT_VGA, 1);
+	/* The kernel shows boot_vga on display devices only (pci_dev_attrs_are_visible()). */
+	if (d->class_code < 0 || vp_class_is_display(d->class_code))
+		d->boot_vga = dev_uint(&dd, VP_PA_BOOT_VGA, 1);
 
 	if (dev_attr(&dd, VP_PA_DRIVER_OVERRIDE, buf, sizeof(buf)) > 0 && !streq(buf, "(null)"))
 		d->driver_override = strdup(buf);
@@ -418,22 +407,52 @@ static void load_dev(struct vp_host *h, struct vp_root *root, int busfd, const b
 		if (d->iommu_group < 0) {
 			char lrel[400];
 			snprintf(lrel, sizeof(lrel), "%s/%s", rel, PA(VP_PA_IOMMU_GROUP));
-			note(h, lrel, "link does not name a group number, treated as unknown");
+			note_to(notes, lrel, "link does not name a group number, treated as unknown");
 		}
 	}
 
 	char pfaddr[VP_PCI_ADDR_LEN];
 	if (dev_link_base(&dd, VP_PA_PHYSFN, base, sizeof(base)) > 0 && vp_pci_addr_parse(base, pfaddr) == 0)
 		d->physfn = strdup(pfaddr);
+	struct stat st;
+	bool mdev = fstatat(dd.fd, PA(VP_PA_MDEV_TYPES), &st, AT_SYMLINK_NOFOLLOW) == 0;
 	close(dd.fd);
 
-	if (dd.sc.has[VP_PA_MDEV_TYPES])
-		load_mdev_types(h, root, rel, d);
+	if (mdev)
+		load_mdev_types(notes, root, rel, d);
 }
 
 static int cmp_dev(const void *a, const void *b)
 {
 	return strcmp(((const struct vp_pci_dev *)a)->addr, ((const struct vp_pci_dev *)b)->addr);
+}
+
+/* Moves each item's notes to the host's, in item order, so threads do not change the output. */
+static void merge_notes(struct vp_host *h, char ***item_notes, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; item_notes[i] && item_notes[i][j]; j++)
+			vp_strv_push_take(&h->notes, item_notes[i][j]);
+		free(item_notes[i]);
+	}
+	free(item_notes);
+}
+
+struct dev_job {
+	struct vp_root *root;
+	int busfd;
+	char **names;
+	struct vp_pci_dev **slot;  /* per name: its device, or NULL for a name that is not an address */
+	char ***notes;             /* per name */
+};
+
+static void dev_job_run(void *ctx, size_t i)
+{
+	struct dev_job *j = ctx;
+	if (j->slot[i])
+		load_dev(j->root, j->busfd, j->names[i], j->slot[i], &j->notes[i]);
+	else
+		note_to(&j->notes[i], j->names[i], "not a PCI address, ignored");
 }
 
 static int load_devices(struct vp_host *h, struct vp_root *root)
@@ -447,23 +466,32 @@ static int load_devices(struct vp_host *h, struct vp_root *root)
 	_cleanup_close_ int busfd = vp_root_open_dir(root, IN(VP_IN_PCI_DEVICES));
 	if (busfd < 0)
 		return busfd;
-	bool initial[256] = { false };
-	for (size_t i = 0; i < _VP_PA_MAX; i++)
-		initial[(unsigned char)PA(i)[0]] = true;
 	size_t n = vp_strv_len(names);
 	h->devs = calloc(n ? n : 1, sizeof(*h->devs));
-	if (!h->devs)
+	_cleanup_free_ struct vp_pci_dev **slot = calloc(n ? n : 1, sizeof(*slot));
+	char ***notes = calloc(n ? n : 1, sizeof(*notes));
+	if (!h->devs || !slot || !notes) {
+		free(notes);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < n; i++) {
 		char addr[VP_PCI_ADDR_LEN];
-		if (vp_pci_addr_parse(names[i], addr) < 0 || !streq(addr, names[i])) {
-			char rel[300];
-			snprintf(rel, sizeof(rel), "%s/%s", IN(VP_IN_PCI_DEVICES), names[i]);
-			note(h, rel, "not a PCI address, ignored");
-			continue;
+		if (vp_pci_addr_parse(names[i], addr) == 0 && streq(addr, names[i]))
+			slot[i] = &h->devs[h->n_devs++];
+		else {
+			/* Noted under its full path. */
+			char *full = vp_strdup_printf("%s/%s", IN(VP_IN_PCI_DEVICES), names[i]);
+			if (!full) {
+				merge_notes(h, notes, n);
+				return -ENOMEM;
+			}
+			free(names[i]);
+			names[i] = full;
 		}
-		load_dev(h, root, busfd, initial, names[i], &h->devs[h->n_devs++]);
 	}
+	struct dev_job job = { .root = root, .busfd = busfd, .names = names, .slot = slot, .notes = notes };
+	vp_parallel_for(n, dev_job_run, &job);
+	merge_notes(h, notes, n);
 	/* vp_root_list() sorted the names, and canonical addresses sort like the names. */
 	return 0;
 }
@@ -479,6 +507,33 @@ static int cmp_group(const void *a, const void *b)
 {
 	int x = ((const struct vp_group *)a)->id, y = ((const struct vp_group *)b)->id;
 	return x < y ? -1 : x > y;
+}
+
+/* Reads each group's default domain type (sys/kernel/iommu_groups/N/type). */
+struct group_job {
+	int gfd;
+	struct vp_group *groups;
+	size_t n_groups;
+	char **ids;
+	size_t *from;   /* per group: its entry in ids */
+	char ***notes;  /* per entry of ids */
+};
+
+static void group_job_run(void *ctx, size_t k)
+{
+	struct group_job *j = ctx;
+	struct vp_group *g = &j->groups[k];
+	size_t i = j->from[k];
+	const char *type_name = strrchr(IN(VP_IN_GROUP_TYPE), '/') + 1;
+	char buf[256];
+	int r = j->gfd < 0 ? -ENOENT : vp_dir_read_attr2(j->gfd, j->ids[i], type_name, buf, sizeof(buf));
+	if (r > 0)
+		g->type = strdup(buf);
+	else if (r < 0 && r != -ENOENT) {
+		char rel[300];
+		snprintf(rel, sizeof(rel), "%s/%s/%s", IN(VP_IN_GROUPS), j->ids[i], type_name);
+		note_to(&j->notes[i], rel, errno_word(r));
+	}
 }
 
 /*
@@ -500,29 +555,28 @@ static int load_groups(struct vp_host *h, struct vp_root *root)
 	_cleanup_close_ int gfd = vp_root_open_dir(root, IN(VP_IN_GROUPS));
 	size_t n = vp_strv_len(ids);
 	h->groups = calloc(n ? n : 1, sizeof(*h->groups));
-	if (!h->groups)
+	char ***notes = calloc(n ? n : 1, sizeof(*notes));
+	_cleanup_free_ size_t *from = calloc(n ? n : 1, sizeof(*from));
+	if (!h->groups || !notes || !from) {
+		free(notes);
 		return -ENOMEM;
-	const char *type_name = strrchr(IN(VP_IN_GROUP_TYPE), '/') + 1;
+	}
 	for (size_t i = 0; i < n; i++) {
-		char rel[300];
 		int id = parse_group_id(ids[i]);
-		snprintf(rel, sizeof(rel), "%s/%s", IN(VP_IN_GROUPS), ids[i]);
 		if (id < 0) {
-			note(h, rel, "not a group number, ignored");
+			char rel[300];
+			snprintf(rel, sizeof(rel), "%s/%s", IN(VP_IN_GROUPS), ids[i]);
+			note_to(&notes[i], rel, "not a group number, ignored");
 			continue;
 		}
+		from[h->n_groups] = i;
 		struct vp_group *g = &h->groups[h->n_groups++];
 		g->id = id;
 		g->card = -1;
-		char buf[256];
-		int r = gfd < 0 ? -ENOENT : vp_dir_read_attr2(gfd, ids[i], type_name, buf, sizeof(buf));
-		if (r > 0)
-			g->type = strdup(buf);
-		else if (r < 0 && r != -ENOENT) {
-			snprintf(rel, sizeof(rel), "%s/%s/%s", IN(VP_IN_GROUPS), ids[i], type_name);
-			note(h, rel, errno_word(r));
-		}
 	}
+	struct group_job job = { .gfd = gfd, .groups = h->groups, .n_groups = h->n_groups, .ids = ids, .from = from, .notes = notes };
+	vp_parallel_for(h->n_groups, group_job_run, &job);
+	merge_notes(h, notes, n);
 	qsort(h->groups, h->n_groups, sizeof(*h->groups), cmp_group);
 
 	/* Members, in address order since devices are sorted. */

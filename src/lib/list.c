@@ -14,6 +14,7 @@ const struct vp_col vp_list_device_cols[] = {
 	{ "vendor_id", NULL, VP_COL_JSON_ONLY },
 	{ "device_id", NULL, VP_COL_JSON_ONLY },
 	{ "subsystem_id", NULL, VP_COL_JSON_ONLY },
+	{ "revision", NULL, VP_COL_JSON_ONLY },
 	{ "vendor_name", NULL, VP_COL_JSON_ONLY },
 	{ "device_name", NULL, VP_COL_JSON_ONLY },
 	{ "driver", NULL, 0 },
@@ -21,6 +22,7 @@ const struct vp_col vp_list_device_cols[] = {
 	{ "card", NULL, VP_COL_JSON_ONLY },
 	{ "boot_vga", NULL, VP_COL_JSON_ONLY },
 	{ "bridge", NULL, VP_COL_JSON_ONLY },
+	{ "parent", NULL, VP_COL_JSON_ONLY },
 	{ "iommu_group", NULL, VP_COL_JSON_ONLY },
 	{ "reset_methods", NULL, VP_COL_JSON_ONLY },
 	{ "sriov_totalvfs", NULL, VP_COL_JSON_ONLY },
@@ -29,9 +31,13 @@ const struct vp_col vp_list_device_cols[] = {
 };
 const size_t vp_list_n_device_cols = ARRAY_SIZE(vp_list_device_cols);
 
-static char *hex4(int v)
+/* "%04x" of v into buf, or NULL when v is unknown (< 0). */
+static const char *hex4(char buf[8], int v)
 {
-	return v < 0 ? NULL : vp_strdup_printf("%04x", v);
+	if (v < 0)
+		return NULL;
+	snprintf(buf, 8, "%04x", (unsigned)v & 0xffff);
+	return buf;
 }
 
 char *vp_dev_description(const struct vp_pci_dev *d)
@@ -46,23 +52,29 @@ char *vp_dev_description(const struct vp_pci_dev *d)
 	return vp_strdup_printf("Unknown device %s", ids);
 }
 
-void vp_list_device_row(const struct vp_host *h, const struct vp_pci_dev *d, json_object *row)
+/* One device row of t; cells of columns the document's format does not show are skipped. */
+void vp_list_device_row(const struct vp_host *h, const struct vp_pci_dev *d, struct vp_table *t)
 {
-	_cleanup_free_ char *cls = d->class_code < 0 ? NULL : vp_strdup_printf("%04x", d->class_code >> 8);
-	_cleanup_free_ char *v = hex4(d->vendor), *dv = hex4(d->device);
-	_cleanup_free_ char *desc = vp_dev_description(d);
-	_cleanup_free_ char *sub = d->subsys_vendor >= 0 && d->subsys_device >= 0
-					   ? vp_strdup_printf("%04x:%04x", d->subsys_vendor, d->subsys_device) : NULL;
+	json_object *row = vp_table_row(t);
+	char cls[8], v[8], dv[8], sub[16] = "", rev[8] = "";
 	const struct vp_card *card = vp_host_card_of(h, d);
 	bool bridge = vp_class_is_bridge(d->class_code);
+	if (d->subsys_vendor >= 0 && d->subsys_device >= 0)
+		snprintf(sub, sizeof(sub), "%04x:%04x", d->subsys_vendor & 0xffff, d->subsys_device & 0xffff);
+	if (d->revision >= 0)
+		snprintf(rev, sizeof(rev), "%02x", d->revision & 0xff);
 
 	vp_row_str(row, "address", d->addr);
-	vp_row_str(row, "class", cls);
+	vp_row_str(row, "class", hex4(cls, d->class_code < 0 ? -1 : d->class_code >> 8));
 	vp_row_str(row, "class_name", vp_class_short(d->class_code));
-	vp_row_str(row, "description", desc);
-	vp_row_str(row, "vendor_id", v);
-	vp_row_str(row, "device_id", dv);
-	vp_row_str(row, "subsystem_id", sub);
+	if (vp_table_shows(t, "description")) {
+		_cleanup_free_ char *desc = vp_dev_description(d);
+		vp_row_str(row, "description", desc);
+	}
+	vp_row_str(row, "vendor_id", hex4(v, d->vendor));
+	vp_row_str(row, "device_id", hex4(dv, d->device));
+	vp_row_str(row, "subsystem_id", *sub ? sub : NULL);
+	vp_row_str(row, "revision", *rev ? rev : NULL);
 	vp_row_str(row, "vendor_name", d->vendor_name);
 	vp_row_str(row, "device_name", d->device_name);
 	vp_row_str(row, "driver", d->driver_known ? d->driver : "unknown");
@@ -70,6 +82,7 @@ void vp_list_device_row(const struct vp_host *h, const struct vp_pci_dev *d, jso
 	vp_row_str(row, "card", card ? card->slot : NULL);
 	vp_row_bool(row, "boot_vga", d->boot_vga == 1);
 	vp_row_bool(row, "bridge", bridge);
+	vp_row_str(row, "parent", d->parent);
 	vp_row_int_opt(row, "iommu_group", d->iommu_group);
 	if (d->reset_methods)
 		vp_row_strv(row, "reset_methods", d->reset_methods);
@@ -78,6 +91,8 @@ void vp_list_device_row(const struct vp_host *h, const struct vp_pci_dev *d, jso
 	vp_row_int_opt(row, "sriov_totalvfs", d->sriov_totalvfs);
 	vp_row_str(row, "physfn", d->physfn);
 
+	if (!vp_table_shows(t, "marks"))
+		return;
 	_cleanup_strv_free_ char **marks = NULL;
 	if (d->boot_vga == 1)
 		vp_strv_push(&marks, "boot-vga");
@@ -162,12 +177,12 @@ void vp_list_render(const struct vp_host *h, struct vp_doc *doc)
 		vp_row_str(row, "type", g->type);
 		struct vp_table *dt = vp_row_table(gt, row, "devices", vp_list_device_cols, vp_list_n_device_cols);
 		for (size_t j = 0; j < g->n_devs; j++)
-			vp_list_device_row(h, g->devs[j], vp_table_row(dt));
+			vp_list_device_row(h, g->devs[j], dt);
 	}
 
 	struct vp_table *ut = vp_doc_table(doc, "ungrouped", active ? "Devices outside any IOMMU group:" : "PCI devices:",
 					   vp_list_device_cols, vp_list_n_device_cols, VP_STYLE_TABLE);
 	for (size_t i = 0; i < h->n_devs; i++)
 		if (h->devs[i].iommu_group < 0)
-			vp_list_device_row(h, &h->devs[i], vp_table_row(ut));
+			vp_list_device_row(h, &h->devs[i], ut);
 }

@@ -34,6 +34,7 @@ struct section {
 
 struct vp_doc {
 	json_object *root;
+	int format;   /* enum vp_format, or -1: not set */
 	struct section *secs;
 	size_t n_secs;
 	struct vp_table **all_tables; /* every table, for freeing */
@@ -43,9 +44,16 @@ struct vp_doc {
 struct vp_doc *vp_doc_new(void)
 {
 	struct vp_doc *d = calloc(1, sizeof(*d));
-	if (d)
+	if (d) {
 		d->root = json_object_new_object();
+		d->format = -1;
+	}
 	return d;
+}
+
+void vp_doc_set_format(struct vp_doc *d, enum vp_format fmt)
+{
+	d->format = (int)fmt;
 }
 
 struct vp_doc *vp_doc_free(struct vp_doc *d)
@@ -129,6 +137,15 @@ void vp_doc_text(struct vp_doc *d, const char *fmt, ...)
 	va_end(ap);
 }
 
+static const struct vp_col *find_col(const struct vp_table *t, const char *key);
+
+/* Row keys are string literals (output.h enforces it), so json-c need not copy them. */
+static void row_add(json_object *row, const char *key, json_object *v)
+{
+	json_object_object_add_ex(row, key, v, JSON_C_OBJECT_KEY_IS_CONSTANT);
+}
+
+
 json_object *vp_table_row(struct vp_table *t)
 {
 	json_object *row = json_object_new_object();
@@ -141,13 +158,22 @@ size_t vp_table_n_rows(const struct vp_table *t)
 	return json_object_array_length(t->rows);
 }
 
-struct vp_table *vp_row_table(struct vp_table *parent, json_object *row, const char *key,
+bool vp_table_shows(const struct vp_table *t, const char *key)
+{
+	const struct vp_col *c = find_col(t, key);
+	if (!c || t->doc->format < 0)
+		return true;
+	unsigned other = t->doc->format == VP_FORMAT_JSON ? VP_COL_TEXT_ONLY : VP_COL_JSON_ONLY;
+	return !(c->flags & other);
+}
+
+struct vp_table *(vp_row_table)(struct vp_table *parent, json_object *row, const char *key,
 			      const struct vp_col *cols, size_t n_cols)
 {
 	struct vp_table *t = new_table(parent->doc, cols, n_cols, VP_STYLE_TABLE);
 	t->child_key = strdup(key);
 	json_object_set_userdata(t->rows, t, NULL);
-	json_object_object_add(row, key, t->rows);
+	row_add(row, key, t->rows);
 	struct vp_table **c = realloc(parent->children, (parent->n_children + 1) * sizeof(*c));
 	if (!c)
 		abort();
@@ -156,24 +182,24 @@ struct vp_table *vp_row_table(struct vp_table *parent, json_object *row, const c
 	return t;
 }
 
-void vp_row_str(json_object *row, const char *key, const char *s)
+void (vp_row_str)(json_object *row, const char *key, const char *s)
 {
-	json_object_object_add(row, key, s ? json_object_new_string(s) : NULL);
+	row_add(row, key, s ? json_object_new_string(s) : NULL);
 }
 
-void vp_row_int(json_object *row, const char *key, long long v)
+void (vp_row_int)(json_object *row, const char *key, long long v)
 {
-	json_object_object_add(row, key, json_object_new_int64(v));
+	row_add(row, key, json_object_new_int64(v));
 }
 
-void vp_row_int_opt(json_object *row, const char *key, long long v)
+void (vp_row_int_opt)(json_object *row, const char *key, long long v)
 {
-	json_object_object_add(row, key, v < 0 ? NULL : json_object_new_int64(v));
+	row_add(row, key, v < 0 ? NULL : json_object_new_int64(v));
 }
 
-void vp_row_bool(json_object *row, const char *key, bool v)
+void (vp_row_bool)(json_object *row, const char *key, bool v)
 {
-	json_object_object_add(row, key, json_object_new_boolean(v));
+	row_add(row, key, json_object_new_boolean(v));
 }
 
 json_object *vp_json_strv(char *const *v)
@@ -184,14 +210,14 @@ json_object *vp_json_strv(char *const *v)
 	return a;
 }
 
-void vp_row_strv(json_object *row, const char *key, char *const *v)
+void (vp_row_strv)(json_object *row, const char *key, char *const *v)
 {
-	json_object_object_add(row, key, vp_json_strv(v));
+	row_add(row, key, vp_json_strv(v));
 }
 
-void vp_row_take(json_object *row, const char *key, json_object *v)
+void (vp_row_take)(json_object *row, const char *key, json_object *v)
 {
-	json_object_object_add(row, key, v);
+	row_add(row, key, v);
 }
 
 /*
@@ -291,8 +317,13 @@ static void json_rows(struct vp_buf *b, const struct vp_table *t, int level)
 		json_indent(b, level + 1);
 		vp_buf_append(b, "{", 1);
 		bool first = true;
+		size_t ci = 0;  /* rows are filled in column order: look at the next column first */
 		json_object_object_foreach(row, k, v) {
-			const struct vp_col *c = find_col(t, k);
+			const struct vp_col *c = NULL;
+			if (ci < t->n_cols && streq(t->cols[ci].key, k))
+				c = &t->cols[ci++];
+			else if ((c = find_col(t, k)))
+				ci = (size_t)(c - t->cols) + 1;
 			if (c && (c->flags & VP_COL_TEXT_ONLY))
 				continue;
 			json_key(b, &first, k, level + 2);
@@ -649,6 +680,8 @@ static int render_text(struct vp_doc *d, FILE *f, bool color)
 
 int vp_doc_render(struct vp_doc *d, FILE *f, enum vp_format fmt, bool color)
 {
+	if (d->format >= 0 && d->format != (int)fmt)
+		return -EINVAL; /* built without the other format's cells */
 	int e = fmt == VP_FORMAT_JSON ? render_json(d, f) : render_text(d, f, color);
 	fflush(f);
 	return e;

@@ -37,6 +37,10 @@ struct vp_doc;
 struct vp_table;
 
 struct vp_doc *vp_doc_new(void);
+/* Optional: the one format the document will be rendered in. Builders may then skip the
+ * cells of columns that format does not show (vp_table_shows); rendering in the other
+ * format is refused (-EINVAL). */
+void vp_doc_set_format(struct vp_doc *d, enum vp_format fmt);
 struct vp_doc *vp_doc_free(struct vp_doc *d);
 static inline void vp_doc_freep(struct vp_doc **d) { vp_doc_free(*d); }
 
@@ -54,6 +58,8 @@ void vp_doc_text(struct vp_doc *d, const char *fmt, ...) __attribute__((format(p
 /* Adds a row and returns it (borrowed); fill it with vp_row_* in column order. */
 json_object *vp_table_row(struct vp_table *t);
 size_t vp_table_n_rows(const struct vp_table *t);
+/* False when the document's format is set and the column key is only for the other format. */
+bool vp_table_shows(const struct vp_table *t, const char *key);
 /* A nested table inside a row: JSON an array under key; text indented rows under the parent. */
 struct vp_table *vp_row_table(struct vp_table *parent, json_object *row, const char *key,
 			      const struct vp_col *cols, size_t n_cols);
@@ -66,6 +72,16 @@ void vp_row_strv(json_object *row, const char *key, char *const *v); /* JSON arr
 /* A new JSON array of the strings of v (NULL: empty array). */
 json_object *vp_json_strv(char *const *v);
 void vp_row_take(json_object *row, const char *key, json_object *v);
+
+/* Row keys must be string literals: json-c keeps them without a copy. These macros make
+ * anything else a compile error. */
+#define vp_row_table(parent, row, key, cols, n_cols) vp_row_table(parent, row, "" key, cols, n_cols)
+#define vp_row_str(row, key, s) vp_row_str(row, "" key, s)
+#define vp_row_int(row, key, v) vp_row_int(row, "" key, v)
+#define vp_row_int_opt(row, key, v) vp_row_int_opt(row, "" key, v)
+#define vp_row_bool(row, key, v) vp_row_bool(row, "" key, v)
+#define vp_row_strv(row, key, v) vp_row_strv(row, "" key, v)
+#define vp_row_take(row, key, v) vp_row_take(row, "" key, v)
 
 /* Renders the document. JSON is pretty-printed with two spaces and a final newline. */
 int vp_doc_render(struct vp_doc *d, FILE *f, enum vp_format fmt, bool color);

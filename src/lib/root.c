@@ -183,7 +183,8 @@ static int open_in_root(struct vp_root *r, const char *rel, int flags, mode_t mo
 		rel++;
 	if (!*rel)
 		rel = ".";
-	if (!r->no_openat2) {
+	/* Threads of the host loader share the handle: the flag is set atomically. */
+	if (!__atomic_load_n(&r->no_openat2, __ATOMIC_RELAXED)) {
 		struct open_how how = {
 			.flags = (uint64_t)(flags | O_CLOEXEC),
 			.mode = (flags & O_CREAT) ? mode : 0,
@@ -197,7 +198,7 @@ static int open_in_root(struct vp_root *r, const char *rel, int flags, mode_t mo
 				continue;
 			if (errno != ENOSYS && errno != EPERM)
 				return -errno;
-			r->no_openat2 = true;
+			__atomic_store_n(&r->no_openat2, true, __ATOMIC_RELAXED);
 			break;
 		}
 	}

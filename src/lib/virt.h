@@ -12,7 +12,8 @@
  *
  * Errors: -ENOTCONN (cannot connect), -ENOENT (no such domain), -EOPNOTSUPP
  * (the driver does not implement the call, e.g. the test driver's attach),
- * -EIO (any other libvirt failure), -ENOMEM.
+ * -EIO (any other libvirt failure), -ELIBACC (the libvirt client library
+ * cannot be loaded: it is opened with dlopen() on first use), -ENOMEM.
  */
 #pragma once
 
