@@ -348,7 +348,36 @@ static char *parent_of(const char *target)
  * directory, and an absent one costs one failed lookup: cheaper than listing
  * the ~35 entries of every device directory to learn which exist.
  */
-static void load_dev(struct vp_root *root, int busfd, const char *name, struct vp_pci_dev *d, char ***notes)
+/*
+ * The real path of a device directory from its bus link's target, when the
+ * target has the kernel's shape ("../../../devices/pci0000:00/.../ADDR": only
+ * leading ".." components) and the bus directory's own path has no links, so
+ * that dropping components for the ".." is what the kernel would do. Opening
+ * that path with no links allowed walks 3 + depth components instead of
+ * twice as many through the link; anything else takes the general path.
+ */
+static bool link_real_path(const char *target, char *out, size_t size)
+{
+	const char *bus = IN(VP_IN_PCI_DEVICES);
+	size_t keep = strlen(bus);
+	const char *t = target;
+	while (vp_startswith(t, "../")) {
+		const char *slash = memrchr(bus, '/', keep);
+		if (!slash)
+			return false; /* more ".." than the bus path has components */
+		keep = (size_t)(slash - bus);
+		t += 3;
+	}
+	if (t == target || !*t)
+		return false;
+	for (const char *c = t; c; c = strchr(c, '/') ? strchr(c, '/') + 1 : NULL)
+		if (*c == '/' || !*c || vp_startswith(c, "./") || vp_startswith(c, "../") || streq(c, ".") || streq(c, ".."))
+			return false;
+	return (size_t)snprintf(out, size, "%.*s/%s", (int)keep, bus, t) < size;
+}
+
+static void load_dev(struct vp_root *root, int busfd, bool bus_plain, const char *name, struct vp_pci_dev *d,
+		     char ***notes)
 {
 	char rel[300];
 	snprintf(rel, sizeof(rel), "%s/%s", IN(VP_IN_PCI_DEVICES), name);
@@ -360,11 +389,17 @@ static void load_dev(struct vp_root *root, int busfd, const char *name, struct v
 	d->sriov_totalvfs = d->sriov_numvfs = d->numa_node = d->boot_vga = d->iommu_group = -1;
 
 	char target[PATH_MAX];
-	if (vp_dir_read_link(busfd, name, target, sizeof(target)) >= 0)
+	bool linked = vp_dir_read_link(busfd, name, target, sizeof(target)) >= 0;
+	if (linked)
 		d->parent = parent_of(target);
 
 	struct devdir dd = { .notes = notes, .rel = rel };
-	dd.fd = vp_root_open_dir(root, rel);
+	dd.fd = -ENOENT;
+	char real[PATH_MAX];
+	if (linked && bus_plain && link_real_path(target, real, sizeof(real)))
+		dd.fd = vp_root_open_dir_nolinks(root, real);
+	if (dd.fd < 0) /* through the link, with every rule of the root handle (and its errors) */
+		dd.fd = vp_root_open_dir(root, rel);
 	if (dd.fd < 0) {
 		note_to(notes, rel, dd.fd == -ENOENT ? "link does not resolve, device treated as unknown" : errno_word(dd.fd));
 		return;
@@ -441,6 +476,7 @@ static void merge_notes(struct vp_host *h, char ***item_notes, size_t n)
 struct dev_job {
 	struct vp_root *root;
 	int busfd;
+	bool bus_plain;            /* the bus directory's path has no symlinks */
 	char **names;
 	struct vp_pci_dev **slot;  /* per name: its device, or NULL for a name that is not an address */
 	char ***notes;             /* per name */
@@ -450,7 +486,7 @@ static void dev_job_run(void *ctx, size_t i)
 {
 	struct dev_job *j = ctx;
 	if (j->slot[i])
-		load_dev(j->root, j->busfd, j->names[i], j->slot[i], &j->notes[i]);
+		load_dev(j->root, j->busfd, j->bus_plain, j->names[i], j->slot[i], &j->notes[i]);
 	else
 		note_to(&j->notes[i], j->names[i], "not a PCI address, ignored");
 }
@@ -489,8 +525,9 @@ static int load_devices(struct vp_host *h, struct vp_root *root)
 			names[i] = full;
 		}
 	}
-	struct dev_job job = { .root = root, .busfd = busfd, .names = names, .slot = slot, .notes = notes };
-	vp_parallel_for(n, dev_job_run, &job);
+	_cleanup_close_ int plain = vp_root_open_dir_nolinks(root, IN(VP_IN_PCI_DEVICES));
+	struct dev_job job = { .root = root, .busfd = busfd, .bus_plain = plain >= 0, .names = names, .slot = slot, .notes = notes };
+	vp_parallel_for(n, 128, dev_job_run, &job);
 	merge_notes(h, notes, n);
 	/* vp_root_list() sorted the names, and canonical addresses sort like the names. */
 	return 0;
@@ -507,33 +544,6 @@ static int cmp_group(const void *a, const void *b)
 {
 	int x = ((const struct vp_group *)a)->id, y = ((const struct vp_group *)b)->id;
 	return x < y ? -1 : x > y;
-}
-
-/* Reads each group's default domain type (sys/kernel/iommu_groups/N/type). */
-struct group_job {
-	int gfd;
-	struct vp_group *groups;
-	size_t n_groups;
-	char **ids;
-	size_t *from;   /* per group: its entry in ids */
-	char ***notes;  /* per entry of ids */
-};
-
-static void group_job_run(void *ctx, size_t k)
-{
-	struct group_job *j = ctx;
-	struct vp_group *g = &j->groups[k];
-	size_t i = j->from[k];
-	const char *type_name = strrchr(IN(VP_IN_GROUP_TYPE), '/') + 1;
-	char buf[256];
-	int r = j->gfd < 0 ? -ENOENT : vp_dir_read_attr2(j->gfd, j->ids[i], type_name, buf, sizeof(buf));
-	if (r > 0)
-		g->type = strdup(buf);
-	else if (r < 0 && r != -ENOENT) {
-		char rel[300];
-		snprintf(rel, sizeof(rel), "%s/%s/%s", IN(VP_IN_GROUPS), j->ids[i], type_name);
-		note_to(&j->notes[i], rel, errno_word(r));
-	}
 }
 
 /*
@@ -555,28 +565,43 @@ static int load_groups(struct vp_host *h, struct vp_root *root)
 	_cleanup_close_ int gfd = vp_root_open_dir(root, IN(VP_IN_GROUPS));
 	size_t n = vp_strv_len(ids);
 	h->groups = calloc(n ? n : 1, sizeof(*h->groups));
-	char ***notes = calloc(n ? n : 1, sizeof(*notes));
-	_cleanup_free_ size_t *from = calloc(n ? n : 1, sizeof(*from));
-	if (!h->groups || !notes || !from) {
-		free(notes);
+	if (!h->groups)
 		return -ENOMEM;
-	}
+	size_t first = SIZE_MAX;  /* entry of ids with the lowest group number */
+	int lowest = -1;
 	for (size_t i = 0; i < n; i++) {
 		int id = parse_group_id(ids[i]);
 		if (id < 0) {
 			char rel[300];
 			snprintf(rel, sizeof(rel), "%s/%s", IN(VP_IN_GROUPS), ids[i]);
-			note_to(&notes[i], rel, "not a group number, ignored");
+			note(h, rel, "not a group number, ignored");
 			continue;
 		}
-		from[h->n_groups] = i;
+		if (first == SIZE_MAX || id < lowest) {
+			first = i;
+			lowest = id;
+		}
 		struct vp_group *g = &h->groups[h->n_groups++];
 		g->id = id;
 		g->card = -1;
 	}
-	struct group_job job = { .gfd = gfd, .groups = h->groups, .n_groups = h->n_groups, .ids = ids, .from = from, .notes = notes };
-	vp_parallel_for(h->n_groups, group_job_run, &job);
-	merge_notes(h, notes, n);
+	/*
+	 * The default domain type is set for all groups at boot (iommu.passthrough=,
+	 * iommu=pt, the IOMMU driver's default); reading it from every group would
+	 * cost thousands of reads for one fact, so the lowest group speaks for the host.
+	 */
+	if (first != SIZE_MAX && gfd >= 0) {
+		const char *type_name = strrchr(IN(VP_IN_GROUP_TYPE), '/') + 1;
+		char buf[256];
+		int r = vp_dir_read_attr2(gfd, ids[first], type_name, buf, sizeof(buf));
+		if (r > 0 && text_ok(buf))
+			h->default_domain = strdup(buf);
+		else if (r < 0 && r != -ENOENT) {
+			char rel[300];
+			snprintf(rel, sizeof(rel), "%s/%s/%s", IN(VP_IN_GROUPS), ids[first], type_name);
+			note(h, rel, errno_word(r));
+		}
+	}
 	qsort(h->groups, h->n_groups, sizeof(*h->groups), cmp_group);
 
 	/* Members, in address order since devices are sorted. */
@@ -876,21 +901,23 @@ int vp_host_load(struct vp_root *root, unsigned flags, struct vp_host **ret)
 	if (e < 0)
 		return e;
 
+	struct vp_names *names = (flags & VP_HOST_NAMES) ? vp_names_start() : NULL;
 	load_proc(h, root);
 	load_iommu_units(h, root);
 	e = load_devices(h, root);
-	if (e < 0)
+	if (e >= 0)
+		e = load_groups(h, root);
+	if (e >= 0)
+		e = build_cards(h);
+	if (e < 0) {
+		if (names)
+			vp_names_finish(names, NULL);
 		return e;
-	e = load_groups(h, root);
-	if (e < 0)
-		return e;
-	e = build_cards(h);
-	if (e < 0)
-		return e;
+	}
 	judge_groups(h);
 	load_misc(h, root, flags);
 	if (flags & VP_HOST_NAMES)
-		vp_names_fill(h);
+		vp_names_finish(names, h);
 	*ret = TAKE_PTR(h);
 	return 0;
 }
@@ -917,14 +944,13 @@ struct vp_host *vp_host_free(struct vp_host *h)
 		free(d->mdev_types);
 	}
 	free(h->devs);
-	for (size_t i = 0; i < h->n_groups; i++) {
-		free(h->groups[i].type);
+	for (size_t i = 0; i < h->n_groups; i++)
 		free(h->groups[i].devs);
-	}
 	free(h->groups);
 	for (size_t i = 0; i < h->n_cards; i++)
 		free(h->cards[i].devs);
 	free(h->cards);
+	free(h->default_domain);
 	free(h->kernel_release);
 	free(h->cmdline);
 	vp_strv_free(h->cmdline_words);

@@ -60,7 +60,6 @@ struct vp_pci_dev {
 
 struct vp_group {
 	int id;
-	char *type;               /* "DMA", "DMA-FQ", "identity", ... or NULL */
 	struct vp_pci_dev **devs; /* borrowed, sorted by address */
 	size_t n_devs;
 	bool viable;              /* every device unbound or on a DMA-managing driver */
@@ -98,6 +97,7 @@ struct vp_host {
 	char **iommu_units;       /* sys/class/iommu entries, sorted */
 	enum vp_iommu_vendor iommu_vendor;
 	bool groups_dir;          /* sys/kernel/iommu_groups exists */
+	char *default_domain;     /* the lowest group's type: "DMA", "DMA-FQ", "identity" (iommu=pt), ... or NULL */
 	enum vp_tri irq_remapping; /* IR- chips in /proc/interrupts */
 	enum vp_tri intel_iommu_default_on; /* from the kernel config of KVER, unknown without it */
 	enum vp_tri acpi_dmar;    /* firmware describes Intel VT-d (ACPI DMAR table); unknown without sys/firmware/acpi/tables */

@@ -2,8 +2,10 @@
 /* Builds the `list` document from the host model (see list.h). */
 #include "list.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "parallel.h"
 #include "util.h"
 
 const struct vp_col vp_list_device_cols[] = {
@@ -52,10 +54,9 @@ char *vp_dev_description(const struct vp_pci_dev *d)
 	return vp_strdup_printf("Unknown device %s", ids);
 }
 
-/* One device row of t; cells of columns the document's format does not show are skipped. */
-void vp_list_device_row(const struct vp_host *h, const struct vp_pci_dev *d, struct vp_table *t)
+/* Cells of columns the document's format does not show are skipped. */
+void vp_list_device_row(const struct vp_host *h, const struct vp_pci_dev *d, struct vp_table *t, json_object *row)
 {
-	json_object *row = vp_table_row(t);
 	char cls[8], v[8], dv[8], sub[16] = "", rev[8] = "";
 	const struct vp_card *card = vp_host_card_of(h, d);
 	bool bridge = vp_class_is_bridge(d->class_code);
@@ -145,6 +146,24 @@ char *vp_iommu_inactive_reason(const struct vp_host *h)
 	return vp_strdup_printf("No IOMMU groups: %s. Enable the IOMMU in the firmware setup and kernel, then reboot.", where);
 }
 
+struct dev_row {
+	const struct vp_pci_dev *d;
+	struct vp_table *t;
+	json_object *row;
+};
+
+struct dev_rows {
+	const struct vp_host *h;
+	struct dev_row *rows;
+	size_t n;
+};
+
+static void fill_row(void *ctx, size_t i)
+{
+	struct dev_rows *r = ctx;
+	vp_list_device_row(r->h, r->rows[i].d, r->rows[i].t, r->rows[i].row);
+}
+
 void vp_list_render(const struct vp_host *h, struct vp_doc *doc)
 {
 	bool active = vp_host_iommu_active(h);
@@ -153,6 +172,7 @@ void vp_list_render(const struct vp_host *h, struct vp_doc *doc)
 	vp_row_str(io, "vendor", active ? vp_iommu_vendor_to_string(h->iommu_vendor) : NULL);
 	vp_row_strv(io, "units", h->iommu_units);
 	vp_row_int(io, "groups", (long long)h->n_groups);
+	vp_row_str(io, "default_domain", h->default_domain);
 	_cleanup_free_ char *reason = active ? NULL : vp_iommu_inactive_reason(h);
 	vp_row_str(io, "reason", reason);
 	if (h->notes) {
@@ -164,9 +184,12 @@ void vp_list_render(const struct vp_host *h, struct vp_doc *doc)
 
 	static const struct vp_col gcols[] = {
 		{ "id", "group", 0 }, { "viable", NULL, 0 }, { "isolated", NULL, 0 }, { "card", NULL, 0 },
-		{ "type", NULL, VP_COL_JSON_ONLY },
 	};
 	struct vp_table *gt = vp_doc_table(doc, "groups", NULL, gcols, ARRAY_SIZE(gcols), VP_STYLE_TABLE);
+	/* Rows are added here in order; their cells are filled afterwards by vp_parallel_for. */
+	struct dev_rows rows = { .h = h, .rows = calloc(h->n_devs ? h->n_devs : 1, sizeof(*rows.rows)) };
+	if (!rows.rows)
+		abort();
 	for (size_t i = 0; i < h->n_groups; i++) {
 		const struct vp_group *g = &h->groups[i];
 		json_object *row = vp_table_row(gt);
@@ -174,15 +197,16 @@ void vp_list_render(const struct vp_host *h, struct vp_doc *doc)
 		vp_row_bool(row, "viable", g->viable);
 		vp_row_bool(row, "isolated", g->isolated);
 		vp_row_str(row, "card", g->card >= 0 ? h->cards[g->card].slot : NULL);
-		vp_row_str(row, "type", g->type);
 		struct vp_table *dt = vp_row_table(gt, row, "devices", vp_list_device_cols, vp_list_n_device_cols);
 		for (size_t j = 0; j < g->n_devs; j++)
-			vp_list_device_row(h, g->devs[j], dt);
+			rows.rows[rows.n++] = (struct dev_row){ g->devs[j], dt, vp_table_row(dt) };
 	}
 
 	struct vp_table *ut = vp_doc_table(doc, "ungrouped", active ? "Devices outside any IOMMU group:" : "PCI devices:",
 					   vp_list_device_cols, vp_list_n_device_cols, VP_STYLE_TABLE);
 	for (size_t i = 0; i < h->n_devs; i++)
 		if (h->devs[i].iommu_group < 0)
-			vp_list_device_row(h, &h->devs[i], ut);
+			rows.rows[rows.n++] = (struct dev_row){ &h->devs[i], ut, vp_table_row(ut) };
+	vp_parallel_for(rows.n, 256, fill_row, &rows);
+	free(rows.rows);
 }

@@ -4,5 +4,11 @@
 
 #include "host.h"
 
-/* Fills vendor_name/device_name of every device. Unknown ids stay NULL. */
-void vp_names_fill(struct vp_host *h);
+struct vp_names;
+
+/* Starts reading pci.ids (about 1.3 MB to parse) in a thread of its own, so the host loader
+ * reads sysfs meanwhile. NULL when it cannot start: vp_names_finish() then reads it itself. */
+struct vp_names *vp_names_start(void);
+/* Waits for that read, fills vendor_name/device_name of every device (unknown ids stay NULL)
+ * and frees n. */
+void vp_names_finish(struct vp_names *n, struct vp_host *h);

@@ -3,36 +3,46 @@
 #include "parallel.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "util.h"
 
-/* Items per hand-out: small enough to balance, large enough that the counter is not contended. */
-#define CHUNK 32
-/* Fewer items than this per thread and a thread costs more than it saves. */
-#define MIN_PER_THREAD 128
 #define MAX_THREADS 64
 
 struct loop {
 	size_t n;
+	size_t chunk;   /* items per hand-out */
 	void (*fn)(void *ctx, size_t i);
 	void *ctx;
 	atomic_size_t next;
 };
 
-static void *worker(void *arg)
+static void run(struct loop *l)
 {
-	struct loop *l = arg;
 	for (;;) {
-		size_t start = atomic_fetch_add(&l->next, CHUNK);
+		size_t start = atomic_fetch_add(&l->next, l->chunk);
 		if (start >= l->n)
 			return NULL;
-		size_t end = start + CHUNK < l->n ? start + CHUNK : l->n;
+		size_t end = start + l->chunk < l->n ? start + l->chunk : l->n;
 		for (size_t i = start; i < end; i++)
 			l->fn(l->ctx, i);
 	}
+}
+
+static void *worker(void *arg)
+{
+	/*
+	 * A private copy of the descriptor table. Threads that share one serialize
+	 * on its lock for every open and close, and the kernel must count references
+	 * on every read; the loader's items open, read and close thousands of files.
+	 * Descriptors the caller opened stay usable (the copy holds them too).
+	 */
+	(void)unshare(CLONE_FILES);
+	run(arg);
+	return NULL;
 }
 
 unsigned vp_parallel_threads(void)
@@ -45,17 +55,21 @@ unsigned vp_parallel_threads(void)
 	return c < 1 ? 1 : c > 8 ? 8 : (unsigned)c;
 }
 
-void vp_parallel_for(size_t n, void (*fn)(void *ctx, size_t i), void *ctx)
+void vp_parallel_for(size_t n, size_t min_per_thread, void (*fn)(void *ctx, size_t i), void *ctx)
 {
 	unsigned want = vp_parallel_threads();
-	if (want > n / MIN_PER_THREAD)
-		want = (unsigned)(n / MIN_PER_THREAD);
+	if (min_per_thread < 1)
+		min_per_thread = 1;
+	if (want > n / min_per_thread)
+		want = (unsigned)(n / min_per_thread);
 	if (want <= 1) {
 		for (size_t i = 0; i < n; i++)
 			fn(ctx, i);
 		return;
 	}
-	struct loop l = { .n = n, .fn = fn, .ctx = ctx };
+	/* Hand-outs of about a quarter of a thread's minimum share: enough to balance, few enough
+	 * that the shared counter is not contended. */
+	struct loop l = { .n = n, .chunk = min_per_thread / 4 ? min_per_thread / 4 : 1, .fn = fn, .ctx = ctx };
 	atomic_init(&l.next, 0);
 	pthread_t tid[MAX_THREADS];
 	unsigned started = 0;
@@ -64,7 +78,7 @@ void vp_parallel_for(size_t n, void (*fn)(void *ctx, size_t i), void *ctx)
 			break; /* the threads already started and this one share the rest */
 		started++;
 	}
-	worker(&l);
+	run(&l);
 	for (unsigned t = 0; t < started; t++)
 		pthread_join(tid[t], NULL);
 }

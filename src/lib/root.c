@@ -580,6 +580,25 @@ int vp_root_open_dir(struct vp_root *r, const char *rel)
 	return open_in_root(r, rel, O_RDONLY | O_DIRECTORY, 0);
 }
 
+int vp_root_open_dir_nolinks(struct vp_root *r, const char *rel)
+{
+	while (*rel == '/')
+		rel++;
+	struct open_how how = {
+		.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	if (!__atomic_load_n(&r->no_openat2, __ATOMIC_RELAXED)) {
+		long fd = syscall(SYS_openat2, r->fd, *rel ? rel : ".", &how, sizeof(how));
+		if (fd >= 0)
+			return (int)fd;
+		if (errno != ENOSYS && errno != EPERM)
+			return -errno;
+		__atomic_store_n(&r->no_openat2, true, __ATOMIC_RELAXED);
+	}
+	return -EOPNOTSUPP; /* without openat2 there is no cheap way to refuse links on the way */
+}
+
 static bool single_component(const char *name)
 {
 	return *name && !strchr(name, '/') && !streq(name, ".") && !streq(name, "..");

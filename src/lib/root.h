@@ -96,6 +96,9 @@ int vp_root_unlink(struct vp_root *r, const char *rel);
  */
 /* Opens rel (following links inside the root) as an O_RDONLY directory fd. */
 int vp_root_open_dir(struct vp_root *r, const char *rel);
+/* The same where no component of rel may be a symlink: -ELOOP when one is. Cheaper for the
+ * kernel when the caller already knows the real path. */
+int vp_root_open_dir_nolinks(struct vp_root *r, const char *rel);
 /* Reads attribute name of dfd into buf (NUL-terminated, trailing whitespace
  * removed); returns the length. -EFBIG when it does not fit in size - 1 bytes,
  * -EINVAL when it holds NUL bytes, -ENODATA when empty, -EBADFD when it is

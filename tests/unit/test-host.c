@@ -52,7 +52,10 @@ static void test_turing_card_and_groups(void **state)
 	assert_true(g->isolated);
 	assert_false(g->viable);
 	assert_string_equal(h->cards[g->card].slot, "0000:01:00");
-	assert_string_equal(g->type, "DMA-FQ");
+	assert_string_equal(h->default_domain, "DMA-FQ");
+	assert_int_equal(dev(h, "0000:01:00.0")->revision, 0xa1);
+	assert_string_equal(dev(h, "0000:01:00.0")->parent, "0000:00:01.0");
+	assert_null(dev(h, "0000:00:01.0")->parent);
 	/* Group 6: a root port on pcieport only: viable (pcieport manages DMA), not isolated (no endpoint). */
 	g = vp_host_group(h, 6);
 	assert_true(g->viable);
@@ -176,6 +179,35 @@ static void test_sriov_and_mdev(void **state)
 	assert_string_equal(igd->mdev_types[0].id, "i915-GVTg_V5_4");
 	assert_string_equal(igd->mdev_types[0].device_api, "vfio-pci");
 	assert_int_equal(igd->mdev_types[0].available_instances, 2);
+	vp_host_free(h);
+	vp_test_tree_free(tree);
+}
+
+/* The host's default domain type comes from the lowest group number, not the first name listed. */
+static void test_default_domain(void **state)
+{
+	char *tree = vp_test_tree_from_text(
+		"kernel 6.8.0-31-generic running\n"
+		"cpu GenuineIntel vmx\n"
+		"iommu intel\n"
+		"group 10 type=identity\n"
+		"01:00.0 [0300] 10de:2204 driver=nvidia\n"
+		"group 9 type=DMA\n"
+		"00:02.0 [0300] 8086:3e92 driver=i915 boot_vga=1\n");
+	struct vp_host *h = load(tree, 0);
+	assert_string_equal(h->default_domain, "DMA"); /* group 9: "10" sorts first as a name */
+	vp_host_free(h);
+	vp_test_tree_free(tree);
+
+	tree = vp_test_tree_from_text(
+		"kernel 6.8.0-31-generic running\n"
+		"cmdline BOOT_IMAGE=/vmlinuz ro iommu=pt\n"
+		"cpu GenuineIntel vmx\n"
+		"iommu intel\n"
+		"group 3\n"
+		"00:02.0 [0300] 8086:3e92 driver=i915 boot_vga=1\n");
+	h = load(tree, 0);
+	assert_string_equal(h->default_domain, "identity");
 	vp_host_free(h);
 	vp_test_tree_free(tree);
 }
@@ -330,6 +362,7 @@ int main(void)
 		cmocka_unit_test(test_apu_other_vendor_functions),
 		cmocka_unit_test(test_viable_when_bound_to_vfio),
 		cmocka_unit_test(test_sriov_and_mdev),
+		cmocka_unit_test(test_default_domain),
 		cmocka_unit_test(test_vfio_module_state_via_libkmod),
 		cmocka_unit_test(test_cmdline_parsing),
 		cmocka_unit_test(test_os_release_and_firmware),
