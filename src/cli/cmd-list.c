@@ -3,6 +3,9 @@
 #include "cli.h"
 #include "../lib/list.h"
 
+static struct vp_doc *kept_doc;
+static struct vp_host *kept_host;
+
 int cmd_list(const struct vp_opts *o, int argc, char *argv[])
 {
 	int r = vp_cli_no_options("list", argc, argv);
@@ -24,8 +27,6 @@ int cmd_list(const struct vp_opts *o, int argc, char *argv[])
 	/* The process ends now: on a host of thousands of devices, freeing the ~100k blocks of the
 	 * model and the document one by one took longer than the exit that releases them at once.
 	 * Kept reachable, so leak checkers do not count them as lost. */
-	static struct vp_doc *kept_doc;
-	static struct vp_host *kept_host;
 	kept_doc = TAKE_PTR(doc);
 	kept_host = TAKE_PTR(h);
 	return r;

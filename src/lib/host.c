@@ -260,16 +260,25 @@ static int dev_link_base(struct devdir *dd, enum vp_pci_attr_id id, char *out, s
 /*
  * uevent holds what vendor, device, subsystem_*, class hold, written by the
  * kernel from the same struct pci_dev (pci_uevent() in drivers/pci/pci-driver.c):
- * PCI_CLASS=%04X (24 bits), PCI_ID=%04X:%04X, PCI_SUBSYS_ID=%04X:%04X. One read
- * instead of five. Returns true when all of them parsed.
+ * PCI_CLASS=%04X (24 bits), PCI_ID=%04X:%04X, PCI_SUBSYS_ID=%04X:%04X, and the
+ * bound driver's name as DRIVER= (dev_uevent() in drivers/base/core.c, from
+ * the same dev->driver the driver link shows; no line: no driver). One read
+ * instead of six. Returns true when all of them parsed; *ret_driver then points
+ * into s, or is NULL.
  */
-static bool parse_uevent(char *s, struct vp_pci_dev *d)
+static bool parse_uevent(char *s, struct vp_pci_dev *d, const char **ret_driver)
 {
 	int got = 0;
+	*ret_driver = NULL;
 	for (char *save = NULL, *line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		unsigned a, b;
 		char end;
-		if (vp_startswith(line, "PCI_CLASS=")) {
+		if (vp_startswith(line, "DRIVER=")) {
+			const char *v = line + 7;
+			if (!*v || strchr(v, '/') || streq(v, ".") || streq(v, ".."))
+				return false; /* a name no driver has: read the link instead */
+			*ret_driver = v;
+		} else if (vp_startswith(line, "PCI_CLASS=")) {
 			uint64_t c;
 			if (vp_parse_hex(line + 10, 0xffffff, &c) == 0) {
 				d->class_code = (int)c;
@@ -407,8 +416,14 @@ static void load_dev(struct vp_root *root, int busfd, bool bus_plain, const char
 
 	char buf[VP_ATTR_MAX + 1];
 	bool ids = false;
+	const char *uevent_driver = NULL;
 	if (dev_attr(&dd, VP_PA_UEVENT, buf, sizeof(buf)) > 0)
-		ids = parse_uevent(buf, d);
+		ids = parse_uevent(buf, d, &uevent_driver);
+	if (ids) {
+		d->driver_known = true;
+		if (uevent_driver)
+			d->driver = strdup(uevent_driver);
+	}
 	if (!ids) {
 		d->vendor = dev_hex(&dd, VP_PA_VENDOR, 0xffff);
 		d->device = dev_hex(&dd, VP_PA_DEVICE, 0xffff);
@@ -430,11 +445,14 @@ static void load_dev(struct vp_root *root, int busfd, bool bus_plain, const char
 		vp_strv_split(buf, " \t", &d->reset_methods);
 
 	char base[256];
-	int r = dev_link_base(&dd, VP_PA_DRIVER, base, sizeof(base));
-	if (r >= 0)
-		d->driver_known = true;
-	if (r > 0)
-		d->driver = strdup(base);
+	int r;
+	if (!ids) { /* no usable uevent: the driver link says the same */
+		r = dev_link_base(&dd, VP_PA_DRIVER, base, sizeof(base));
+		if (r >= 0)
+			d->driver_known = true;
+		if (r > 0)
+			d->driver = strdup(base);
+	}
 
 	r = dev_link_base(&dd, VP_PA_IOMMU_GROUP, base, sizeof(base));
 	if (r > 0) {

@@ -2,10 +2,8 @@
 /* Builds the `list` document from the host model (see list.h). */
 #include "list.h"
 
-#include <stdlib.h>
 #include <string.h>
 
-#include "parallel.h"
 #include "util.h"
 
 const struct vp_col vp_list_device_cols[] = {
@@ -146,24 +144,6 @@ char *vp_iommu_inactive_reason(const struct vp_host *h)
 	return vp_strdup_printf("No IOMMU groups: %s. Enable the IOMMU in the firmware setup and kernel, then reboot.", where);
 }
 
-struct dev_row {
-	const struct vp_pci_dev *d;
-	struct vp_table *t;
-	json_object *row;
-};
-
-struct dev_rows {
-	const struct vp_host *h;
-	struct dev_row *rows;
-	size_t n;
-};
-
-static void fill_row(void *ctx, size_t i)
-{
-	struct dev_rows *r = ctx;
-	vp_list_device_row(r->h, r->rows[i].d, r->rows[i].t, r->rows[i].row);
-}
-
 void vp_list_render(const struct vp_host *h, struct vp_doc *doc)
 {
 	bool active = vp_host_iommu_active(h);
@@ -186,10 +166,6 @@ void vp_list_render(const struct vp_host *h, struct vp_doc *doc)
 		{ "id", "group", 0 }, { "viable", NULL, 0 }, { "isolated", NULL, 0 }, { "card", NULL, 0 },
 	};
 	struct vp_table *gt = vp_doc_table(doc, "groups", NULL, gcols, ARRAY_SIZE(gcols), VP_STYLE_TABLE);
-	/* Rows are added here in order; their cells are filled afterwards by vp_parallel_for. */
-	struct dev_rows rows = { .h = h, .rows = calloc(h->n_devs ? h->n_devs : 1, sizeof(*rows.rows)) };
-	if (!rows.rows)
-		abort();
 	for (size_t i = 0; i < h->n_groups; i++) {
 		const struct vp_group *g = &h->groups[i];
 		json_object *row = vp_table_row(gt);
@@ -199,14 +175,12 @@ void vp_list_render(const struct vp_host *h, struct vp_doc *doc)
 		vp_row_str(row, "card", g->card >= 0 ? h->cards[g->card].slot : NULL);
 		struct vp_table *dt = vp_row_table(gt, row, "devices", vp_list_device_cols, vp_list_n_device_cols);
 		for (size_t j = 0; j < g->n_devs; j++)
-			rows.rows[rows.n++] = (struct dev_row){ g->devs[j], dt, vp_table_row(dt) };
+			vp_list_device_row(h, g->devs[j], dt, vp_table_row(dt));
 	}
 
 	struct vp_table *ut = vp_doc_table(doc, "ungrouped", active ? "Devices outside any IOMMU group:" : "PCI devices:",
 					   vp_list_device_cols, vp_list_n_device_cols, VP_STYLE_TABLE);
 	for (size_t i = 0; i < h->n_devs; i++)
 		if (h->devs[i].iommu_group < 0)
-			rows.rows[rows.n++] = (struct dev_row){ &h->devs[i], ut, vp_table_row(ut) };
-	vp_parallel_for(rows.n, 256, fill_row, &rows);
-	free(rows.rows);
+			vp_list_device_row(h, &h->devs[i], ut, vp_table_row(ut));
 }

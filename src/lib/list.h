@@ -7,8 +7,7 @@
 
 /* Adds the "iommu", "groups" and "ungrouped" sections to doc. */
 void vp_list_render(const struct vp_host *h, struct vp_doc *doc);
-/* Fills row (a row of t) with the standard device columns (shared by other reports). Fills only
- * row: rows of one table may be filled from several threads. */
+/* Fills row (a row of t) with the standard device columns (shared by other reports). */
 void vp_list_device_row(const struct vp_host *h, const struct vp_pci_dev *d, struct vp_table *t, json_object *row);
 /* The standard device columns, for vp_row_table()/vp_doc_table(). */
 extern const struct vp_col vp_list_device_cols[];

@@ -48,10 +48,12 @@ CASES = {
     "garbage-values": (lambda r: [w(r, f"{DEV}/{a}", b"\xff\xfe\x00junk\x01\n", "wb") for a in ("uevent", "vendor", "class", "device")],
                        lambda d, c, t: dev(d, "0000:01:00.0")["vendor_id"] is None and has_note(d, BDEV + "/vendor: invalid content")),
     "non-utf8-text": (lambda r: (w(r, f"{DEV}/driver_override", b"vfio\xff\xfe-pci\n", "wb"), w(r, f"{DEV}/reset_method", b"flr \x1b[31mbus\n", "wb"),
-                                 w(r, "proc/cmdline", b"ro quiet \xc3\x28\n", "wb"), link(r, f"{AUD}/driver", "../../../../bus/pci/drivers/snd\udcff")),
+                                 w(r, "proc/cmdline", b"ro quiet \xc3\x28\n", "wb"), w(r, f"{AUD}/uevent", b"DRIVER=snd\xff\nPCI_CLASS=40300\nPCI_ID=10DE:10F8\nPCI_SUBSYS_ID=1043:866A\n", "wb"),
+                                 link(r, f"{AUD}/driver", "../../../../bus/pci/drivers/snd\udcff")),
                       lambda d, c, t: has_note(d, BDEV + "/driver_override: invalid content")
                       and has_note(d, BDEV + "/reset_method: invalid content")
-                      and has_note(d, "/proc/cmdline: invalid content") and dev(d, "0000:01:00.1")["driver"] == "unknown"),
+                      and has_note(d, "/proc/cmdline: invalid content") and has_note(d, "0000:01:00.1/uevent: invalid content")
+                      and dev(d, "0000:01:00.1")["driver"] == "unknown"),
     "group-link-nowhere": (lambda r: link(r, f"{AUD}/iommu_group", "../../../../kernel/iommu_groups/99"),
                            lambda d, c, t: has_note(d, "0000:01:00.1/iommu_group: points to a group that does not exist")
                            and dev(d, "0000:01:00.1")["iommu_group"] is None),

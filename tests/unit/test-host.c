@@ -183,6 +183,45 @@ static void test_sriov_and_mdev(void **state)
 	vp_test_tree_free(tree);
 }
 
+static void put(const char *tree, const char *rel, const char *content)
+{
+	char *p = vp_strdup_printf("%s/%s", tree, rel);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(content, f);
+	fclose(f);
+	free(p);
+}
+
+/* The driver comes from uevent's DRIVER= (no line: none); the driver link only when uevent is unusable. */
+static void test_driver_sources(void **state)
+{
+	char *tree = vp_test_tree_from_text(
+		"kernel 6.8.0-31-generic running\n"
+		"cpu GenuineIntel vmx\n"
+		"iommu intel\n"
+		"group 1\n"
+		"01:00.0 [0300] 10de:2204 driver=nvidia\n"
+		"01:00.1 [0403] 10de:1aef driver=snd_hda_intel\n"
+		"group 2\n"
+		"02:00.0 [0108] 144d:a808\n");
+	const char *gpu = "sys/bus/pci/devices/0000:01:00.0/", *aud = "sys/bus/pci/devices/0000:01:00.1/";
+	char *p;
+	/* The GPU's uevent says vfio-pci (its link still says nvidia): uevent wins. */
+	put(tree, (p = vp_strdup_printf("%suevent", gpu)), "DRIVER=vfio-pci\nPCI_CLASS=30000\nPCI_ID=10DE:2204\nPCI_SUBSYS_ID=1043:87B3\n");
+	free(p);
+	/* The audio function's uevent lacks PCI_SUBSYS_ID: not usable, so the link decides. */
+	put(tree, (p = vp_strdup_printf("%suevent", aud)), "DRIVER=bogus\nPCI_CLASS=40300\nPCI_ID=10DE:1AEF\n");
+	free(p);
+	struct vp_host *h = load(tree, 0);
+	assert_string_equal(dev(h, "0000:01:00.0")->driver, "vfio-pci");
+	assert_string_equal(dev(h, "0000:01:00.1")->driver, "snd_hda_intel");
+	assert_true(dev(h, "0000:02:00.0")->driver_known);
+	assert_null(dev(h, "0000:02:00.0")->driver);
+	vp_host_free(h);
+	vp_test_tree_free(tree);
+}
+
 /* The host's default domain type comes from the lowest group number, not the first name listed. */
 static void test_default_domain(void **state)
 {
@@ -363,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_viable_when_bound_to_vfio),
 		cmocka_unit_test(test_sriov_and_mdev),
 		cmocka_unit_test(test_default_domain),
+		cmocka_unit_test(test_driver_sources),
 		cmocka_unit_test(test_vfio_module_state_via_libkmod),
 		cmocka_unit_test(test_cmdline_parsing),
 		cmocka_unit_test(test_os_release_and_firmware),
