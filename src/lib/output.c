@@ -20,8 +20,8 @@ struct vp_table {
 	enum vp_table_style style;
 	json_object *rows;  /* array, owned by the document's JSON tree */
 	struct vp_table **children; /* nested tables, one per (row, key) */
-	size_t n_children;
-	char *child_key;    /* when this table is nested: its key in the parent row */
+	size_t n_children, cap_children;
+	const char *child_key; /* when this table is nested: its key in the parent row (a literal) */
 	struct vp_doc *doc;
 };
 
@@ -39,7 +39,7 @@ struct vp_doc {
 	struct section *secs;
 	size_t n_secs;
 	struct vp_table **all_tables; /* every table, for freeing */
-	size_t n_tables;
+	size_t n_tables, cap_tables;
 };
 
 struct vp_doc *vp_doc_new(void)
@@ -69,7 +69,6 @@ struct vp_doc *vp_doc_free(struct vp_doc *d)
 	free(d->secs);
 	for (size_t i = 0; i < d->n_tables; i++) {
 		free(d->all_tables[i]->children);
-		free(d->all_tables[i]->child_key);
 		free(d->all_tables[i]);
 	}
 	free(d->all_tables);
@@ -92,10 +91,8 @@ static struct section *add_section(struct vp_doc *d, enum section_kind kind, con
 static struct vp_table *new_table(struct vp_doc *d, const struct vp_col *cols, size_t n, enum vp_table_style style)
 {
 	struct vp_table *t = calloc(1, sizeof(*t));
-	struct vp_table **all = realloc(d->all_tables, (d->n_tables + 1) * sizeof(*all));
-	if (!t || !all)
+	if (!t || vp_grow((void **)&d->all_tables, &d->cap_tables, d->n_tables + 1, sizeof(*d->all_tables)) < 0)
 		abort();
-	d->all_tables = all;
 	d->all_tables[d->n_tables++] = t;
 	t->cols = cols;
 	t->n_cols = n;
@@ -172,13 +169,11 @@ struct vp_table *(vp_row_table)(struct vp_table *parent, json_object *row, const
 			      const struct vp_col *cols, size_t n_cols)
 {
 	struct vp_table *t = new_table(parent->doc, cols, n_cols, VP_STYLE_TABLE);
-	t->child_key = strdup(key);
+	t->child_key = key;
 	json_object_set_userdata(t->rows, t, NULL);
 	row_add(row, key, t->rows);
-	struct vp_table **c = realloc(parent->children, (parent->n_children + 1) * sizeof(*c));
-	if (!c)
+	if (vp_grow((void **)&parent->children, &parent->cap_children, parent->n_children + 1, sizeof(*parent->children)) < 0)
 		abort();
-	parent->children = c;
 	parent->children[parent->n_children++] = t;
 	return t;
 }
@@ -361,7 +356,15 @@ static void json_slice(void *ctx, size_t s)
 		json_row(&j->bufs[s], j->t, json_object_array_get_idx(j->t->rows, i), i, j->level);
 }
 
-static void json_rows_sliced(struct vp_buf *b, const struct vp_table *t, int level)
+/* Writes what b holds to f, then empties it. */
+static void flush(struct vp_buf *b, FILE *f)
+{
+	if (b->len)
+		fwrite(b->data, 1, b->len, f);
+	b->len = 0;
+}
+
+static void json_rows_sliced(struct vp_buf *b, FILE *f, const struct vp_table *t, int level)
 {
 	size_t n = json_object_array_length(t->rows), n_slices = (n + ROWS_PER_SLICE - 1) / ROWS_PER_SLICE;
 	struct slices j = { .t = t, .level = level, .n = n };
@@ -370,10 +373,11 @@ static void json_rows_sliced(struct vp_buf *b, const struct vp_table *t, int lev
 		return;
 	}
 	vp_parallel_for(n_slices, 4, json_slice, &j);
+	/* Straight to f, slice by slice: no copy of the whole into one buffer. */
 	vp_buf_append(b, "[", 1);
+	flush(b, f);
 	for (size_t s = 0; s < n_slices; s++) {
-		if (j.bufs[s].data)
-			vp_buf_append(b, j.bufs[s].data, j.bufs[s].len);
+		flush(&j.bufs[s], f);
 		vp_buf_free(&j.bufs[s]);
 	}
 	free(j.bufs);
@@ -441,14 +445,14 @@ static int render_json(struct vp_doc *d, FILE *f)
 			continue;
 		json_key(&b, &first, s->key, 1);
 		if (s->kind == SEC_TABLE)
-			json_rows_sliced(&b, s->table, 1);
+			json_rows_sliced(&b, f, s->table, 1);
 		else
 			json_value(&b, json_object_object_get(d->root, s->key), 1, NULL);
 	}
 	json_close(&b, first, 0, "}\n");
 	if (!b.data)
 		return -ENOMEM;
-	fwrite(b.data, 1, b.len, f);
+	flush(&b, f);
 	vp_buf_free(&b);
 	return ferror(f) ? -EIO : 0;
 }

@@ -25,7 +25,7 @@ static void run(struct loop *l)
 	for (;;) {
 		size_t start = atomic_fetch_add(&l->next, l->chunk);
 		if (start >= l->n)
-			return NULL;
+			return;
 		size_t end = start + l->chunk < l->n ? start + l->chunk : l->n;
 		for (size_t i = start; i < end; i++)
 			l->fn(l->ctx, i);

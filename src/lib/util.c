@@ -83,6 +83,23 @@ char *vp_strdup_printf(const char *fmt, ...)
 	return n < 0 ? NULL : s;
 }
 
+int vp_grow(void **array, size_t *cap, size_t n, size_t size)
+{
+	if (n <= *cap)
+		return 0;
+	size_t c = *cap ? *cap : 8;
+	while (c < n)
+		c *= 2;
+	if (c > SIZE_MAX / size)
+		return -ENOMEM;
+	void *a = realloc(*array, c * size);
+	if (!a)
+		return -ENOMEM;
+	*array = a;
+	*cap = c;
+	return 0;
+}
+
 size_t vp_strv_len(char *const *v)
 {
 	size_t n = 0;

@@ -30,6 +30,9 @@ void vp_buf_free(struct vp_buf *b);
 char *vp_strdup_printf(const char *fmt, ...) _printf_(1, 2);
 
 /* NULL-terminated string vectors. */
+/* Makes *array (of *cap elements of size each) hold at least n, doubling; -ENOMEM on failure. */
+int vp_grow(void **array, size_t *cap, size_t n, size_t size);
+
 size_t vp_strv_len(char *const *v);
 int vp_strv_push(char ***v, const char *s); /* copies s */
 int vp_strv_push_take(char ***v, char *s);  /* takes s (freed on failure) */
