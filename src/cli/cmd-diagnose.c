@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "../lib/diagnose.h"
 #include "../lib/journal.h"
+#include "../lib/kmsg.h"
 #include "../lib/snapshot.h"
 #include "../lib/util.h"
 
@@ -110,6 +111,29 @@ static void feed_stored_kmsg(struct vp_root *root, struct vp_diag *d, struct sou
 			   e < 0 ? strdup(strerror(-e)) : NULL);
 		return; /* the snapshot's copy already holds dev/kmsg */
 	}
+}
+
+struct kmsg_feed {
+	struct vp_diag *d;
+	unsigned long lineno;
+};
+
+static int kmsg_record(void *ud, const char *rec, size_t len)
+{
+	struct kmsg_feed *k = ud;
+	return vp_diag_feed_line(k->d, "/dev/kmsg", ++k->lineno, rec, len);
+}
+
+static void feed_live_kmsg(struct vp_root *root, struct vp_diag *d, struct sources *ss)
+{
+	struct kmsg_feed k = { .d = d };
+	long n = vp_kmsg_read(root, kmsg_record, &k);
+	if (n < 0)
+		add_source(ss, "/dev/kmsg", "unreadable", 0,
+			   vp_strdup_printf("%s%s", strerror((int)-n),
+					    n == -EPERM || n == -EACCES ? " (kernel.dmesg_restrict: run as root)" : ""));
+	else
+		add_source(ss, "/dev/kmsg", "read", (unsigned long)n, NULL);
 }
 
 static void feed_qemu_logs(struct vp_root *root, struct vp_diag *d, struct sources *ss)
@@ -232,6 +256,7 @@ int cmd_diagnose(const struct vp_opts *o, int argc, char *argv[])
 		unsigned long n = 0;
 		char *note = NULL;
 		e = vp_journal_feed(root, boot, d, &n, &note);
+		unsigned long journal_lines = e < 0 ? 0 : n;
 		if (e == -ENXIO) {
 			vp_cli_error("diagnose: the journal has no boot %d; journalctl --list-boots shows the boots", boot);
 			r = VP_EXIT_USAGE;
@@ -245,6 +270,10 @@ int cmd_diagnose(const struct vp_opts *o, int argc, char *argv[])
 		free(note);
 		if (!r && !vp_root_is_live(root))
 			feed_stored_kmsg(root, d, &ss);
+		/* No journal, or one without this boot's kernel messages (journald not running,
+		 * a minimal VM or container): the kernel's own buffer has them. */
+		if (!r && vp_root_is_live(root) && boot == 0 && journal_lines == 0)
+			feed_live_kmsg(root, d, &ss);
 		if (!r)
 			feed_qemu_logs(root, d, &ss);
 	}

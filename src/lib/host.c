@@ -1066,6 +1066,7 @@ const char *vp_class_short(int c)
 	case 0x08: return "System";
 	case 0x0c: return "Serial bus";
 	case 0x13: return "Instrumentation";
+	case 0xff: return "Unassigned"; /* pci.ids "Unassigned class": e.g. virtio vsock and RNG */
 	}
 	return "Other";
 }

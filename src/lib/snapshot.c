@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "kmsg.h"
 #include "util.h"
 
 struct ctx {
@@ -365,6 +366,14 @@ static void capture_input(struct ctx *c, const char *path, enum vp_input_kind ki
 	capture(c, path, kind, 0);
 }
 
+static int kmsg_line(void *ud, const char *rec, size_t len)
+{
+	struct vp_buf *out = ud;
+	if (vp_buf_append(out, rec, len) < 0 || vp_buf_append(out, "\n", 1) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 /* The kernel log of this boot: /dev/kmsg records on the live host, else a stored log of the root. */
 static void capture_kmsg(struct ctx *c)
 {
@@ -381,36 +390,12 @@ static void capture_kmsg(struct ctx *c)
 		}
 		return;
 	}
-	_cleanup_close_ int fd = vp_root_openat(c->root, "dev/kmsg", O_RDONLY | O_NONBLOCK, 0);
-	if (fd < 0) {
-		c->st->kmsg_error = fd;
-		return;
-	}
 	struct vp_buf out = { 0 };
-	char rec[8192];
-	for (;;) {
-		ssize_t n = read(fd, rec, sizeof(rec) - 1);
-		if (n < 0) {
-			if (errno == EPIPE)
-				continue; /* overwritten records: skip to the next */
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN)
-				c->st->kmsg_error = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		rec[n] = 0;
-		/* One record per read: "prio,seq,usec,flags;message\n" then " KEY=value" lines. */
-		char *nl = strchr(rec, '\n');
-		if (nl)
-			*nl = 0;
-		vp_buf_printf(&out, "%s\n", rec);
-		c->st->kmsg_lines++;
-		if (out.len > 64u << 20)
-			break;
-	}
+	long n = vp_kmsg_read(c->root, kmsg_line, &out);
+	if (n < 0)
+		c->st->kmsg_error = (int)n;
+	else
+		c->st->kmsg_lines = (size_t)n;
 	_cleanup_free_ char *s = vp_buf_steal(&out);
 	if (s && c->st->kmsg_lines)
 		put_file(c, VP_SNAPSHOT_KMSG, 0644, s, strlen(s));

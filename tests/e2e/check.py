@@ -355,6 +355,13 @@ def sc_noiommu(c):
     if f is not None:
         ids = {x.get("id") for x in f}
         c.ok("iommu.disabled" in ids, "diagnose: iommu.disabled found in the real log", sorted(ids))
+    live = c.json("diagnose_live")
+    if live is not None:
+        srcs = {s.get("name"): s for s in live.get("sources", [])}
+        kernel = [n for n in ("journal", "/dev/kmsg") if (srcs.get(n) or {}).get("lines", 0) > 0]
+        c.ok(kernel, "diagnose without --file read this boot's kernel log (journal or /dev/kmsg)", srcs)
+        ids = {x.get("id") for x in live.get("findings", []) or []}
+        c.ok("iommu.disabled" in ids, "diagnose without --file: iommu.disabled found", sorted(ids))
 
 
 def sc_snap(c):

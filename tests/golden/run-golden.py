@@ -5,7 +5,9 @@ and compares stdout, stderr, the exit code and (optionally) files of the tree.
 
 A case is a directory tests/golden/<suite>/<case>/ with:
   host            the name of a description in tests/fixtures/hosts/ (one word), or
-  host.host       a description of its own
+  host.host       a description of its own, or
+  capture         the name of a `vfio-pilot snapshot` of a real host in tests/fixtures/captured/
+                  (NAME.tar.gz), unpacked as the tree
   args            the arguments after `vfio-pilot --root TREE` (shell words, one line;
                   further lines are run first, in order, as preparatory steps that must exit 0);
                   $ROOT in them stands for the tree's path (e.g. --connect test:///$ROOT/node.xml)
@@ -25,10 +27,17 @@ def main():
     try:
         root = os.path.join(tmp, "root")
         desc = os.path.join(case, "host.host")
-        if not os.path.exists(desc):
-            name = open(os.path.join(case, "host")).read().strip()
-            desc = os.path.join(src, "tests", "fixtures", "hosts", name + ".host")
-        subprocess.run([sys.executable, os.path.join(src, "tests", "fixtures", "mkhost.py"), desc, root], check=True)
+        capture = os.path.join(case, "capture")
+        if os.path.exists(capture):
+            name = open(capture).read().strip()
+            os.makedirs(root)
+            subprocess.run(["tar", "xzf", os.path.join(src, "tests", "fixtures", "captured", name + ".tar.gz"),
+                            "-C", root, "--no-same-owner"], check=True)
+        else:
+            if not os.path.exists(desc):
+                name = open(os.path.join(case, "host")).read().strip()
+                desc = os.path.join(src, "tests", "fixtures", "hosts", name + ".host")
+            subprocess.run([sys.executable, os.path.join(src, "tests", "fixtures", "mkhost.py"), desc, root], check=True)
         env = dict(os.environ, LC_ALL="C", NO_COLOR="1", TZ="UTC", ROOT=root, COLUMNS="200")
         if os.path.exists(os.path.join(case, "setup.sh")):
             subprocess.run(["bash", os.path.join(case, "setup.sh")], check=True, env=env)

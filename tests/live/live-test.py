@@ -83,6 +83,24 @@ def main():
     expect(rc2 == rc, f"check (text) exited {rc2}, --json {rc}")
     expect("[FAIL] iommu.enabled" in out2 or has_iommu, "text check must show [FAIL] iommu.enabled")
 
+    # diagnose reads this boot's kernel messages: from the journal, or from /dev/kmsg when the
+    # journal has none (journald not running, or not storing the kernel's messages).
+    rc, out, err = run(binary, "diagnose", "--json")
+    expect(rc in (0, 1), f"diagnose exited {rc}: {err.strip()}")
+    try:
+        sources = {s["name"]: s for s in json.loads(out)["sources"]}
+    except (ValueError, KeyError) as e:
+        sources = {}
+        fails.append(f"diagnose --json does not parse: {e}")
+    if sources:
+        journal = sources.get("journal", {})
+        kmsg = sources.get("/dev/kmsg")
+        if journal.get("status") == "read" and journal.get("lines", 0) > 0:
+            expect(kmsg is None, "diagnose must not read /dev/kmsg when the journal has this boot")
+        elif os.geteuid() == 0 and os.path.exists("/dev/kmsg"):
+            expect(kmsg is not None and kmsg["status"] == "read" and kmsg["lines"] > 0,
+                   f"diagnose must fall back to /dev/kmsg when the journal has no kernel lines: {kmsg}")
+
     for f in fails:
         print("FAIL", f)
     print(f"{'FAIL' if fails else 'ok'} live: {len(devices)} devices, iommu {'on' if has_iommu else 'off'}, vm {in_vm}")

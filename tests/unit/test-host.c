@@ -183,16 +183,6 @@ static void test_sriov_and_mdev(void **state)
 	vp_test_tree_free(tree);
 }
 
-static void put(const char *tree, const char *rel, const char *content)
-{
-	char *p = vp_strdup_printf("%s/%s", tree, rel);
-	FILE *f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-	free(p);
-}
-
 /* The driver comes from uevent's DRIVER= (no line: none); the driver link only when uevent is unusable. */
 static void test_driver_sources(void **state)
 {
@@ -208,10 +198,10 @@ static void test_driver_sources(void **state)
 	const char *gpu = "sys/bus/pci/devices/0000:01:00.0/", *aud = "sys/bus/pci/devices/0000:01:00.1/";
 	char *p;
 	/* The GPU's uevent says vfio-pci (its link still says nvidia): uevent wins. */
-	put(tree, (p = vp_strdup_printf("%suevent", gpu)), "DRIVER=vfio-pci\nPCI_CLASS=30000\nPCI_ID=10DE:2204\nPCI_SUBSYS_ID=1043:87B3\n");
+	vp_test_write(tree, (p = vp_strdup_printf("%suevent", gpu)), "DRIVER=vfio-pci\nPCI_CLASS=30000\nPCI_ID=10DE:2204\nPCI_SUBSYS_ID=1043:87B3\n");
 	free(p);
 	/* The audio function's uevent lacks PCI_SUBSYS_ID: not usable, so the link decides. */
-	put(tree, (p = vp_strdup_printf("%suevent", aud)), "DRIVER=bogus\nPCI_CLASS=40300\nPCI_ID=10DE:1AEF\n");
+	vp_test_write(tree, (p = vp_strdup_printf("%suevent", aud)), "DRIVER=bogus\nPCI_CLASS=40300\nPCI_ID=10DE:1AEF\n");
 	free(p);
 	struct vp_host *h = load(tree, 0);
 	assert_string_equal(dev(h, "0000:01:00.0")->driver, "vfio-pci");
