@@ -271,8 +271,7 @@ static bool parse_uevent(char *s, struct vp_pci_dev *d, const char **ret_driver)
 	int got = 0;
 	*ret_driver = NULL;
 	for (char *save = NULL, *line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		unsigned a, b;
-		char end;
+		uint16_t a, b;
 		if (vp_startswith(line, "DRIVER=")) {
 			const char *v = line + 7;
 			if (!*v || strchr(v, '/') || streq(v, ".") || streq(v, ".."))
@@ -284,13 +283,13 @@ static bool parse_uevent(char *s, struct vp_pci_dev *d, const char **ret_driver)
 				d->class_code = (int)c;
 				got |= 1;
 			}
-		} else if (sscanf(line, "PCI_ID=%4x:%4x%c", &a, &b, &end) == 2) {
-			d->vendor = (int)a;
-			d->device = (int)b;
+		} else if (vp_startswith(line, "PCI_ID=") && vp_pci_id_parse(line + 7, &a, &b) == 0) {
+			d->vendor = a;
+			d->device = b;
 			got |= 2;
-		} else if (sscanf(line, "PCI_SUBSYS_ID=%4x:%4x%c", &a, &b, &end) == 2) {
-			d->subsys_vendor = (int)a;
-			d->subsys_device = (int)b;
+		} else if (vp_startswith(line, "PCI_SUBSYS_ID=") && vp_pci_id_parse(line + 14, &a, &b) == 0) {
+			d->subsys_vendor = a;
+			d->subsys_device = b;
 			got |= 4;
 		}
 	}
@@ -391,8 +390,14 @@ static void load_dev(struct vp_root *root, int busfd, bool bus_plain, const char
 	char rel[300];
 	snprintf(rel, sizeof(rel), "%s/%s", IN(VP_IN_PCI_DEVICES), name);
 	memcpy(d->addr, name, sizeof(d->addr));
-	sscanf(name, "%x:%x:%x.%x", &d->domain, &d->bus, &d->dev, &d->func);
-	snprintf(d->slot, sizeof(d->slot), "%.10s", name);
+	unsigned f[4];
+	vp_pci_addr_fields(name, f);
+	d->domain = (int)f[0];
+	d->bus = (int)f[1];
+	d->dev = (int)f[2];
+	d->func = (int)f[3];
+	memcpy(d->slot, name, 10);
+	d->slot[10] = 0;
 	d->card = -1;
 	d->vendor = d->device = d->subsys_vendor = d->subsys_device = d->class_code = d->revision = -1;
 	d->sriov_totalvfs = d->sriov_numvfs = d->numa_node = d->boot_vga = d->iommu_group = -1;

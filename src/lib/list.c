@@ -34,10 +34,7 @@ const size_t vp_list_n_device_cols = ARRAY_SIZE(vp_list_device_cols);
 /* "%04x" of v into buf, or NULL when v is unknown (< 0). */
 static const char *hex4(char buf[8], int v)
 {
-	if (v < 0)
-		return NULL;
-	snprintf(buf, 8, "%04x", (unsigned)v & 0xffff);
-	return buf;
+	return v < 0 ? NULL : vp_hex(buf, (unsigned)v, 4);
 }
 
 char *vp_dev_description(const struct vp_pci_dev *d)
@@ -58,10 +55,13 @@ void vp_list_device_row(const struct vp_host *h, const struct vp_pci_dev *d, str
 	char cls[8], v[8], dv[8], sub[16] = "", rev[8] = "";
 	const struct vp_card *card = vp_host_card_of(h, d);
 	bool bridge = vp_class_is_bridge(d->class_code);
-	if (d->subsys_vendor >= 0 && d->subsys_device >= 0)
-		snprintf(sub, sizeof(sub), "%04x:%04x", d->subsys_vendor & 0xffff, d->subsys_device & 0xffff);
+	if (d->subsys_vendor >= 0 && d->subsys_device >= 0) {
+		vp_hex(sub, (unsigned)d->subsys_vendor, 4);
+		sub[4] = ':';
+		vp_hex(sub + 5, (unsigned)d->subsys_device, 4);
+	}
 	if (d->revision >= 0)
-		snprintf(rev, sizeof(rev), "%02x", d->revision & 0xff);
+		vp_hex(rev, (unsigned)d->revision, 2);
 
 	vp_row_str(row, "address", d->addr);
 	vp_row_str(row, "class", hex4(cls, d->class_code < 0 ? -1 : d->class_code >> 8));

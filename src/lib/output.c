@@ -398,7 +398,10 @@ static void json_value(struct vp_buf *b, json_object *v, int level, const struct
 		vp_buf_puts(b, json_object_get_boolean(v) ? "true" : "false");
 		return;
 	case json_type_int:
-		vp_buf_printf(b, "%" PRId64, json_object_get_int64(v));
+	{
+		char n[24];
+		vp_buf_puts(b, vp_fmt_int(n, json_object_get_int64(v)));
+	}
 		return;
 	case json_type_string:
 		json_str(b, json_object_get_string(v));

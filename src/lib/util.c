@@ -281,6 +281,40 @@ static int hexfield(const char *s, size_t n, unsigned max, unsigned *ret)
 	return 0;
 }
 
+char *vp_hex(char *out, unsigned long v, int width)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (int i = width - 1; i >= 0; i--, v >>= 4)
+		out[i] = digits[v & 0xf];
+	out[width] = 0;
+	return out;
+}
+
+char *vp_fmt_int(char out[24], long long v)
+{
+	char tmp[24];
+	int n = 0;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10));
+	char *p = out;
+	if (v < 0)
+		*p++ = '-';
+	while (n)
+		*p++ = tmp[--n];
+	*p = 0;
+	return out;
+}
+
+void vp_pci_addr_fields(const char *canon, unsigned f[4])
+{
+	static const size_t at[4] = { 0, 5, 8, 11 }, len[4] = { 4, 2, 2, 1 };
+	for (size_t i = 0; i < 4; i++)
+		if (hexfield(canon + at[i], len[i], 0xffff, &f[i]) < 0)
+			f[i] = 0;
+}
+
 int vp_pci_addr_parse(const char *s, char ret[VP_PCI_ADDR_LEN])
 {
 	unsigned dom = 0, bus, dev, fn;
@@ -304,7 +338,14 @@ int vp_pci_addr_parse(const char *s, char ret[VP_PCI_ADDR_LEN])
 		return -EINVAL;
 	if (strlen(dot + 1) != 1 || hexfield(dot + 1, 1, 7, &fn) < 0)
 		return -EINVAL;
-	snprintf(ret, VP_PCI_ADDR_LEN, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
+	/* "%04x:%02x:%02x.%x", without printf: this runs for every device of the host */
+	vp_hex(ret, dom, 4);
+	ret[4] = ':';
+	vp_hex(ret + 5, bus, 2);
+	ret[7] = ':';
+	vp_hex(ret + 8, dev, 2);
+	ret[10] = '.';
+	vp_hex(ret + 11, fn, 1);
 	return 0;
 }
 

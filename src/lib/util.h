@@ -33,6 +33,11 @@ char *vp_strdup_printf(const char *fmt, ...) _printf_(1, 2);
 /* Makes *array (of *cap elements of size each) hold at least n, doubling; -ENOMEM on failure. */
 int vp_grow(void **array, size_t *cap, size_t n, size_t size);
 
+/* v as width lowercase hex digits (the low ones) and a NUL, in out; returns out. */
+char *vp_hex(char *out, unsigned long v, int width);
+/* v in decimal, in out; returns out. */
+char *vp_fmt_int(char out[24], long long v);
+
 size_t vp_strv_len(char *const *v);
 int vp_strv_push(char ***v, const char *s); /* copies s */
 int vp_strv_push_take(char ***v, char *s);  /* takes s (freed on failure) */
@@ -63,6 +68,8 @@ int vp_parse_uint(const char *s, uint64_t max, uint64_t *ret); /* decimal */
  * either case. Writes the canonical lower-case form "dddd:bb:dd.f" (13 bytes with NUL).
  */
 #define VP_PCI_ADDR_LEN 13
+/* The fields of a canonical address ("dddd:bb:dd.f", as vp_pci_addr_parse writes it). */
+void vp_pci_addr_fields(const char *canon, unsigned f[4]);
 int vp_pci_addr_parse(const char *s, char ret[VP_PCI_ADDR_LEN]);
 /* Parses "10de:2204" (vendor:device id). */
 int vp_pci_id_parse(const char *s, uint16_t *ret_vendor, uint16_t *ret_device);

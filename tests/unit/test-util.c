@@ -31,6 +31,27 @@ static void test_parse_uint(void **state)
 	assert_int_equal(vp_parse_uint("65536", 0xffff, &v), -ERANGE);
 }
 
+static void test_formatting(void **state)
+{
+	char h[16], n[24];
+	assert_string_equal(vp_hex(h, 0x10de, 4), "10de");
+	assert_string_equal(vp_hex(h, 0xa1, 2), "a1");
+	assert_string_equal(vp_hex(h, 0x12345, 4), "2345"); /* the low digits */
+	assert_string_equal(vp_fmt_int(n, 0), "0");
+	assert_string_equal(vp_fmt_int(n, 3211), "3211");
+	assert_string_equal(vp_fmt_int(n, -42), "-42");
+	assert_string_equal(vp_fmt_int(n, INT64_MIN), "-9223372036854775808");
+	assert_string_equal(vp_fmt_int(n, INT64_MAX), "9223372036854775807");
+	unsigned f[4];
+	vp_pci_addr_fields("10000:3e:1f.7" + 1, f);
+	assert_int_equal(f[0], 0);
+	assert_int_equal(f[1], 0x3e);
+	assert_int_equal(f[2], 0x1f);
+	assert_int_equal(f[3], 7);
+	vp_pci_addr_fields("abcd:00:00.0", f);
+	assert_int_equal(f[0], 0xabcd);
+}
+
 static void test_pci_addr(void **state)
 {
 	char a[VP_PCI_ADDR_LEN];
@@ -80,6 +101,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_hex), cmocka_unit_test(test_parse_uint), cmocka_unit_test(test_pci_addr),
+		cmocka_unit_test(test_formatting),
 		cmocka_unit_test(test_pci_id), cmocka_unit_test(test_strv),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
