@@ -10,7 +10,9 @@ NVMe drives, SR-IOV NICs with their virtual functions. Then runs each command --
 warm-up run, and prints the median and best wall time of each and the ratio vfio-pilot / lspci.
 lspci reads the same tree through its sysfs back end: -A linux-sysfs -O sysfs.path=TREE/sys/bus/pci.
 Target: a ratio of at most 0.5 (vfio-pilot also reads groups, drivers, overrides, reset methods,
-SR-IOV and mdev, and renders JSON). Not a test: it prints numbers.
+revisions, parents, SR-IOV and mdev, and renders JSON). vfio-pilot reads the devices with as many
+threads as there are CPUs (at most 8; VP_THREADS=N overrides, 1 turns threads off); the CPU
+columns show what that costs. Not a test: it prints numbers.
 """
 import argparse, os, resource, shutil, statistics, subprocess, sys, time
 
@@ -52,7 +54,9 @@ def main():
         return 1
     vm, vb, vcm, vcb = timed(vp, a.runs)
     lm, lb, lcm, lcb = timed(lp, a.runs)
-    print(f"tree: {n} PCI devices, {groups} IOMMU groups ({tree}); {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
+    threads = os.environ.get("VP_THREADS") or f"default: min({os.cpu_count()}, 8)"
+    print(f"tree: {n} PCI devices, {groups} IOMMU groups ({tree}); {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; "
+          f"VP_THREADS {threads}")
     print(f"                          wall median / best      CPU (user+sys) median / best")
     print(f"vfio-pilot list --json : {vm * 1000:7.1f} / {vb * 1000:7.1f} ms       {vcm * 1000:7.1f} / {vcb * 1000:7.1f} ms")
     print(f"lspci -nn (sysfs)      : {lm * 1000:7.1f} / {lb * 1000:7.1f} ms       {lcm * 1000:7.1f} / {lcb * 1000:7.1f} ms")

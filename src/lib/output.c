@@ -344,19 +344,21 @@ static void json_rows(struct vp_buf *b, const struct vp_table *t, int level)
 struct slices {
 	const struct vp_table *t;
 	int level;
-	size_t n;
+	size_t n;          /* rows */
+	size_t first;      /* the slice bufs[0] holds in this wave */
 	struct vp_buf *bufs;
 };
 
-static void json_slice(void *ctx, size_t s)
+static void json_slice(void *ctx, size_t k)
 {
 	struct slices *j = ctx;
+	size_t s = j->first + k;
 	size_t end = (s + 1) * ROWS_PER_SLICE < j->n ? (s + 1) * ROWS_PER_SLICE : j->n;
 	for (size_t i = s * ROWS_PER_SLICE; i < end; i++)
-		json_row(&j->bufs[s], j->t, json_object_array_get_idx(j->t->rows, i), i, j->level);
+		json_row(&j->bufs[k], j->t, json_object_array_get_idx(j->t->rows, i), i, j->level);
 }
 
-/* Writes what b holds to f, then empties it. */
+/* Writes what b holds to f, then empties it (keeping its memory). */
 static void flush(struct vp_buf *b, FILE *f)
 {
 	if (b->len)
@@ -367,19 +369,24 @@ static void flush(struct vp_buf *b, FILE *f)
 static void json_rows_sliced(struct vp_buf *b, FILE *f, const struct vp_table *t, int level)
 {
 	size_t n = json_object_array_length(t->rows), n_slices = (n + ROWS_PER_SLICE - 1) / ROWS_PER_SLICE;
+	/* Waves of a few slices per thread, written out before the next: the buffers are reused,
+	 * so the memory stays that of one wave (a few hundred KiB) whatever the table's size. */
+	size_t wave = (size_t)vp_parallel_threads() * 4;
 	struct slices j = { .t = t, .level = level, .n = n };
-	if (n_slices < 8 || !(j.bufs = calloc(n_slices, sizeof(*j.bufs)))) {
+	if (n_slices < 8 || !(j.bufs = calloc(wave, sizeof(*j.bufs)))) {
 		json_rows(b, t, level);
 		return;
 	}
-	vp_parallel_for(n_slices, 4, json_slice, &j);
-	/* Straight to f, slice by slice: no copy of the whole into one buffer. */
 	vp_buf_append(b, "[", 1);
 	flush(b, f);
-	for (size_t s = 0; s < n_slices; s++) {
-		flush(&j.bufs[s], f);
-		vp_buf_free(&j.bufs[s]);
+	for (j.first = 0; j.first < n_slices; j.first += wave) {
+		size_t k = n_slices - j.first < wave ? n_slices - j.first : wave;
+		vp_parallel_for(k, 4, json_slice, &j);
+		for (size_t i = 0; i < k; i++)
+			flush(&j.bufs[i], f);
 	}
+	for (size_t i = 0; i < wave; i++)
+		vp_buf_free(&j.bufs[i]);
 	free(j.bufs);
 	json_close(b, n == 0, level, "]");
 }
