@@ -104,6 +104,10 @@ static enum vp_tri intel_default_on(const struct ctx *c, bool *from_config)
 	*from_config = c->h->intel_iommu_default_on != VP_TRI_UNKNOWN;
 	if (*from_config)
 		return c->h->intel_iommu_default_on;
+	/* The distribution's default holds for the distribution's kernel only, which installs its
+	 * modules; a kernel without a module directory (a cloud VM's, a hand-built one) is not it. */
+	if (c->h->vfio_pci == VP_MOD_UNKNOWN)
+		return VP_TRI_UNKNOWN;
 	switch (c->p->distro) {
 	case VP_DISTRO_DEBIAN:
 	case VP_DISTRO_UBUNTU:

@@ -271,6 +271,16 @@ static void test_iommu_cmdline(void **state)
 	LEVEL(f, NULL, "iommu.cmdline", VP_LEVEL_WARN);
 	f->h.intel_iommu_default_on = VP_TRI_YES;
 	LEVEL(f, NULL, "iommu.cmdline", VP_LEVEL_PASS);
+	/* Ubuntu defaults VT-d on, but only for its own kernels: one without a module directory
+	 * (a cloud VM's, a hand-built one) is unknown, and the argument is advised. */
+	f->h.intel_iommu_default_on = VP_TRI_UNKNOWN;
+	f->p.distro = VP_DISTRO_UBUNTU;
+	LEVEL(f, NULL, "iommu.cmdline", VP_LEVEL_PASS);
+	f->h.vfio_pci = VP_MOD_UNKNOWN;
+	r = run(f, NULL, "iommu.cmdline");
+	assert_int_equal(r->level, VP_LEVEL_WARN);
+	assert_true(has(r->summary, "unknown"));
+	f->h.vfio_pci = VP_MOD_MODULE;
 	/* rpm-ostree spelling */
 	f->h.intel_iommu_default_on = VP_TRI_NO;
 	f->p = (struct vp_platform){ .distro = VP_DISTRO_FEDORA_ATOMIC, .bootloader = VP_BOOT_RPM_OSTREE };
