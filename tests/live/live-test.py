@@ -21,6 +21,14 @@ def main():
         if not cond:
             fails.append(what)
 
+    def by_name(out, cmd, key, name):
+        """The objects of out's array `key`, by their `name` field; {} (noted) when out does not parse."""
+        try:
+            return {x[name]: x for x in json.loads(out)[key]}
+        except (ValueError, KeyError, TypeError) as e:
+            fails.append(f"{cmd} --json does not parse: {e}")
+            return {}
+
     groups = os.listdir("/sys/kernel/iommu_groups") if os.path.isdir("/sys/kernel/iommu_groups") else []
     has_iommu = len(groups) > 0
     in_vm = " hypervisor " in " " + open("/proc/cpuinfo").read().replace("\n", " ") + " "
@@ -59,11 +67,7 @@ def main():
         expect(a in out, f"list (text) does not show {a}")
 
     rc, out, err = run(binary, "check", "--json")
-    try:
-        checks = {c["id"]: c for c in json.loads(out)["checks"]}
-    except (ValueError, KeyError) as e:
-        checks = {}
-        fails.append(f"check --json does not parse: {e}")
+    checks = by_name(out, "check", "checks", "id")
     if checks:
         failed = any(c["level"] == "fail" for c in checks.values())
         expect(rc == (1 if failed else 0), f"check exited {rc}, a check failed: {failed}")
@@ -87,11 +91,7 @@ def main():
     # journal has none (journald not running, or not storing the kernel's messages).
     rc, out, err = run(binary, "diagnose", "--json")
     expect(rc in (0, 1), f"diagnose exited {rc}: {err.strip()}")
-    try:
-        sources = {s["name"]: s for s in json.loads(out)["sources"]}
-    except (ValueError, KeyError) as e:
-        sources = {}
-        fails.append(f"diagnose --json does not parse: {e}")
+    sources = by_name(out, "diagnose", "sources", "name")
     if sources:
         journal = sources.get("journal", {})
         kmsg = sources.get("/dev/kmsg")
