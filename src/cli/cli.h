@@ -43,6 +43,13 @@ void vp_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vp_cli_load(const struct vp_opts *o, unsigned flags, struct vp_root **ret_root, struct vp_host **ret_host);
 /* Renders doc to stdout in the chosen format. */
 int vp_cli_render(const struct vp_opts *o, struct vp_doc *doc);
+/*
+ * Takes the host's change lock (/var/lib/vfio-pilot/lock under the root) for a command that
+ * changes the host, so that two runs never interleave their changes. Returns VP_EXIT_OK with
+ * *ret_fd holding the lock until the process ends, or prints one line and returns
+ * VP_EXIT_REFUSED (another run holds it) or VP_EXIT_USAGE.
+ */
+int vp_cli_lock(const char *name, struct vp_root *root, int *ret_fd);
 /* Prints the usage line of a command to stderr and returns VP_EXIT_USAGE. */
 int vp_cli_usage(const char *cmd);
 /* Handles a command's -h/--help and rejects unknown options; returns -1 to continue,

@@ -73,6 +73,9 @@ int cmd_apply(const struct vp_opts *o, int argc, char *argv[])
 	r = vp_cli_load(o, VP_HOST_MODULES, &root, &h);
 	if (r)
 		return r;
+	_cleanup_close_ int lock = -1;
+	if ((r = vp_cli_lock("apply", root, &lock)))
+		return r;
 	struct vp_txn_report rep = { 0 };
 	r = vp_cli_recover("apply", root, &rep);
 	if (r >= 0) {

@@ -86,6 +86,9 @@ static int run(const struct vp_opts *o, int argc, char *argv[], bool unbind)
 		vp_cli_error("%s needs root: it writes to /sys/bus/pci; run it with sudo", name);
 		return VP_EXIT_PERM;
 	}
+	_cleanup_close_ int lock = -1;
+	if ((r = vp_cli_lock(name, root, &lock)))
+		return r;
 
 	struct vp_virt_hostdev *used = NULL;
 	size_t n_used = 0;

@@ -32,6 +32,9 @@ int cmd_undo(const struct vp_opts *o, int argc, char *argv[])
 	_cleanup_(vp_cli_rescue_end) struct vp_cli_rescue rescue = { .verbose = o->verbose };
 	if ((r = vp_cli_rescue_begin("undo", root, &rescue)) >= 0)
 		return r;
+	_cleanup_close_ int lock = -1;
+	if ((r = vp_cli_lock("undo", root, &lock)))
+		return r;
 	struct vp_txn_report rep = { 0 };
 	r = vp_cli_recover("undo", root, &rep);
 	if (r >= 0) {

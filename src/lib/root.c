@@ -11,6 +11,7 @@
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/syscall.h>
 
 #include "util.h"
@@ -573,6 +574,29 @@ int vp_root_unlink(struct vp_root *r, const char *rel)
 	if (pfd < 0)
 		return pfd;
 	return unlinkat(pfd, name, 0) < 0 ? -errno : 0;
+}
+
+int vp_root_lock(struct vp_root *r, const char *rel)
+{
+	_cleanup_free_ char *dir = strdup(rel);
+	if (!dir)
+		return -ENOMEM;
+	char *slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = 0;
+		int e = vp_root_mkdir_p(r, dir, 0755);
+		if (e < 0)
+			return e;
+	}
+	int fd = open_in_root(r, rel, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return fd;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
 }
 
 int vp_root_open_dir(struct vp_root *r, const char *rel)

@@ -116,6 +116,29 @@ static void test_list_sorted(void **state)
 	vp_root_free(r);
 }
 
+/* The change lock: one holder at a time (flock is per open file, so this process can test it),
+ * created with its directories, released by closing; a symlink in its place is refused. */
+static void test_lock(void **state)
+{
+	struct vp_root *r;
+	assert_int_equal(vp_root_open(tree, &r), 0);
+	int a = vp_root_lock(r, "var/lib/vfio-pilot/lock");
+	assert_true(a >= 0);
+	assert_int_equal(vp_root_lock(r, "var/lib/vfio-pilot/lock"), -EBUSY);
+	close(a);
+	int b = vp_root_lock(r, "var/lib/vfio-pilot/lock");
+	assert_true(b >= 0);
+	close(b);
+	char *cmd = vp_strdup_printf("ln -s ../../../etc/secret %s/var/lib/vfio-pilot/link", tree);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	assert_int_equal(vp_root_lock(r, "var/lib/vfio-pilot/link"), -ELOOP);
+	char *s = vp_test_read(tree, "etc/secret");
+	assert_string_equal(s, "inside\n");
+	free(s);
+	vp_root_free(r);
+}
+
 static void test_write_atomic(void **state)
 {
 	struct vp_root *r;
@@ -164,7 +187,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read_through_relative_links), cmocka_unit_test(test_links_stay_inside),
 		cmocka_unit_test(test_limits), cmocka_unit_test(test_list_sorted), cmocka_unit_test(test_write_atomic),
-		cmocka_unit_test(test_write_attr_trace),
+		cmocka_unit_test(test_write_attr_trace), cmocka_unit_test(test_lock),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
