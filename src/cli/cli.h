@@ -85,6 +85,13 @@ int cmd_diagnose(const struct vp_opts *o, int argc, char *argv[]);
 /* Appends the recovery recipe (recipe.h) for plat to doc. */
 void vp_cli_recipe(struct vp_root *root, const struct vp_host *h, const struct vp_platform *plat, char *const *kargs,
 		   const char *planned_title, struct vp_doc *doc);
+/*
+ * The prologue of status and recover: loads the root and the host, then the last applied
+ * transaction (*ret_t NULL when there is none). Returns VP_EXIT_OK, or prints one line naming
+ * cmd and returns an exit code (the journal unreadable: VP_EXIT_USAGE).
+ */
+int vp_cli_load_last_txn(const char *cmd, const struct vp_opts *o, struct vp_root **ret_root, struct vp_host **ret_host,
+			 struct vp_txn **ret_t);
 /* The platform of transaction t (its boot loader; t may be NULL) and its kernel arguments (*ret_kargs, NULL when none). */
 void vp_cli_txn_platform(struct vp_root *root, const struct vp_host *h, const struct vp_txn *t, struct vp_platform *plat,
 			 char ***ret_kargs);

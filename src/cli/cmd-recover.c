@@ -16,6 +16,21 @@ void vp_cli_recipe(struct vp_root *root, const struct vp_host *h, const struct v
 	vp_recipe_done(&r);
 }
 
+int vp_cli_load_last_txn(const char *cmd, const struct vp_opts *o, struct vp_root **ret_root, struct vp_host **ret_host,
+			 struct vp_txn **ret_t)
+{
+	int r = vp_cli_load(o, 0, ret_root, ret_host);
+	if (r)
+		return r;
+	*ret_t = NULL;
+	int e = vp_txn_last_applied(*ret_root, ret_t);
+	if (e < 0 && e != -ENOENT) {
+		vp_cli_error("%s: cannot read the journal under /%s: %s", cmd, VP_TXN_DIR, strerror(-e));
+		return VP_EXIT_USAGE;
+	}
+	return VP_EXIT_OK;
+}
+
 /* The platform a transaction was made for (its boot loader), else the detected one; kernel_args from its meta. */
 void vp_cli_txn_platform(struct vp_root *root, const struct vp_host *h, const struct vp_txn *t, struct vp_platform *plat,
 			 char ***ret_kargs)
@@ -87,15 +102,9 @@ int cmd_recover(const struct vp_opts *o, int argc, char *argv[])
 	}
 	_cleanup_(vp_root_freep) struct vp_root *root = NULL;
 	_cleanup_(vp_host_freep) struct vp_host *h = NULL;
-	r = vp_cli_load(o, 0, &root, &h);
-	if (r)
-		return r;
 	_cleanup_(vp_txn_freep) struct vp_txn *t = NULL;
-	int e = vp_txn_last_applied(root, &t);
-	if (e < 0 && e != -ENOENT) {
-		vp_cli_error("recover: cannot read the journal under /%s: %s", VP_TXN_DIR, strerror(-e));
-		return VP_EXIT_USAGE;
-	}
+	if ((r = vp_cli_load_last_txn("recover", o, &root, &h, &t)))
+		return r;
 	struct vp_platform plat;
 	_cleanup_strv_free_ char **kargs = NULL;
 	vp_cli_txn_platform(root, h, t, &plat, &kargs);

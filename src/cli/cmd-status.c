@@ -16,18 +16,12 @@ int cmd_status(const struct vp_opts *o, int argc, char *argv[])
 	}
 	_cleanup_(vp_root_freep) struct vp_root *root = NULL;
 	_cleanup_(vp_host_freep) struct vp_host *h = NULL;
-	r = vp_cli_load(o, 0, &root, &h);
-	if (r)
-		return r;
 	_cleanup_(vp_txn_freep) struct vp_txn *t = NULL;
-	int e = vp_txn_last_applied(root, &t);
-	if (e == -ENOENT) {
+	if ((r = vp_cli_load_last_txn("status", o, &root, &h, &t)))
+		return r;
+	if (!t) {
 		vp_cli_error("status: no applied transaction to verify; run `vfio-pilot apply` first (`vfio-pilot history` lists them)");
 		return VP_EXIT_FAIL;
-	}
-	if (e < 0) {
-		vp_cli_error("status: cannot read the journal under /%s: %s", VP_TXN_DIR, strerror(-e));
-		return VP_EXIT_USAGE;
 	}
 	_cleanup_(vp_doc_freep) struct vp_doc *doc = vp_doc_new();
 	int fails = vp_plan_status(root, h, t, doc);
