@@ -27,22 +27,8 @@ SNAPDIR=$WORK/troot-snap
 lap() { echo "TIME tutorial $1: $((SECONDS - T)) s"; T=$SECONDS; }
 T=$SECONDS
 
-hrun() { # TAG CMD...: as run.sh's hrun
-    local tag=$1; shift
-    local o e rc
-    o=$(mktemp) e=$(mktemp)
-    "$@" >"$o" 2>"$e" </dev/null
-    rc=$?
-    {
-        printf '0.000\tE2E CMD %s %s\n' "$tag" "$(echo "$*" | tr '\n' ' ')"
-        sed "s/^/0.000\tE2E OUT $tag /" "$o"
-        sed "s/^/0.000\tE2E ERR $tag /" "$e"
-        printf '0.000\tE2E RC %s %s\n' "$tag" "$rc"
-    } >> "$LOG.host"
-    cp "$o" "$WORK/last.out"
-    rm -f "$o" "$e"
-    return $rc
-}
+. "$HERE/host-lib.sh"
+hrun() { hrun_to "$LOG" "$@"; } # TAG CMD...: recorded in $LOG.host
 boot() { # PHASE [KERNEL ARGS]; env CMDLINE: the whole command line, same image
     if [ -z "${CMDLINE:-}" ]; then
         "$HERE/boot-root.sh" image "$ROOT" "$IMG" || return 1

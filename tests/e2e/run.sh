@@ -86,24 +86,9 @@ fi
 echo "TIME initramfs $((SECONDS - t)) s ($(du -h "$WORK/initramfs.cpio" | cut -f1))"
 
 # ---- helpers ----
-# hrun LOG TAG CMD...: run a command on this machine and record it in LOG.host
-# in the guest's protocol (check.py reads LOG.host before LOG).
-hrun() {
-    local log=$1 tag=$2; shift 2
-    local o e rc
-    o=$(mktemp) e=$(mktemp)
-    "$@" >"$o" 2>"$e" </dev/null
-    rc=$?
-    {
-        printf '0.000\tE2E CMD %s %s\n' "$tag" "$(echo "$*" | tr '\n' ' ')"
-        sed "s/^/0.000\tE2E OUT $tag /" "$o"
-        sed "s/^/0.000\tE2E ERR $tag /" "$e"
-        printf '0.000\tE2E RC %s %s\n' "$tag" "$rc"
-    } >> "$log.host"
-    cp "$o" "$WORK/last.out"    # the last command's stdout, for the caller
-    rm -f "$o" "$e"
-    return $rc
-}
+# hrun LOG TAG CMD...: a command on this machine, recorded in LOG.host (host-lib.sh).
+. "$HERE/host-lib.sh"
+hrun() { hrun_to "$@"; }
 # boot_initrd S LOG [EXTRA_INITRD] [EXTRA_APPEND]: one initramfs boot; env
 # IOMMU, CARDS, CARD. Prints boot.sh's BOOT line.
 boot_initrd() {
