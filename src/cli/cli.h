@@ -44,8 +44,8 @@ int vp_cli_load(const struct vp_opts *o, unsigned flags, struct vp_root **ret_ro
 /* Renders doc to stdout in the chosen format. */
 int vp_cli_render(const struct vp_opts *o, struct vp_doc *doc);
 /*
- * Takes the host's change lock (/var/lib/vfio-pilot/lock under the root) for a command that
- * changes the host, so that two runs never interleave their changes. Returns VP_EXIT_OK with
+ * Takes the host's change lock (an flock on the root directory, vp_root_lock) for a command
+ * that changes the host, so that two runs never interleave their changes. Returns VP_EXIT_OK with
  * *ret_fd holding the lock until the process ends, or prints one line and returns
  * VP_EXIT_REFUSED (another run holds it) or VP_EXIT_USAGE.
  */

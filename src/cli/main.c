@@ -63,18 +63,16 @@ int vp_cli_load(const struct vp_opts *o, unsigned flags, struct vp_root **ret_ro
 	return VP_EXIT_OK;
 }
 
-#define VP_LOCK "var/lib/vfio-pilot/lock"
-
 int vp_cli_lock(const char *name, struct vp_root *root, int *ret_fd)
 {
-	int fd = vp_root_lock(root, VP_LOCK);
+	int fd = vp_root_lock(root);
 	if (fd == -EBUSY) {
-		vp_cli_error("%s: another vfio-pilot is changing this host right now (it holds /%s); "
-			     "wait for it to finish, then run %s again", name, VP_LOCK, name);
+		vp_cli_error("%s: another vfio-pilot is changing this host right now (it holds the lock on %s); "
+			     "wait for it to finish, then run %s again", name, vp_root_is_live(root) ? "/" : vp_root_path(root), name);
 		return VP_EXIT_REFUSED;
 	}
 	if (fd < 0) {
-		vp_cli_error("%s: cannot take the lock /%s: %s", name, VP_LOCK, strerror(-fd));
+		vp_cli_error("%s: cannot lock %s: %s", name, vp_root_is_live(root) ? "/" : vp_root_path(root), strerror(-fd));
 		return VP_EXIT_USAGE;
 	}
 	*ret_fd = fd;

@@ -576,21 +576,11 @@ int vp_root_unlink(struct vp_root *r, const char *rel)
 	return unlinkat(pfd, name, 0) < 0 ? -errno : 0;
 }
 
-int vp_root_lock(struct vp_root *r, const char *rel)
+int vp_root_lock(struct vp_root *r)
 {
-	_cleanup_free_ char *dir = strdup(rel);
-	if (!dir)
-		return -ENOMEM;
-	char *slash = strrchr(dir, '/');
-	if (slash) {
-		*slash = 0;
-		int e = vp_root_mkdir_p(r, dir, 0755);
-		if (e < 0)
-			return e;
-	}
-	int fd = open_in_root(r, rel, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int fd = openat(r->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return fd;
+		return -errno;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int e = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		close(fd);

@@ -86,10 +86,10 @@ int vp_root_write_atomic(struct vp_root *r, const char *rel, const void *data, s
 int vp_root_mkdir_p(struct vp_root *r, const char *rel, mode_t mode);
 /* Removes a file (not a directory). -ENOENT if absent. */
 int vp_root_unlink(struct vp_root *r, const char *rel);
-/* Takes an exclusive lock on the file rel (created, with its parents, when missing) without
- * waiting: returns the fd that holds it (close it to release), or -EBUSY when another open
- * of that file holds it. */
-int vp_root_lock(struct vp_root *r, const char *rel);
+/* Takes an exclusive flock on the root directory itself (it writes nothing, so a run that
+ * then changes nothing leaves no trace), without waiting: returns the fd that holds it (close
+ * it to release), or -EBUSY when another open of the root holds it. */
+int vp_root_lock(struct vp_root *r);
 
 /*
  * Directory-relative reads, for loaders that read many attributes of one
