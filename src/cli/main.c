@@ -66,13 +66,14 @@ int vp_cli_load(const struct vp_opts *o, unsigned flags, struct vp_root **ret_ro
 int vp_cli_lock(const char *name, struct vp_root *root, int *ret_fd)
 {
 	int fd = vp_root_lock(root);
+	const char *where = vp_root_is_live(root) ? "/" : vp_root_path(root);
 	if (fd == -EBUSY) {
 		vp_cli_error("%s: another vfio-pilot is changing this host right now (it holds the lock on %s); "
-			     "wait for it to finish, then run %s again", name, vp_root_is_live(root) ? "/" : vp_root_path(root), name);
+			     "wait for it to finish, then run %s again", name, where, name);
 		return VP_EXIT_REFUSED;
 	}
 	if (fd < 0) {
-		vp_cli_error("%s: cannot lock %s: %s", name, vp_root_is_live(root) ? "/" : vp_root_path(root), strerror(-fd));
+		vp_cli_error("%s: cannot lock %s: %s", name, where, strerror(-fd));
 		return VP_EXIT_USAGE;
 	}
 	*ret_fd = fd;

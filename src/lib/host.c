@@ -7,10 +7,10 @@
 #include "host.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "modules.h"
 #include "names.h"
@@ -352,11 +352,6 @@ static char *parent_of(const char *target)
 }
 
 /*
- * Reads one device. Every attribute is opened by name in the device's
- * directory, and an absent one costs one failed lookup: cheaper than listing
- * the ~35 entries of every device directory to learn which exist.
- */
-/*
  * The real path of a device directory from its bus link's target, when the
  * target has the kernel's shape ("../../../devices/pci0000:00/.../ADDR": only
  * leading ".." components) and the bus directory's own path has no links, so
@@ -384,6 +379,11 @@ static bool link_real_path(const char *target, char *out, size_t size)
 	return (size_t)snprintf(out, size, "%.*s/%s", (int)keep, bus, t) < size;
 }
 
+/*
+ * Reads one device. Every attribute is opened by name in the device's
+ * directory, and an absent one costs one failed lookup: cheaper than listing
+ * the ~35 entries of every device directory to learn which exist.
+ */
 static void load_dev(struct vp_root *root, int busfd, bool bus_plain, const char *name, struct vp_pci_dev *d,
 		     char ***notes)
 {
@@ -428,8 +428,7 @@ static void load_dev(struct vp_root *root, int busfd, bool bus_plain, const char
 		d->driver_known = true;
 		if (uevent_driver)
 			d->driver = strdup(uevent_driver);
-	}
-	if (!ids) {
+	} else {
 		d->vendor = dev_hex(&dd, VP_PA_VENDOR, 0xffff);
 		d->device = dev_hex(&dd, VP_PA_DEVICE, 0xffff);
 		d->subsys_vendor = dev_hex(&dd, VP_PA_SUBSYSTEM_VENDOR, 0xffff);
@@ -522,7 +521,11 @@ static int load_devices(struct vp_host *h, struct vp_root *root)
 		return 0;
 	if (e < 0)
 		return e;
-	_cleanup_close_ int busfd = vp_root_open_dir(root, IN(VP_IN_PCI_DEVICES));
+	/* Opened without links when its path has none: then device paths can be taken from its links' targets. */
+	_cleanup_close_ int busfd = vp_root_open_dir_nolinks(root, IN(VP_IN_PCI_DEVICES));
+	bool bus_plain = busfd >= 0;
+	if (!bus_plain)
+		busfd = vp_root_open_dir(root, IN(VP_IN_PCI_DEVICES));
 	if (busfd < 0)
 		return busfd;
 	size_t n = vp_strv_len(names);
@@ -548,8 +551,7 @@ static int load_devices(struct vp_host *h, struct vp_root *root)
 			names[i] = full;
 		}
 	}
-	_cleanup_close_ int plain = vp_root_open_dir_nolinks(root, IN(VP_IN_PCI_DEVICES));
-	struct dev_job job = { .root = root, .busfd = busfd, .bus_plain = plain >= 0, .names = names, .slot = slot, .notes = notes };
+	struct dev_job job = { .root = root, .busfd = busfd, .bus_plain = bus_plain, .names = names, .slot = slot, .notes = notes };
 	vp_parallel_for(n, 128, dev_job_run, &job);
 	merge_notes(h, notes, n);
 	/* vp_root_list() sorted the names, and canonical addresses sort like the names. */

@@ -143,7 +143,6 @@ static void row_add(json_object *row, const char *key, json_object *v)
 	json_object_object_add_ex(row, key, v, JSON_C_OBJECT_KEY_IS_CONSTANT);
 }
 
-
 json_object *vp_table_row(struct vp_table *t)
 {
 	json_object *row = json_object_new_object();

@@ -178,31 +178,43 @@ out:
 	return ret;
 }
 
+/*
+ * openat2() of rel under the root with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS and
+ * extra_resolve: the fd, -errno, or -ENOSYS when the kernel (or a seccomp filter)
+ * has no openat2, which is then remembered. Threads of the host loader share the
+ * handle: the flag is read and set atomically.
+ */
+static int openat2_in_root(struct vp_root *r, const char *rel, int flags, mode_t mode, uint64_t extra_resolve)
+{
+	if (__atomic_load_n(&r->no_openat2, __ATOMIC_RELAXED))
+		return -ENOSYS;
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.mode = (flags & O_CREAT) ? mode : 0,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | extra_resolve,
+	};
+	for (;;) {
+		long fd = syscall(SYS_openat2, r->fd, rel, &how, sizeof(how));
+		if (fd >= 0)
+			return (int)fd;
+		if (errno == EAGAIN)
+			continue;
+		if (errno != ENOSYS && errno != EPERM)
+			return -errno;
+		__atomic_store_n(&r->no_openat2, true, __ATOMIC_RELAXED);
+		return -ENOSYS;
+	}
+}
+
 static int open_in_root(struct vp_root *r, const char *rel, int flags, mode_t mode)
 {
 	while (*rel == '/')
 		rel++;
 	if (!*rel)
 		rel = ".";
-	/* Threads of the host loader share the handle: the flag is set atomically. */
-	if (!__atomic_load_n(&r->no_openat2, __ATOMIC_RELAXED)) {
-		struct open_how how = {
-			.flags = (uint64_t)(flags | O_CLOEXEC),
-			.mode = (flags & O_CREAT) ? mode : 0,
-			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-		};
-		for (;;) {
-			long fd = syscall(SYS_openat2, r->fd, rel, &how, sizeof(how));
-			if (fd >= 0)
-				return (int)fd;
-			if (errno == EAGAIN)
-				continue;
-			if (errno != ENOSYS && errno != EPERM)
-				return -errno;
-			__atomic_store_n(&r->no_openat2, true, __ATOMIC_RELAXED);
-			break;
-		}
-	}
+	int fd2 = openat2_in_root(r, rel, flags, mode, 0);
+	if (fd2 != -ENOSYS)
+		return fd2;
 	if (streq(rel, ".")) {
 		int fd = openat(r->fd, ".", flags | O_CLOEXEC, mode);
 		return fd < 0 ? -errno : fd;
@@ -598,19 +610,9 @@ int vp_root_open_dir_nolinks(struct vp_root *r, const char *rel)
 {
 	while (*rel == '/')
 		rel++;
-	struct open_how how = {
-		.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	if (!__atomic_load_n(&r->no_openat2, __ATOMIC_RELAXED)) {
-		long fd = syscall(SYS_openat2, r->fd, *rel ? rel : ".", &how, sizeof(how));
-		if (fd >= 0)
-			return (int)fd;
-		if (errno != ENOSYS && errno != EPERM)
-			return -errno;
-		__atomic_store_n(&r->no_openat2, true, __ATOMIC_RELAXED);
-	}
-	return -EOPNOTSUPP; /* without openat2 there is no cheap way to refuse links on the way */
+	int fd = openat2_in_root(r, *rel ? rel : ".", O_RDONLY | O_DIRECTORY, 0, RESOLVE_NO_SYMLINKS);
+	/* without openat2 there is no cheap way to refuse links on the way */
+	return fd == -ENOSYS ? -EOPNOTSUPP : fd;
 }
 
 static bool single_component(const char *name)
@@ -698,37 +700,4 @@ int vp_dir_read_link(int dfd, const char *name, char *buf, size_t size)
 		return -ENAMETOOLONG;
 	buf[l] = 0;
 	return (int)l;
-}
-
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
-int vp_dir_scan(int dfd, void (*fn)(void *userdata, const char *name, unsigned char d_type), void *userdata)
-{
-	int fd = dfd;
-	char buf[32768] __attribute__((aligned(8)));
-	for (;;) {
-		long n = syscall(SYS_getdents64, fd, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
-		for (long off = 0; off < n;) {
-			struct linux_dirent64 *de = (struct linux_dirent64 *)(buf + off);
-			off += de->d_reclen;
-			if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-				continue;
-			fn(userdata, de->d_name, de->d_type);
-		}
-		/* getdents fills the buffer while entries fit (one is at most ~280
-		 * bytes), so 4 KiB left over means the directory has ended: this
-		 * saves the final empty call on every device directory. */
-		if ((size_t)n + 4096 <= sizeof(buf))
-			return 0;
-	}
 }

@@ -112,7 +112,3 @@ int vp_dir_read_attr(int dfd, const char *name, char *buf, size_t size);
 int vp_dir_read_attr2(int dfd, const char *sub, const char *name, char *buf, size_t size);
 /* readlink of name in dfd into buf; returns the length. -ENOLINK if not a link. */
 int vp_dir_read_link(int dfd, const char *name, char *buf, size_t size);
-/* Calls fn for every entry of dfd except "." and "..", in directory order, with
- * the d_type (DT_UNKNOWN on file systems without it). Reads from dfd's current
- * position (give it a freshly opened fd) and moves it; openat() on dfd does not care. */
-int vp_dir_scan(int dfd, void (*fn)(void *userdata, const char *name, unsigned char d_type), void *userdata);
