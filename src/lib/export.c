@@ -231,6 +231,8 @@ static void build_kubevirt(const struct vp_host *h, struct vp_export *e, const s
 	else
 		vp_strv_pushf(&e->notes, "merge this into the KubeVirt CR (`kubectl edit kubevirt kubevirt -n kubevirt`) rather "
 			      "than replacing it: it carries only the permitted host devices");
+	vp_strv_pushf(&e->notes, "KubeVirt releases that still gate host devices also need HostDevices in "
+		      "spec.configuration.developerConfiguration.featureGates");
 	vp_strv_pushf(&e->notes, "a VirtualMachine asks for a device with spec.template.spec.domain.devices.hostDevices: "
 		      "[{name: gpu1, deviceName: %s}]", e->fns[0].name);
 }
@@ -424,8 +426,10 @@ static void build_proxmox(struct vp_root *root, const struct vp_host *h, struct 
 		json_object_object_add(entry, "node", json_object_new_string(node));
 		json_object_object_add(entry, "path", json_object_new_string(paths));
 		json_object_object_add(entry, "id", json_object_new_string(id));
-		json_object_object_add(entry, "iommugroup", d->iommu_group >= 0 ? json_object_new_int(d->iommu_group) : NULL);
-		json_object_object_add(entry, "subsystem-id", sub ? json_object_new_string(sub) : NULL);
+		if (d->iommu_group >= 0)
+			json_object_object_add(entry, "iommugroup", json_object_new_int(d->iommu_group));
+		if (sub)
+			json_object_object_add(entry, "subsystem-id", json_object_new_string(sub));
 		json_object *ml = json_object_new_array();
 		json_object_array_add(ml, entry);
 		json_object_object_add(m, "map", ml);
