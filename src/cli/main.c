@@ -25,6 +25,7 @@ static const struct vp_cmd cmds[] = {
 	{ "plan", cmd_plan, "[OPTIONS] DEVICE...", "Show the boot configuration that hands DEVICE to vfio-pci (changes nothing)" },
 	{ "apply", cmd_apply, "[OPTIONS] [--yes] DEVICE...", "Apply that plan as one transaction (needs root)" },
 	{ "undo", cmd_undo, "[ID]", "Undo a transaction (default: the last applied one), restoring every file exactly" },
+	{ "export", cmd_export, "kubevirt|nova|proxmox [DEVICE...] [--format yaml|json] [--patch] [--node NAME]", "Print the cards handed over as KubeVirt, OpenStack Nova or Proxmox VE configuration" },
 	{ "history", cmd_history, "", "List the transactions" },
 	{ "status", cmd_status, "", "After the reboot: compare the last transaction with the running host" },
 	{ "recover", cmd_recover, "", "How to get back from a black screen on this host (fallback entry, one-boot edit, undo)" },
