@@ -381,13 +381,11 @@
         }).catch(e => { fill("history", ""); showError(e, "history"); });
     }
 
+    /* The handed-over set is the newest applied transaction's: each one records the whole set after it. */
     function handedOver(doc) {
-        const s = new Set();
-        for (const t of doc.transactions)
-            if (t.state === "applied")
-                for (const d of t.devices || [])
-                    s.add(d.slice(0, 10));
-        return [...s].sort();
+        const applied = doc.transactions.filter(t => t.state === "applied");
+        const last = applied[applied.length - 1];
+        return last ? [...new Set((last.devices || []).map(d => d.slice(0, 10)))].sort() : [];
     }
 
     function releaseBox(doc) {
@@ -407,7 +405,7 @@
 
     function release(card) {
         clearError();
-        vp(["release", "--yes", card], { admin: true }).then(() => loadHistory()).catch(e => { showError(e, "release " + card); loadHistory(); });
+        vp(["release", "--yes", fn0(card)], { admin: true }).then(() => loadHistory()).catch(e => { showError(e, "release " + card); loadHistory(); });
     }
 
     /* ---- diagnose ---- */
