@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * diagnose, the catalog as data (see diagnose.h): per failure an id, a
+ * severity, a title, a cause and the patterns that recognise it, plus the
+ * context hints the engine notes. No code runs here but look-ups; the fix
+ * texts, which need the host model, live in diagnose-fix.c. Patterns are built
+ * from the strings the kernel, QEMU, libvirt and other tools really print;
+ * each cites where the string comes from, and real reports that show it live
+ * in tests/diagnose/corpus/.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "diagnose.h"
+#include "util.h"
+
+/* ---- the catalog ---- */
+
+#define PATS(a) a, sizeof(a) / sizeof(a[0])
+#define ADDR "[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]"
+
+/* A line yields at most one finding: entries are tried in this order, so the
+ * more specific ones (memlock before map_failed, D3 before reset) come first. */
+
+static const struct vp_diag_pattern pat_memlock[] = {
+	/* Linux drivers/vfio/vfio_iommu_type1.c vfio_pin_pages_remote(): pr_warn("%s: RLIMIT_MEMLOCK (%ld) exceeded\n");
+	 * older vfio_pin_page_external(): "Task %s (%d) RLIMIT_MEMLOCK (%ld) exceeded" */
+	{ "RLIMIT_MEMLOCK", "RLIMIT_MEMLOCK \\([0-9]+\\) exceeded", VP_PAT_NODEV },
+	/* QEMU hw/vfio/container.c vfio_legacy_dma_map() failing with ENOMEM: error_report("VFIO_MAP_DMA failed: %s"),
+	 * QEMU <= 2.x hw/vfio/common.c: "VFIO_MAP_DMA: %d" (-errno) */
+	{ "VFIO_MAP_DMA", "VFIO_MAP_DMA( failed)?: (Cannot allocate memory|-12)", 0 },
+	/* QEMU hw/vfio/listener.c (older common.c) vfio_listener_region_add():
+	 * "vfio_dma_map(%p, 0x%..., 0x%..., %p) = %d (%s)", newer "vfio_container_dma_map(...)"; -12 = ENOMEM */
+	{ "_dma_map(", "_dma_map\\([^)]*\\) = -12", 0 },
+	/* libvirt src/util/virprocess.c virProcessSetMaxMemLock(): "cannot limit locked memory of process %lld to %llu" */
+	{ "cannot limit locked memory", "cannot limit locked memory", VP_PAT_NODEV },
+};
+
+static const struct vp_diag_pattern pat_map[] = {
+	/* QEMU hw/vfio/container.c vfio_legacy_dma_map(): "VFIO_MAP_DMA failed: %s" (other errno than ENOMEM) */
+	{ "VFIO_MAP_DMA", "VFIO_MAP_DMA( failed)?: ", 0 },
+	/* QEMU hw/vfio/listener.c vfio_listener_region_add(): "vfio_container_dma_map(...) = -22 (Invalid argument)" */
+	{ "_dma_map(", "_dma_map\\([^)]*\\) = -[0-9]+", 0 },
+	/* QEMU hw/vfio/container.c vfio_connect_container(): "memory listener initialization failed" */
+	{ "memory listener initiali", "memory listener initiali[sz]ation failed", 0 },
+};
+
+static const struct vp_diag_pattern pat_ir[] = {
+	/* Linux drivers/vfio/vfio_iommu_type1.c vfio_iommu_type1_attach_group(): pr_warn("%s: No interrupt remapping
+	 * support.  Use the module param \"allow_unsafe_interrupts\" to enable VFIO IOMMU support on this platform\n") */
+	{ "No interrupt remapping support", "No interrupt remapping support", VP_PAT_NODEV },
+	/* QEMU hw/vfio/container.c vfio_connect_container(): error_setg_errno(errp, errno, "Failed to set iommu for
+	 * container"); EPERM is what the check above returns */
+	{ "Failed to set iommu for container", "Failed to set iommu for container: Operation not permitted", 0 },
+	/* The kernel echoes its command line at boot (init/main.c "Kernel command line: %s"): MSI isolation off */
+	{ "allow_unsafe_interrupts=", "allow_unsafe_interrupts=(1|Y|y|on)", VP_PAT_NODEV | VP_PAT_WARN },
+	/* Documentation/admin-guide/kernel-parameters.txt intremap=off: interrupt remapping disabled */
+	{ "intremap=off", "(^|[ \"])intremap=off", VP_PAT_NODEV | VP_PAT_WARN },
+};
+
+static const struct vp_diag_pattern pat_fault[] = {
+	/* Linux drivers/iommu/intel/dmar.c dmar_fault_do_one(): 6.x "[%s NO_PASID] Request device [%02x:%02x.%d]
+	 * fault addr 0x%llx [fault reason 0x%02x] %s", older "[%s] Request device [%02x:%02x.%d] PASID %x fault addr";
+	 * interrupt remapping faults "[INTR-REMAP] Request device [...] fault index" */
+	{ "] Request device [", "\\[(DMA (Read|Write)|INTR-REMAP)[^]]*\\] Request device \\[", 0 },
+	/* Linux drivers/iommu/intel/dmar.c dmar_fault(): pr_err("DRHD: handling fault status reg %x\n") */
+	{ "handling fault status", "DRHD: handling fault status reg", VP_PAT_NODEV },
+	/* Linux drivers/iommu/amd/iommu.c iommu_print_event()/amd_iommu_report_page_fault():
+	 * "Event logged [IO_PAGE_FAULT domain=0x%04x address=0x%llx flags=0x%04x]" (device= in older/unattached forms) */
+	{ "Event logged [", "Event logged \\[(IO_PAGE_FAULT|ILLEGAL_DEV_TABLE_ENTRY|INVALID_DEVICE_REQUEST|"
+			    "DEV_TAB_HARDWARE_ERROR|PAGE_TAB_HARDWARE_ERROR|COMMAND_HARDWARE_ERROR|IOTLB_INV_TIMEOUT|"
+			    "INVALID_PPR_REQUEST)", 0 },
+};
+
+static const struct vp_diag_pattern pat_permission[] = {
+	/* QEMU hw/vfio/container.c vfio_get_group() / vfio_connect_container(): error_setg_errno(errp, errno,
+	 * "failed to open %s", path) with EACCES; QEMU < 2.10: "vfio: error opening %s: %m" */
+	{ "/dev/vfio/", "/dev/vfio/(vfio|[0-9]+)[^:]*: Permission denied", 0 },
+};
+
+static const struct vp_diag_pattern pat_in_use[] = {
+	/* QEMU hw/vfio/container.c vfio_get_group(): error_setg(errp, "group %d used in multiple address spaces") */
+	{ "used in multiple address spaces", "group [0-9]+ used in multiple address spaces", 0 },
+	/* QEMU hw/vfio/container.c vfio_get_device(): error_setg_errno(errp, errno, "error getting device from group
+	 * %d") + hint "Verify all devices in group %d are bound to vfio-<bus> or pci-stub and not already in use" */
+	{ "error getting device from group", "error getting device from group [0-9]+: Device or resource busy", 0 },
+	/* Linux drivers/vfio/group.c vfio_group_fops_open(): a second open of /dev/vfio/N returns -EBUSY */
+	{ "/dev/vfio/", "/dev/vfio/[0-9]+[^:]*: Device or resource busy", 0 },
+	/* libvirt src/util/virhostdev.c virHostdevIsPCINodeDeviceUsed(): "PCI device %s is in use by driver %s,
+	 * domain %s" */
+	{ "is in use by driver", "PCI device [0-9a-fA-F:.]+ is in use by driver", 0 },
+};
+
+static const struct vp_diag_pattern pat_not_viable[] = {
+	/* QEMU hw/vfio/container.c vfio_get_group(): error_setg(errp, "group %d is not viable") + hint "Please ensure
+	 * all devices within the iommu_group are bound to their vfio bus driver."; QEMU < 2.10 printed
+	 * "vfio: error, group %d is not viable, please ensure all devices within the iommu_group are bound ..." */
+	{ "is not viable", "group [0-9]+ is not viable", 0 },
+	{ "within the iommu_group are bound", "ensure all devices within the iommu_group are bound", VP_PAT_NODEV },
+};
+
+static const struct vp_diag_pattern pat_host_bound[] = {
+	/* QEMU "failed to open /dev/vfio/%d" with ENOENT: the group node exists only while a vfio driver holds a device
+	 * of the group (Linux drivers/vfio/group.c creates it when vfio-pci registers the first device) */
+	{ "/dev/vfio/", "/dev/vfio/[0-9]+[^:]*: No such file or directory", 0 },
+};
+
+static const struct vp_diag_pattern pat_disabled[] = {
+	/* QEMU hw/vfio/device.c (older helpers.c/common.c) vfio_device_get_name()/vfio_base_device_init():
+	 * "no iommu_group found"; QEMU 2.x hw/vfio/pci.c: "vfio: error no iommu_group for device" */
+	{ "no iommu_group", "no iommu_group (found|for device)", 0 },
+	/* libvirt src/qemu/qemu_hostdev.c qemuHostdevPreparePCIDevicesCheckSupport(): VIR_ERR_CONFIG_UNSUPPORTED
+	 * "host doesn't support passthrough of host PCI devices" */
+	{ "support passthrough of host PCI", "host doesn't support passthrough of host PCI devices", VP_PAT_NODEV },
+	/* libvirt virHostdevPreparePCIDevices...: "VFIO device assignment is currently not supported on this system" */
+	{ "VFIO device assignment is currently not supported", "VFIO device assignment is currently not supported",
+	  VP_PAT_NODEV },
+	/* Linux drivers/base/dd.c call_driver_probe(): 6.x dev_err "probe with driver %s failed with error %d"
+	 * (prefix "pci ADDR:"), older pr_warn "%s: probe of %s failed with error %d". vfio-pci returns -EINVAL from
+	 * vfio_pci_core_register_device() when the device has no IOMMU group (qemu-e2e.md noiommu-dev, iommu-off) */
+	{ "failed with error -22", "(probe with driver vfio-pci|vfio-pci: probe of [0-9a-fA-F:.]+) failed with error -22",
+	  0 },
+	/* Linux drivers/iommu/intel/iommu.c intel_iommu_setup(): pr_info("IOMMU disabled\n") for intel_iommu=off */
+	{ "DMAR: IOMMU disabled", "DMAR: IOMMU disabled", VP_PAT_NODEV },
+	/* Kernel command line echoed at boot with the IOMMU switched off */
+	{ "_iommu=off", "(^|[ \"])(intel_iommu|amd_iommu)=off", VP_PAT_NODEV },
+};
+
+static const struct vp_diag_pattern pat_probe_busy[] = {
+	/* Linux drivers/base/dd.c call_driver_probe() (see above) with -EBUSY: a BAR already claimed
+	 * (pci_request_selected_regions), or since 5.19 the group is owned by another DMA user */
+	{ "failed with error -16", "(probe with driver vfio-pci|vfio-pci: probe of [0-9a-fA-F:.]+) failed with error -16",
+	  0 },
+	/* Linux drivers/vfio/pci/vfio_pci_core.c vfio_pci_core_register_device(): pci_warn(pdev, "Cannot bind to PF with
+	 * SR-IOV enabled\n") then -EBUSY (qemu-e2e.md sriov-pf) */
+	{ "Cannot bind to PF with SR-IOV", "Cannot bind to PF with SR-IOV enabled", 0 },
+};
+
+static const struct vp_diag_pattern pat_bar[] = {
+	/* Linux drivers/pci/pci.c __pci_request_region(): pci_warn(pdev, "BAR %d: can't reserve %pR\n") then -EBUSY;
+	 * 6.x resource names print as "BAR %d [mem ...]" */
+	{ "can't reserve", "BAR [0-9]+( \\[[^]]*\\])?: can't reserve", 0 },
+	/* QEMU hw/vfio/region.c / pci.c vfio_bar_register(): "Failed to mmap %s BAR %d. Performance may be slow" */
+	{ "Failed to mmap ", "Failed to mmap [^ ]+ BAR [0-9]+", VP_PAT_WARN },
+};
+
+static const struct vp_diag_pattern pat_rom[] = {
+	/* Linux drivers/pci/rom.c pci_get_rom_size(): pci_info(pdev, "Invalid PCI ROM header signature: expecting
+	 * %#06x, got %#06x\n") and "Invalid PCI ROM data signature: expecting 0x52494350, got %#010x\n" */
+	{ "Invalid PCI ROM header signature", "Invalid PCI ROM header signature", 0 },
+	{ "Invalid PCI ROM data signature", "Invalid PCI ROM data signature", 0 },
+	/* older kernels' pci_map_rom() (drivers/pci/rom.c): "Invalid ROM contents" (seen in chyves/chyves#3) */
+	{ "Invalid ROM contents", "Invalid ROM contents", 0 },
+	/* QEMU hw/vfio/pci.c vfio_pci_load_rom(): error_report("vfio-pci: Cannot read device rom at %s") +
+	 * error_printf("Device option ROM contents are probably invalid (check dmesg).\nSkip option ROM probe with
+	 * rombar=0, or load from file with romfile=\n") */
+	{ "Cannot read device rom", "Cannot read device rom at", 0 },
+	{ "option ROM contents are probably invalid", "option ROM contents are probably invalid", VP_PAT_NODEV },
+};
+
+static const struct vp_diag_pattern pat_d3[] = {
+	/* Linux drivers/pci/pci.c pci_power_up() / pci_set_full_power_state(): pci_err(dev, "Unable to change power
+	 * state from %s to D0, device inaccessible\n") */
+	{ "Unable to change power state from", "Unable to change power state from D3(cold|hot)? to D0", 0 },
+	/* older pci.c pci_raw_set_power_state(): "Refused to change power state, currently in D%d";
+	 * 6.x: "Refused to change power state from %s to %s" */
+	{ "Refused to change power state", "Refused to change power state", 0 },
+	/* QEMU hw/vfio/pci.c vfio_pci_pre_reset(): error_report("vfio: Unable to power on device, stuck in D%d") */
+	{ "stuck in D", "Unable to power on device, stuck in D[1-3]", 0 },
+	/* Linux drivers/pci/pci.c pci_dev_wait(): "not ready %dms after %s; giving up" with reason "resume" */
+	{ "after resume; giving up", "not ready [0-9]+ms after resume; giving up", 0 },
+};
+
+static const struct vp_diag_pattern pat_reset[] = {
+	/* Linux drivers/pci/pci.c pci_dev_wait(): pci_warn(dev, "not ready %dms after %s; giving up\n") for
+	 * "FLR", "bus reset", "PM D3hot->D0", ...; older kernels "not ready %dms after FLR; giving up" */
+	{ "; giving up", "not ready [0-9]+ms after [^;]*; giving up", 0 },
+	/* Linux drivers/pci/pci.c pcie_flr(): pci_err(dev, "timed out waiting for pending transaction; performing
+	 * function level reset anyway\n") */
+	{ "timed out waiting for pending transaction", "timed out waiting for pending transaction", VP_PAT_WARN },
+	/* QEMU hw/vfio/pci.c vfio_pci_reset() / vfio_pci_hot_reset(): "vfio: Cannot reset device %s, no available reset
+	 * mechanism." and "vfio: Cannot reset device %s, depends on group %d which is not owned." */
+	{ "Cannot reset device", "Cannot reset device [^,]*, (no available reset mechanism|depends on group)",
+	  VP_PAT_WARN },
+	/* libvirt src/util/virpci.c virPCIDeviceGetHeaderType(): "Unknown PCI header type '%d' for device '%s'":
+	 * 127 = 0x7f, config space reads all ones (the device did not come back) */
+	{ "Unknown PCI header type", "Unknown PCI header type '[0-9]+'", 0 },
+	/* Linux drivers/pci/probe.c pci_setup_device(): pci_err(dev, "unknown header type %02x, ignoring device\n") and
+	 * the enumeration line "[%04x:%04x] type %02x class %#08x" of a device reading 0xff */
+	{ "unknown header type", "unknown header type 7f", 0 },
+	{ "type 7f class 0xffffff", "type 7f class 0xffffff", 0 },
+	/* Linux drivers/vfio/pci/vfio_pci_config.c vfio_bar_restore(): pci_info(pdev, "%s: reset recovery - restoring
+	 * BARs\n"): the device lost its configuration */
+	{ "reset recovery - restoring BARs", "reset recovery - restoring BARs", VP_PAT_WARN },
+};
+
+static const struct vp_diag_pattern pat_aer[] = {
+	/* Linux drivers/pci/pcie/aer.c aer_print_error(): "PCIe Bus Error: severity=%s, type=%s, (%s)";
+	 * severities "Uncorrected (Non-Fatal)", "Uncorrected (Fatal)", "Corrected" (6.x "Uncorrectable"/"Correctable") */
+	{ "PCIe Bus Error: severity=", "PCIe Bus Error: severity=Uncorrect", 0 },
+	{ "PCIe Bus Error: severity=", "PCIe Bus Error: severity=Correct", VP_PAT_WARN },
+	/* aer.c aer_isr_one_error(): 6.x "AER: %s%s error message received from %s", older "AER: %s%s error received: %s" */
+	{ "error message received", "AER: (Multiple )?Uncorrect[^:]* error message received", 0 },
+	{ "error received", "AER: (Multiple )?Uncorrect[^:]* error received", 0 },
+	{ "error message received", "AER: (Multiple )?Correct[^:]* error message received", VP_PAT_WARN },
+	{ "error received", "AER: (Multiple )?Correct[^:]* error received", VP_PAT_WARN },
+};
+
+static const struct vp_diag_pattern pat_root[] = {
+	/* libvirt src/rpc/virnetsocket.c virNetSocketNewConnectUNIX(): "Failed to connect socket to '%s'" + strerror */
+	{ "libvirt-sock", "libvirt-sock'?: Permission denied", VP_PAT_NODEV },
+	/* bash/tee writing sysfs control files (mode 0200, root only): "tee: /sys/bus/pci/drivers/vfio-pci/bind:
+	 * Permission denied" */
+	{ "/sys/bus/pci/", "/sys/bus/pci/[^ :]*: (Permission denied|Operation not permitted)", 0 },
+};
+
+static const struct vp_diag_pattern pat_active[] = {
+	/* Linux drivers/iommu/intel/iommu.c intel_iommu_init(): pr_info("Intel(R) Virtualization Technology for
+	 * Directed I/O\n") at the end of a successful init (kernel-facts.md 2.1). "DMAR: IOMMU enabled" is only the
+	 * command line parser and is not matched here. */
+	{ "Virtualization Technology for Directed I/O", "DMAR: Intel\\(R\\) Virtualization Technology for Directed I/O",
+	  VP_PAT_NODEV },
+	/* Linux drivers/iommu/iommu.c iommu_group_add_device(): dev_info(dev, "Adding to iommu group %d\n");
+	 * older: pr_info("Adding device %s to group %d\n") */
+	{ "Adding to iommu group", "Adding to iommu group [0-9]+", VP_PAT_NODEV },
+	{ "iommu: Adding device", "iommu: Adding device [^ ]+ to group [0-9]+", VP_PAT_NODEV },
+	/* Linux drivers/iommu/amd/init.c: "AMD-Vi: Found IOMMU cap 0x%x" (qemu-e2e.md, 6.1), and
+	 * arch/x86/events/amd/iommu.c: "perf/amd_iommu: Detected AMD IOMMU #%d (%d banks, %d counters/bank)." */
+	{ "AMD-Vi: Found IOMMU", "AMD-Vi: Found IOMMU", VP_PAT_NODEV },
+	{ "Detected AMD IOMMU", "Detected AMD IOMMU #[0-9]+", VP_PAT_NODEV },
+};
+
+static const struct vp_diag_pattern pat_claimed[] = {
+	/* Linux drivers/vfio/pci/vfio_pci.c vfio_pci_fill_ids(): pr_info("add [%04x:%04x[%04x:%04x]] class
+	 * %#08x/%08x\n") with pr_fmt "vfio_pci: " */
+	{ "vfio_pci: add [", "vfio_pci: add \\[[0-9a-f]{4}:[0-9a-f]{4}", VP_PAT_NODEV },
+	/* any dev_printk() of a device vfio-pci owns is prefixed "vfio-pci ADDR: " (driver name, device name) */
+	{ "vfio-pci 0", "^vfio-pci " ADDR ": ", 0 },
+};
+
+static const char cause_disabled[] =
+	"No IOMMU is translating DMA, so there are no IOMMU groups and vfio-pci cannot bind (it needs a group): "
+	"VT-d/AMD-Vi is off in the firmware, the kernel was told intel_iommu=off/amd_iommu=off, or on Intel the "
+	"kernel's default leaves it off and intel_iommu=on is missing.";
+
+const struct vp_diag_entry vp_diag_catalog[] = {
+	{ "dma.memlock", VP_SEV_ERROR, "Locked-memory limit too low for VFIO", PATS(pat_memlock),
+	  "VFIO pins all guest RAM for DMA and counts it against the QEMU process's RLIMIT_MEMLOCK; the limit was "
+	  "smaller than the guest's memory, so pinning failed with ENOMEM." },
+	{ "dma.map_failed", VP_SEV_ERROR, "VFIO_MAP_DMA failed", PATS(pat_map),
+	  "QEMU could not map guest memory into the device's IOMMU domain (VFIO_MAP_DMA), so the device cannot DMA "
+	  "to the guest and QEMU stops." },
+	{ "iommu.interrupt_remapping", VP_SEV_ERROR, "Interrupt remapping missing", PATS(pat_ir),
+	  "Without interrupt remapping a device can forge MSI writes into the host, so vfio_iommu_type1 refuses to "
+	  "attach the group (EPERM) unless allow_unsafe_interrupts is set, which removes that isolation." },
+	{ "iommu.fault", VP_SEV_ERROR, "IOMMU fault", PATS(pat_fault),
+	  "A device issued DMA (or an interrupt) to an address its IOMMU domain does not map, and the IOMMU blocked "
+	  "it: a driver or firmware using stale addresses, or a device that was not reset before it changed owner." },
+	{ "group.permission", VP_SEV_ERROR, "/dev/vfio permission denied", PATS(pat_permission),
+	  "The process that opened /dev/vfio/N (QEMU) may not: the group node is root-only (0600) unless a udev rule "
+	  "or libvirt changes its owner." },
+	{ "group.in_use", VP_SEV_ERROR, "IOMMU group or device already in use", PATS(pat_in_use),
+	  "The VFIO group or device is already held: another running VM or process has it open, libvirt has it "
+	  "assigned to another domain, or the group's functions sit in different guest address spaces (vIOMMU)." },
+	{ "group.not_viable", VP_SEV_ERROR, "IOMMU group not viable", PATS(pat_not_viable),
+	  "VFIO hands over whole IOMMU groups: every device in the group must be bound to vfio-pci (or pci-stub, or "
+	  "no driver; bridges may stay on pcieport), and at least one still has a host driver." },
+	{ "driver.host_bound", VP_SEV_ERROR, "A host driver still owns the device", PATS(pat_host_bound),
+	  "The device (or another device of its group) is still bound to a host driver such as nvidia, amdgpu or "
+	  "snd_hda_intel, so no vfio group node exists for it and QEMU cannot take it." },
+	{ "iommu.disabled", VP_SEV_ERROR, "No IOMMU", PATS(pat_disabled), cause_disabled },
+	{ "vfio.probe_busy", VP_SEV_ERROR, "vfio-pci probe failed with -16 (EBUSY)", PATS(pat_probe_busy),
+	  "vfio-pci could not take the device: another driver got there first and still holds its memory (a boot "
+	  "framebuffer or GPU driver on the BARs), the device's group is already owned elsewhere, or it is an SR-IOV "
+	  "PF with VFs enabled." },
+	{ "bar.reserved", VP_SEV_ERROR, "BAR cannot be reserved", PATS(pat_bar),
+	  "Part of the device's memory (a BAR) is already claimed, usually by a boot framebuffer (efifb, simplefb, "
+	  "simpledrm, vesafb) on the GPU the firmware used for its console, so vfio-pci cannot reserve or map it." },
+	{ "rom.invalid", VP_SEV_WARNING, "Option ROM invalid or unreadable", PATS(pat_rom),
+	  "The GPU's option ROM could not be read or has no valid signature; the guest firmware then has no video "
+	  "driver for the card (a black screen until the guest OS driver loads). The boot GPU's ROM is often shadowed "
+	  "and unreadable." },
+	{ "power.d3", VP_SEV_ERROR, "Device stuck in D3", PATS(pat_d3),
+	  "The device did not come back from a low-power state (D3hot/D3cold) and answers config reads with all ones, "
+	  "so neither the host nor the guest can use it." },
+	{ "reset.failed", VP_SEV_ERROR, "Device reset failed", PATS(pat_reset),
+	  "The device did not return from a reset (FLR, bus reset or a vendor reset), or has no usable reset; a device "
+	  "that reads header type 127 (0x7f) or 0xff after a reset has dropped off the bus. Several AMD GPUs "
+	  "(Polaris, Vega, Navi 10) have this 'reset bug'." },
+	{ "pcie.aer", VP_SEV_ERROR, "PCIe AER error", PATS(pat_aer),
+	  "The PCIe link of the device or its port reported errors (AER): corrected ones are retried by hardware, "
+	  "uncorrected ones lose transactions and can hang or reset the device." },
+	{ "privilege.not_root", VP_SEV_ERROR, "Needs root", PATS(pat_root),
+	  "The operation needs root: sysfs driver control files and the system libvirt socket are not writable by "
+	  "ordinary users." },
+	{ "iommu.active", VP_SEV_INFO, "IOMMU active", PATS(pat_active),
+	  "The IOMMU initialised and put devices into IOMMU groups." },
+	{ "vfio.claimed", VP_SEV_INFO, "vfio-pci claimed a device", PATS(pat_claimed),
+	  "vfio-pci registered device ids or owns the device named in the line." },
+};
+const size_t vp_diag_catalog_n = sizeof(vp_diag_catalog) / sizeof(vp_diag_catalog[0]);
+
+const struct vp_diag_entry *vp_diag_entry_by_id(const char *id)
+{
+	for (size_t i = 0; i < vp_diag_catalog_n; i++)
+		if (streq(vp_diag_catalog[i].id, id))
+			return &vp_diag_catalog[i];
+	return NULL;
+}
+
+const char *vp_severity_to_string(enum vp_severity s)
+{
+	switch (s) {
+	case VP_SEV_ERROR: return "error";
+	case VP_SEV_WARNING: return "warning";
+	default: return "info";
+	}
+}
+/* Context lines: not findings by themselves, but read by inferences and fix texts. */
+const char *const vp_diag_fb_names[VP_DIAG_N_FB] = { "efifb", "simplefb", "simpledrm", "vesafb" };
+
+const struct vp_diag_hint vp_diag_hints[] = {
+	/* drivers/iommu/intel/iommu.c intel_iommu_setup(): pr_info("IOMMU enabled\n") for intel_iommu=on: the parser */
+	{ "DMAR: IOMMU enabled", VP_HINT_DMAR_PARSER, 0 },
+	/* boot framebuffers registering: fbdev's "fb%d: %s frame buffer device" with id "EFI VGA"
+	 * (drivers/video/fbdev/efifb.c) or "VESA VGA" (vesafb.c); simplefb.c "fb%d: simplefb registered!"; the
+	 * simpledrm driver (drivers/gpu/drm/tiny/simpledrm.c) logs as "simple-framebuffer simple-framebuffer.0: [drm]
+	 * ... simpledrm" */
+	{ "EFI VGA frame buffer", VP_HINT_FB, FB_EFIFB },
+	{ "efifb: probing", VP_HINT_FB, FB_EFIFB },
+	{ "simplefb registered", VP_HINT_FB, FB_SIMPLEFB },
+	{ "simpledrm", VP_HINT_FB, FB_SIMPLEDRM },
+	{ "VESA VGA frame buffer", VP_HINT_FB, FB_VESAFB },
+	/* GPU-card host drivers naming a device: "amdgpu 0000:03:00.0: ..." (dev_printk prefix) */
+	{ "nvidia 0000:", VP_HINT_HOST_DRIVER, 0 },
+	{ "nouveau 0000:", VP_HINT_HOST_DRIVER, 0 },
+	{ "amdgpu 0000:", VP_HINT_HOST_DRIVER, 0 },
+	{ "radeon 0000:", VP_HINT_HOST_DRIVER, 0 },
+	{ "snd_hda_intel 0000:", VP_HINT_HOST_DRIVER, 0 },
+	{ "xhci_hcd 0000:", VP_HINT_HOST_DRIVER, 0 },
+	{ "nvidia-gpu 0000:", VP_HINT_HOST_DRIVER, 0 },
+	{ "i915 0000:", VP_HINT_HOST_DRIVER, 0 },
+};
+const size_t vp_diag_hints_n = sizeof(vp_diag_hints) / sizeof(vp_diag_hints[0]);
+
+int vp_diag_write_patterns(FILE *f)
+{
+	for (size_t e = 0; e < vp_diag_catalog_n; e++)
+		for (size_t p = 0; p < vp_diag_catalog[e].n_patterns; p++)
+			fprintf(f, "%s\n", vp_diag_catalog[e].patterns[p].regex);
+	return ferror(f) ? -EIO : 0;
+}
