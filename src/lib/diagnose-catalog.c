@@ -44,6 +44,9 @@ static const struct vp_diag_pattern pat_map[] = {
 	{ "_dma_map(", "_dma_map\\([^)]*\\) = -[0-9]+", 0 },
 	/* QEMU hw/vfio/container.c vfio_connect_container(): "memory listener initialization failed" */
 	{ "memory listener initiali", "memory listener initiali[sz]ation failed", 0 },
+	/* cloud-hypervisor pci/src/vfio.rs / vmm device_manager.rs: VfioDmaMap(IommuDmaMap(Error(errno))) and
+	 * VfioMapRegion(DmaMap(IommuDmaMap(Error(errno)))): VFIO_IOMMU_MAP_DMA failed (17 EEXIST: an overlapping map) */
+	{ "IommuDmaMap(Error(", "DmaMap\\(IommuDmaMap\\(Error\\([0-9]+\\)", 0 },
 };
 
 static const struct vp_diag_pattern pat_ir[] = {
@@ -86,10 +89,19 @@ static const struct vp_diag_pattern pat_in_use[] = {
 	 * %d") + hint "Verify all devices in group %d are bound to vfio-<bus> or pci-stub and not already in use" */
 	{ "error getting device from group", "error getting device from group [0-9]+: Device or resource busy", 0 },
 	/* Linux drivers/vfio/group.c vfio_group_fops_open(): a second open of /dev/vfio/N returns -EBUSY */
-	{ "/dev/vfio/", "/dev/vfio/[0-9]+[^:]*: Device or resource busy", 0 },
+	{ "/dev/vfio/", "/dev/vfio/[0-9]+[^:]*: (\\[Errno 16\\] )?Device or resource busy", 0 },
 	/* libvirt src/util/virhostdev.c virHostdevIsPCINodeDeviceUsed(): "PCI device %s is in use by driver %s,
 	 * domain %s" */
 	{ "is in use by driver", "PCI device [0-9a-fA-F:.]+ is in use by driver", 0 },
+};
+
+static const struct vp_diag_pattern pat_get_device[] = {
+	/* QEMU hw/vfio/container.c vfio_get_device() (see group.in_use) with another errno than EBUSY: EINVAL when the
+	 * device is not bound to a vfio driver in that group, EIO when an mdev vendor driver refuses to open */
+	{ "error getting device from group", "error getting device from group [0-9]+: ", 0 },
+	/* the hint line QEMU prints after it, pasted alone or joined to the errno text */
+	{ "are bound to vfio-<bus> or pci-stub",
+	  "(Invalid argument|Input/output error|No such device)[ .]*Verify all devices in group [0-9]+ are bound", 0 },
 };
 
 static const struct vp_diag_pattern pat_not_viable[] = {
@@ -121,6 +133,9 @@ static const struct vp_diag_pattern pat_disabled[] = {
 	 * vfio_pci_core_register_device() when the device has no IOMMU group (qemu-e2e.md noiommu-dev, iommu-off) */
 	{ "failed with error -22", "(probe with driver vfio-pci|vfio-pci: probe of [0-9a-fA-F:.]+) failed with error -22",
 	  0 },
+	/* A pasted IOMMU group listing with no groups at all: the usual "for g in /sys/kernel/iommu_groups/N" glob loop
+	 * (Arch wiki, lsiommu scripts) prints the unmatched glob literally: "IOMMU Group *" or "IOMMU Group * 00:00.0 ..." */
+	{ "IOMMU Group *", "IOMMU [Gg]roup \\*", VP_PAT_NODEV },
 	/* Linux drivers/iommu/intel/iommu.c intel_iommu_setup(): pr_info("IOMMU disabled\n") for intel_iommu=off */
 	{ "DMAR: IOMMU disabled", "DMAR: IOMMU disabled", VP_PAT_NODEV },
 	/* Kernel command line echoed at boot with the IOMMU switched off */
@@ -143,6 +158,12 @@ static const struct vp_diag_pattern pat_bar[] = {
 	{ "can't reserve", "BAR [0-9]+( \\[[^]]*\\])?: can't reserve", 0 },
 	/* QEMU hw/vfio/region.c / pci.c vfio_bar_register(): "Failed to mmap %s BAR %d. Performance may be slow" */
 	{ "Failed to mmap ", "Failed to mmap [^ ]+ BAR [0-9]+", VP_PAT_WARN },
+	/* QEMU hw/vfio/region.c vfio_region_write(): error_report("%s(%s:region%d+0x%"HWADDR_PRIx", 0x%"PRIx64
+	 * ",%d) failed: %m") with EBUSY: the host still holds the BAR's memory */
+	{ "vfio_region_write(", "vfio_region_write\\([^)]*\\) failed: Device or resource busy", 0 },
+	/* cloud-hypervisor vmm/src/device_manager.rs: VfioMapRegion(CreateUserMemoryRegion(...)): a BAR region could
+	 * not be mapped into the guest */
+	{ "VfioMapRegion(CreateUserMemoryRegion", "VfioMapRegion\\(CreateUserMemoryRegion", 0 },
 };
 
 static const struct vp_diag_pattern pat_rom[] = {
@@ -152,6 +173,9 @@ static const struct vp_diag_pattern pat_rom[] = {
 	{ "Invalid PCI ROM data signature", "Invalid PCI ROM data signature", 0 },
 	/* older kernels' pci_map_rom() (drivers/pci/rom.c): "Invalid ROM contents" (seen in chyves/chyves#3) */
 	{ "Invalid ROM contents", "Invalid ROM contents", 0 },
+	/* drivers/pci/rom.c pci_get_rom_size(): pci_info(pdev, "No more image in the PCI ROM\n") when an image's PCIR
+	 * length leads past the ROM without a last-image flag */
+	{ "No more image in the PCI ROM", "No more image in the PCI ROM", 0 },
 	/* QEMU hw/vfio/pci.c vfio_pci_load_rom(): error_report("vfio-pci: Cannot read device rom at %s") +
 	 * error_printf("Device option ROM contents are probably invalid (check dmesg).\nSkip option ROM probe with
 	 * rombar=0, or load from file with romfile=\n") */
@@ -170,12 +194,18 @@ static const struct vp_diag_pattern pat_d3[] = {
 	{ "stuck in D", "Unable to power on device, stuck in D[1-3]", 0 },
 	/* Linux drivers/pci/pci.c pci_dev_wait(): "not ready %dms after %s; giving up" with reason "resume" */
 	{ "after resume; giving up", "not ready [0-9]+ms after resume; giving up", 0 },
+	/* ... and the same function's pci_info(dev, "not ready %dms after %s; waiting\n") while it still waits */
+	{ "after resume; waiting", "not ready [0-9]+ms after resume; waiting", VP_PAT_WARN },
 };
 
 static const struct vp_diag_pattern pat_reset[] = {
 	/* Linux drivers/pci/pci.c pci_dev_wait(): pci_warn(dev, "not ready %dms after %s; giving up\n") for
 	 * "FLR", "bus reset", "PM D3hot->D0", ...; older kernels "not ready %dms after FLR; giving up" */
 	{ "; giving up", "not ready [0-9]+ms after [^;]*; giving up", 0 },
+	/* pci_dev_wait()'s "not ready %dms after %s; waiting" for FLR or a bus reset: the device is slow to return (a
+	 * device that never completes FLR ends in "; giving up" or hangs the host) */
+	{ "; waiting", "not ready [0-9]+ms after (FLR|bus reset|PM D3hot->D0|Secondary Bus Reset)[^;]*; waiting",
+	  VP_PAT_WARN },
 	/* Linux drivers/pci/pci.c pcie_flr(): pci_err(dev, "timed out waiting for pending transaction; performing
 	 * function level reset anyway\n") */
 	{ "timed out waiting for pending transaction", "timed out waiting for pending transaction", VP_PAT_WARN },
@@ -193,6 +223,34 @@ static const struct vp_diag_pattern pat_reset[] = {
 	/* Linux drivers/vfio/pci/vfio_pci_config.c vfio_bar_restore(): pci_info(pdev, "%s: reset recovery - restoring
 	 * BARs\n"): the device lost its configuration */
 	{ "reset recovery - restoring BARs", "reset recovery - restoring BARs", VP_PAT_WARN },
+};
+
+static const struct vp_diag_pattern pat_vendor_reset[] = {
+	/* vendor-reset (github.com/gnif/vendor-reset) src/amd/NAME.c: pci_warn(dev, "%s: failed to reset device\n") after
+	 * its AMD_POLARIS10/AMD_VEGA10/AMD_VEGA20/AMD_NAVI10/AMD_NAVI14... method fails */
+	{ "failed to reset device", "AMD_[A-Z0-9_]+: failed to reset device", 0 },
+	/* its SMU and PSP messages: src/amd/common.c smum_send_msg_to_smc(): "SMU error 0x%x"; "Failed to send message
+	 * 0x%x: return 0x%x"; vega10.c: "could not get enabled SMU features"; navi10.c / vega20.c: "timed out waiting
+	 * for PSP to reach valid state, but continuing anyway", "PSP did not acknowledger reset", "psp mode1 reset failed";
+	 * "amdgpu_get_bios failed" (no ROM: an unsupported GPU) */
+	{ "SMU error 0x", "SMU error 0x[0-9a-fA-F]+", VP_PAT_WARN },
+	{ "could not get enabled SMU features", "could not get enabled SMU features", VP_PAT_WARN },
+	{ "timed out waiting for PSP", "timed out waiting for PSP", VP_PAT_WARN },
+	{ "PSP did not acknowledge", "PSP did not acknowledge", VP_PAT_WARN },
+	{ "mode1 reset failed", "(psp )?mode ?1 reset failed", VP_PAT_WARN },
+	{ "amdgpu_get_bios failed", "amdgpu_get_bios failed", VP_PAT_WARN },
+};
+
+static const struct vp_diag_pattern pat_driver_in_use[] = {
+	/* NVIDIA kernel-open/nvidia/nv-pci.c nv_pci_remove(): "NVRM: Attempting to remove device %04x:%02x:%02x.%x with
+	 * non-zero usage count!" and then waits until every user of the GPU closes it */
+	{ "with non-zero usage count", "Attempting to remove (minor )?device [^ ]* ?with non-zero usage count", 0 },
+};
+
+static const struct vp_diag_pattern pat_completion_wait[] = {
+	/* Linux drivers/iommu/amd/iommu.c wait_on_sem(): pr_alert("Completion-Wait loop timed out\n"): the AMD IOMMU
+	 * stopped processing its command buffer */
+	{ "Completion-Wait loop timed out", "Completion-Wait loop timed out", VP_PAT_NODEV },
 };
 
 static const struct vp_diag_pattern pat_aer[] = {
@@ -213,6 +271,15 @@ static const struct vp_diag_pattern pat_root[] = {
 	/* bash/tee writing sysfs control files (mode 0200, root only): "tee: /sys/bus/pci/drivers/vfio-pci/bind:
 	 * Permission denied" */
 	{ "/sys/bus/pci/", "/sys/bus/pci/[^ :]*: (Permission denied|Operation not permitted)", 0 },
+	/* the same for the other sysfs files passthrough scripts write: vtconsole bind, efi-framebuffer unbind */
+	{ "Permission denied", "/sys/(class|bus|devices|module)/[^ :]*: Permission denied", VP_PAT_NODEV },
+	/* kmod's modprobe: "modprobe: ERROR: could not insert '%s': %s" with EPERM for vfio's modules (a user, or a
+	 * container without CAP_SYS_MODULE); for out-of-tree modules (vendor_reset, kvmfr) also Secure Boot's lockdown */
+	{ "could not insert '", "could not insert '(vfio[a-z0-9_]*|vendor_reset|kvmfr)': Operation not permitted",
+	  VP_PAT_NODEV },
+	/* libvirt src/util/virpci.c virPCIDeviceDetach(): "Failed to load PCI stub module %s" (modprobe failed: the
+	 * session instance qemu:///session as a user, or the module missing) */
+	{ "Failed to load PCI stub module", "Failed to load PCI stub module", VP_PAT_NODEV },
 };
 
 static const struct vp_diag_pattern pat_active[] = {
@@ -288,6 +355,22 @@ const struct vp_diag_entry vp_diag_catalog[] = {
 	  "The device did not return from a reset (FLR, bus reset or a vendor reset), or has no usable reset; a device "
 	  "that reads header type 127 (0x7f) or 0xff after a reset has dropped off the bus. Several AMD GPUs "
 	  "(Polaris, Vega, Navi 10) have this 'reset bug'." },
+	{ "reset.vendor_reset", VP_SEV_ERROR, "vendor-reset could not reset the AMD GPU", PATS(pat_vendor_reset),
+	  "The AMD GPU has the 'reset bug' (Polaris, Vega, Navi 10/12/14: no working FLR) and the vendor-reset module's "
+	  "reset for its family did not bring it back: the SMU or PSP did not answer, or the GPU is not one vendor-reset "
+	  "supports. The card stays unusable until the host is power-cycled." },
+	{ "driver.in_use", VP_SEV_ERROR, "The host GPU driver cannot let go of the device", PATS(pat_driver_in_use),
+	  "The nvidia driver was asked to release the GPU (unbind, nodedev-detach, rmmod) while processes still had it "
+	  "open (Xorg/Wayland, nvidia-persistenced, CUDA or AI services): it waits until they close it, so the unbind and "
+	  "whatever called it (libvirt hook, virsh) hang." },
+	{ "iommu.completion_wait", VP_SEV_ERROR, "AMD IOMMU command queue timed out", PATS(pat_completion_wait),
+	  "The AMD IOMMU stopped completing commands (Completion-Wait timeouts): invalidations of a device's mappings "
+	  "never finish. It follows a device that fell off the bus (failed reset) or firmware/IOMMU errata; the host may "
+	  "hang." },
+	{ "group.get_device", VP_SEV_ERROR, "VFIO could not hand out the device", PATS(pat_get_device),
+	  "QEMU opened the IOMMU group but the kernel refused the device in it: with EINVAL the device is not bound to "
+	  "vfio-pci in that group (a typo in the address, another function, a device that moved), with EIO the device's "
+	  "driver (an mdev/vGPU vendor driver) refused to open it." },
 	{ "pcie.aer", VP_SEV_ERROR, "PCIe AER error", PATS(pat_aer),
 	  "The PCIe link of the device or its port reported errors (AER): corrected ones are retried by hardware, "
 	  "uncorrected ones lose transactions and can hang or reset the device." },
@@ -323,6 +406,11 @@ const char *const vp_diag_fb_names[VP_DIAG_N_FB] = { "efifb", "simplefb", "simpl
 const struct vp_diag_hint vp_diag_hints[] = {
 	/* drivers/iommu/intel/iommu.c intel_iommu_setup(): pr_info("IOMMU enabled\n") for intel_iommu=on: the parser */
 	{ "DMAR: IOMMU enabled", VP_HINT_DMAR_PARSER, 0 },
+	/* lines only a working Intel IOMMU driver prints (dmar.c, irq_remapping.c, iommu.c quirks): the DMAR table is
+	 * there, so the parser line alone proves nothing missing */
+	{ "DMAR-IR: ", VP_HINT_DMAR_ACTIVE, 0 },
+	{ "Skip IOMMU disabling for graphics", VP_HINT_DMAR_ACTIVE, 0 },
+	{ "DMAR: Host address width", VP_HINT_DMAR_ACTIVE, 0 },
 	/* boot framebuffers registering: fbdev's "fb%d: %s frame buffer device" with id "EFI VGA"
 	 * (drivers/video/fbdev/efifb.c) or "VESA VGA" (vesafb.c); simplefb.c "fb%d: simplefb registered!"; the
 	 * simpledrm driver (drivers/gpu/drm/tiny/simpledrm.c) logs as "simple-framebuffer simple-framebuffer.0: [drm]

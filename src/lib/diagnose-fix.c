@@ -322,6 +322,63 @@ static void fix_claimed(const struct vp_diag *d, const struct vp_finding *f, con
 		describe_device(h, f->device, b);
 }
 
+static void fix_vendor_reset(const struct vp_diag *d, const struct vp_finding *f, const struct vp_host *h,
+			     struct vp_buf *b)
+{
+	(void)d;
+	vp_buf_puts(b, "Power-cycle the host (a warm reboot may not reset the GPU). Check that vendor-reset supports this "
+		       "GPU family (Polaris 10/11/12, Vega 10/20, Navi 10/12/14; not RDNA2/3 or APUs) and that its "
+		       "reset_method is device_specific (echo device_specific > /sys/bus/pci/devices/ADDR/reset_method, "
+		       "or a udev rule); shut the guest down cleanly and let the guest driver stop the GPU, and pass the "
+		       "card's vBIOS as romfile.");
+	const struct vp_pci_dev *dev = h && f->device[0] ? vp_host_dev(h, f->device) : NULL;
+	if (dev) {
+		char *m = dev->reset_methods ? vp_strv_join(dev->reset_methods, " ") : NULL;
+		vp_buf_printf(b, " %s reset methods on this host: %s.", f->device, m && *m ? m : "none");
+		free(m);
+	} else if (f->device[0]) {
+		describe_device(h, f->device, b);
+	}
+}
+
+static void fix_driver_in_use(const struct vp_diag *d, const struct vp_finding *f, const struct vp_host *h,
+			      struct vp_buf *b)
+{
+	(void)d;
+	vp_buf_puts(b, "Stop every user of the GPU before unbinding it: the display manager (or the session using the "
+		       "card), nvidia-persistenced, nvidia-powerd and CUDA/AI services; lsof /dev/nvidia* and "
+		       "fuser -v /dev/nvidia* name them. Better: bind the card to vfio-pci at boot so the host driver "
+		       "never takes it.");
+	if (f->device[0])
+		describe_device(h, f->device, b);
+}
+
+static void fix_completion_wait(const struct vp_diag *d, const struct vp_finding *f, const struct vp_host *h,
+				struct vp_buf *b)
+{
+	(void)d, (void)f, (void)h;
+	vp_buf_puts(b, "Look at what came just before: a device that failed to reset (see reset findings) makes the "
+		       "IOMMU wait for it forever; fix that reset, or power-cycle. Without one, update the firmware (AGESA) "
+		       "and the kernel; iommu=pt keeps host devices out of translation. As a last resort the machine "
+		       "runs with the IOMMU off, without passthrough.");
+}
+
+static void fix_get_device(const struct vp_diag *d, const struct vp_finding *f, const struct vp_host *h,
+			   struct vp_buf *b)
+{
+	(void)d;
+	if (f->text && strstr(f->text, "Input/output error"))
+		vp_buf_puts(b, "A mediated device (vGPU, mdev): the vendor driver refused to open it; check its type and "
+			       "profile, and the vendor driver's own log (nvidia-vgpu-mgr).");
+	else
+		vp_buf_puts(b, "Bind the device QEMU names to vfio-pci (vfio-pilot bind) and check the address in the "
+			       "VM configuration: after a hardware change the same card may sit at another address.");
+	if (f->device[0])
+		describe_device(h, f->device, b);
+	else if (h && f->group >= 0)
+		describe_group(h, f->group, b);
+}
+
 /* ---- the join ---- */
 
 static const struct {
@@ -343,6 +400,10 @@ static const struct {
 	{ "power.d3", fix_d3 },
 	{ "reset.failed", fix_reset },
 	{ "pcie.aer", fix_aer },
+	{ "reset.vendor_reset", fix_vendor_reset },
+	{ "driver.in_use", fix_driver_in_use },
+	{ "iommu.completion_wait", fix_completion_wait },
+	{ "group.get_device", fix_get_device },
 	{ "privilege.not_root", fix_root },
 	{ "iommu.active", fix_active },
 	{ "vfio.claimed", fix_claimed },

@@ -66,6 +66,7 @@ struct vp_diag {
 
 	unsigned fb_seen;
 	bool dmar_parser;
+	bool dmar_active;
 	char *dmar_source;
 	unsigned long dmar_line;
 	char *dmar_text;
@@ -198,6 +199,7 @@ static void clear_results(struct vp_diag *d)
 	d->dmar_text = NULL;
 	d->dmar_source = NULL;
 	d->dmar_parser = false;
+	d->dmar_active = false;
 	d->fb_seen = 0;
 	d->stats = (struct vp_diag_stats){ 0 };
 	d->lineno = 1;
@@ -462,6 +464,9 @@ static void note_hint(struct vp_diag *d, size_t h, const char *src, unsigned lon
 			d->dmar_line = line;
 			d->dmar_text = bounded_dup(text, text_len);
 		}
+		break;
+	case VP_HINT_DMAR_ACTIVE:
+		d->dmar_active = true;
 		break;
 	case VP_HINT_FB:
 		d->fb_seen |= vp_diag_hints[h].bit;
@@ -785,7 +790,7 @@ int vp_diag_settle(struct vp_diag *d)
 		}
 	}
 	/* 2. The Intel parser said "IOMMU enabled" but DMA remapping never started. */
-	if (d->dmar_parser && !has_finding(d, "iommu.active") && !has_finding(d, "iommu.disabled") && d->dmar_text) {
+	if (d->dmar_parser && !d->dmar_active && !has_finding(d, "iommu.active") && !has_finding(d, "iommu.disabled") && d->dmar_text) {
 		size_t e = (size_t)(vp_diag_entry_by_id("iommu.disabled") - vp_diag_catalog);
 		struct vp_finding *f = add_finding(d, e, VP_SEV_WARNING, "", -1, d->dmar_source, d->dmar_line,
 						   d->dmar_text, strlen(d->dmar_text));

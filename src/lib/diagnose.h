@@ -65,7 +65,7 @@ extern const size_t vp_diag_catalog_n;
 const struct vp_diag_entry *vp_diag_entry_by_id(const char *id);
 
 /* Context lines: not findings by themselves, but read by inferences and fix texts. */
-enum vp_diag_hint_kind { VP_HINT_DMAR_PARSER, VP_HINT_FB, VP_HINT_HOST_DRIVER };
+enum vp_diag_hint_kind { VP_HINT_DMAR_PARSER, VP_HINT_DMAR_ACTIVE, VP_HINT_FB, VP_HINT_HOST_DRIVER };
 struct vp_diag_hint {
 	const char *anchor;        /* fixed substring, >= 9 bytes */
 	enum vp_diag_hint_kind kind;
