@@ -85,7 +85,7 @@ static int check_corpus_file(const char *dir, const char *name)
 	assert_non_null(f);
 	struct vp_buf body = { 0 };
 	char expect[512] = "", expect_info[512] = "", source[1024] = "";
-	bool have_expect = false;
+	bool have_expect = false, uncovered = false;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t l;
@@ -97,6 +97,8 @@ static int check_corpus_file(const char *dir, const char *name)
 				have_expect = true;
 			} else if (strncmp(line + 4, "expect-info:", 12) == 0) {
 				snprintf(expect_info, sizeof(expect_info), "%s", line + 16);
+			} else if (strncmp(line + 4, "uncovered:", 10) == 0) {
+				uncovered = true;
 			} else if (strncmp(line + 4, "source:", 7) == 0) {
 				snprintf(source, sizeof(source), "%s", line + 11);
 			}
@@ -121,6 +123,9 @@ static int check_corpus_file(const char *dir, const char *name)
 	int bad = 0;
 	size_t n;
 	const struct vp_finding *fs = vp_diag_findings(d, &n);
+	/* a report the catalog does not recognise yet (tests/diagnose/coverage.py counts it against its class) */
+	if (uncovered)
+		return 0;
 	/* every warning/error id found is expected ... */
 	for (size_t i = 0; i < n; i++) {
 		if (fs[i].severity == VP_SEV_INFO)
