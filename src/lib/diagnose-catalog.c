@@ -32,7 +32,7 @@ static const struct vp_diag_pattern pat_memlock[] = {
 	{ "VFIO_MAP_DMA", "VFIO_MAP_DMA( failed)?: (Cannot allocate memory|-12)", 0 },
 	/* QEMU hw/vfio/listener.c (older common.c) vfio_listener_region_add():
 	 * "vfio_dma_map(%p, 0x%..., 0x%..., %p) = %d (%s)", newer "vfio_container_dma_map(...)"; -12 = ENOMEM */
-	{ "_dma_map(", "_dma_map\\([^)]*\\) = -12", 0 },
+	{ "_dma_map(0x", "_dma_map\\([^)]*\\) = -12", 0 },
 	/* libvirt src/util/virprocess.c virProcessSetMaxMemLock(): "cannot limit locked memory of process %lld to %llu" */
 	{ "cannot limit locked memory", "cannot limit locked memory", VP_PAT_NODEV },
 };
@@ -41,7 +41,7 @@ static const struct vp_diag_pattern pat_map[] = {
 	/* QEMU hw/vfio/container.c vfio_legacy_dma_map(): "VFIO_MAP_DMA failed: %s" (other errno than ENOMEM) */
 	{ "VFIO_MAP_DMA", "VFIO_MAP_DMA( failed)?: ", 0 },
 	/* QEMU hw/vfio/listener.c vfio_listener_region_add(): "vfio_container_dma_map(...) = -22 (Invalid argument)" */
-	{ "_dma_map(", "_dma_map\\([^)]*\\) = -[0-9]+", 0 },
+	{ "_dma_map(0x", "_dma_map\\([^)]*\\) = -[0-9]+", 0 },
 	/* QEMU hw/vfio/container.c vfio_connect_container(): "memory listener initialization failed" */
 	{ "memory listener initiali", "memory listener initiali[sz]ation failed", 0 },
 	/* cloud-hypervisor pci/src/vfio.rs / vmm device_manager.rs: VfioDmaMap(IommuDmaMap(Error(errno))) and
@@ -79,7 +79,7 @@ static const struct vp_diag_pattern pat_fault[] = {
 static const struct vp_diag_pattern pat_permission[] = {
 	/* QEMU hw/vfio/container.c vfio_get_group() / vfio_connect_container(): error_setg_errno(errp, errno,
 	 * "failed to open %s", path) with EACCES; QEMU < 2.10: "vfio: error opening %s: %m" */
-	{ "/dev/vfio/", "/dev/vfio/(vfio|[0-9]+)[^:]*: Permission denied", 0 },
+	{ ": Permission denied", "/dev/vfio/(vfio|[0-9]+)[^:]*: Permission denied", 0 },
 };
 
 static const struct vp_diag_pattern pat_in_use[] = {
@@ -89,7 +89,7 @@ static const struct vp_diag_pattern pat_in_use[] = {
 	 * %d") + hint "Verify all devices in group %d are bound to vfio-<bus> or pci-stub and not already in use" */
 	{ "error getting device from group", "error getting device from group [0-9]+: Device or resource busy", 0 },
 	/* Linux drivers/vfio/group.c vfio_group_fops_open(): a second open of /dev/vfio/N returns -EBUSY */
-	{ "/dev/vfio/", "/dev/vfio/[0-9]+[^:]*: (\\[Errno 16\\] )?Device or resource busy", 0 },
+	{ "Device or resource busy", "/dev/vfio/[0-9]+[^:]*: (\\[Errno 16\\] )?Device or resource busy", 0 },
 	/* libvirt src/util/virhostdev.c virHostdevIsPCINodeDeviceUsed(): "PCI device %s is in use by driver %s,
 	 * domain %s" */
 	{ "is in use by driver", "PCI device [0-9a-fA-F:.]+ is in use by driver", 0 },
@@ -115,7 +115,7 @@ static const struct vp_diag_pattern pat_not_viable[] = {
 static const struct vp_diag_pattern pat_host_bound[] = {
 	/* QEMU "failed to open /dev/vfio/%d" with ENOENT: the group node exists only while a vfio driver holds a device
 	 * of the group (Linux drivers/vfio/group.c creates it when vfio-pci registers the first device) */
-	{ "/dev/vfio/", "/dev/vfio/[0-9]+[^:]*: No such file or directory", 0 },
+	{ "No such file or directory", "/dev/vfio/[0-9]+[^:]*: No such file or directory", 0 },
 };
 
 static const struct vp_diag_pattern pat_disabled[] = {
@@ -139,7 +139,8 @@ static const struct vp_diag_pattern pat_disabled[] = {
 	/* Linux drivers/iommu/intel/iommu.c intel_iommu_setup(): pr_info("IOMMU disabled\n") for intel_iommu=off */
 	{ "DMAR: IOMMU disabled", "DMAR: IOMMU disabled", VP_PAT_NODEV },
 	/* Kernel command line echoed at boot with the IOMMU switched off */
-	{ "_iommu=off", "(^|[ \"])(intel_iommu|amd_iommu)=off", VP_PAT_NODEV },
+	{ "intel_iommu=off", "(^|[ \"])intel_iommu=off", VP_PAT_NODEV },
+	{ "amd_iommu=off", "(^|[ \"])amd_iommu=off", VP_PAT_NODEV },
 };
 
 static const struct vp_diag_pattern pat_probe_busy[] = {
@@ -191,7 +192,7 @@ static const struct vp_diag_pattern pat_d3[] = {
 	 * 6.x: "Refused to change power state from %s to %s" */
 	{ "Refused to change power state", "Refused to change power state", 0 },
 	/* QEMU hw/vfio/pci.c vfio_pci_pre_reset(): error_report("vfio: Unable to power on device, stuck in D%d") */
-	{ "stuck in D", "Unable to power on device, stuck in D[1-3]", 0 },
+	{ "Unable to power on device", "Unable to power on device, stuck in D[1-3]", 0 },
 	/* Linux drivers/pci/pci.c pci_dev_wait(): "not ready %dms after %s; giving up" with reason "resume" */
 	{ "after resume; giving up", "not ready [0-9]+ms after resume; giving up", 0 },
 	/* ... and the same function's pci_info(dev, "not ready %dms after %s; waiting\n") while it still waits */
@@ -204,8 +205,8 @@ static const struct vp_diag_pattern pat_reset[] = {
 	{ "; giving up", "not ready [0-9]+ms after [^;]*; giving up", 0 },
 	/* pci_dev_wait()'s "not ready %dms after %s; waiting" for FLR or a bus reset: the device is slow to return (a
 	 * device that never completes FLR ends in "; giving up" or hangs the host) */
-	{ "; waiting", "not ready [0-9]+ms after (FLR|bus reset|PM D3hot->D0|Secondary Bus Reset)[^;]*; waiting",
-	  VP_PAT_WARN },
+	{ "ms after FLR; waiting", "not ready [0-9]+ms after FLR; waiting", VP_PAT_WARN },
+	{ "ms after bus reset; waiting", "not ready [0-9]+ms after bus reset; waiting", VP_PAT_WARN },
 	/* Linux drivers/pci/pci.c pcie_flr(): pci_err(dev, "timed out waiting for pending transaction; performing
 	 * function level reset anyway\n") */
 	{ "timed out waiting for pending transaction", "timed out waiting for pending transaction", VP_PAT_WARN },
@@ -303,7 +304,7 @@ static const struct vp_diag_pattern pat_claimed[] = {
 	 * %#08x/%08x\n") with pr_fmt "vfio_pci: " */
 	{ "vfio_pci: add [", "vfio_pci: add \\[[0-9a-f]{4}:[0-9a-f]{4}", VP_PAT_NODEV },
 	/* any dev_printk() of a device vfio-pci owns is prefixed "vfio-pci ADDR: " (driver name, device name) */
-	{ "vfio-pci 0", "^vfio-pci " ADDR ": ", 0 },
+	{ "vfio-pci 0000:", "^vfio-pci " ADDR ": ", 0 },
 };
 
 static const char cause_disabled[] =
@@ -408,7 +409,7 @@ const struct vp_diag_hint vp_diag_hints[] = {
 	{ "DMAR: IOMMU enabled", VP_HINT_DMAR_PARSER, 0 },
 	/* lines only a working Intel IOMMU driver prints (dmar.c, irq_remapping.c, iommu.c quirks): the DMAR table is
 	 * there, so the parser line alone proves nothing missing */
-	{ "DMAR-IR: ", VP_HINT_DMAR_ACTIVE, 0 },
+	{ "under DRHD base", VP_HINT_DMAR_ACTIVE, 0 },
 	{ "Skip IOMMU disabling for graphics", VP_HINT_DMAR_ACTIVE, 0 },
 	{ "DMAR: Host address width", VP_HINT_DMAR_ACTIVE, 0 },
 	/* boot framebuffers registering: fbdev's "fb%d: %s frame buffer device" with id "EFI VGA"
@@ -418,7 +419,9 @@ const struct vp_diag_hint vp_diag_hints[] = {
 	{ "EFI VGA frame buffer", VP_HINT_FB, FB_EFIFB },
 	{ "efifb: probing", VP_HINT_FB, FB_EFIFB },
 	{ "simplefb registered", VP_HINT_FB, FB_SIMPLEFB },
-	{ "simpledrm", VP_HINT_FB, FB_SIMPLEDRM },
+	{ "simpledrmdrmfb", VP_HINT_FB, FB_SIMPLEDRM },
+	{ "Initialized simpledrm", VP_HINT_FB, FB_SIMPLEDRM },
+	{ " : simpledrm", VP_HINT_FB, FB_SIMPLEDRM }, /* /proc/iomem pasted: "  2800000000-2801fa3fff : simpledrm" */
 	{ "VESA VGA frame buffer", VP_HINT_FB, FB_VESAFB },
 	/* GPU-card host drivers naming a device: "amdgpu 0000:03:00.0: ..." (dev_printk prefix) */
 	{ "nvidia 0000:", VP_HINT_HOST_DRIVER, 0 },
@@ -428,7 +431,7 @@ const struct vp_diag_hint vp_diag_hints[] = {
 	{ "snd_hda_intel 0000:", VP_HINT_HOST_DRIVER, 0 },
 	{ "xhci_hcd 0000:", VP_HINT_HOST_DRIVER, 0 },
 	{ "nvidia-gpu 0000:", VP_HINT_HOST_DRIVER, 0 },
-	{ "i915 0000:", VP_HINT_HOST_DRIVER, 0 },
+	{ "i915 0000:00:02.", VP_HINT_HOST_DRIVER, 0 },
 };
 const size_t vp_diag_hints_n = sizeof(vp_diag_hints) / sizeof(vp_diag_hints[0]);
 

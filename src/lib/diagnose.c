@@ -8,6 +8,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <regex.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +44,7 @@ struct vp_diag {
 	const char *anchors[MAX_ANCHORS];
 	size_t anchor_len[MAX_ANCHORS];
 	uint64_t anchor_head[MAX_ANCHORS]; /* first 8 bytes, for a cheap first compare */
+	size_t anchor_off[MAX_ANCHORS];  /* where the anchor's m-byte window (the part the scan hashes) starts */
 	size_t n_anchors;
 	size_t m;                       /* shortest anchor: the Wu-Manber window */
 	uint8_t *shift;                 /* [65536] */
@@ -80,7 +84,7 @@ static int anchor_index(struct vp_diag *d, const char *a)
 	for (size_t i = 0; i < d->n_anchors; i++)
 		if (streq(d->anchors[i], a))
 			return (int)i;
-	if (d->n_anchors >= MAX_ANCHORS || strlen(a) < 9)
+	if (d->n_anchors >= MAX_ANCHORS || strlen(a) < 11)
 		return -EINVAL;
 	d->anchors[d->n_anchors] = a;
 	d->anchor_len[d->n_anchors] = strlen(a);
@@ -88,9 +92,58 @@ static int anchor_index(struct vp_diag *d, const char *a)
 	return (int)d->n_anchors++;
 }
 
-static uint16_t block_at(const char *p)
+/* Wu-Manber blocks are 3 bytes, hashed to 16 bits: with 2-byte blocks a common pair at the end of some anchor
+ * ("ng", "d ") stopped the scan every few bytes. */
+static inline uint16_t block_hash(uint32_t v)
 {
-	return (uint16_t)((uint8_t)p[0] | (uint16_t)(uint8_t)p[1] << 8);
+	return (uint16_t)(((v & 0xffffffu) * 2654435761u) >> 16);
+}
+
+static inline uint16_t block_at(const char *p)
+{
+	uint32_t v = (uint32_t)(uint8_t)p[0] | (uint32_t)(uint8_t)p[1] << 8 | (uint32_t)(uint8_t)p[2] << 16;
+	return block_hash(v);
+}
+
+/* The block ending at p[i] when 4 bytes before it may be read (i >= 3): one unaligned load. */
+static inline uint16_t block_end(const char *p, size_t i)
+{
+	uint32_t v;
+	memcpy(&v, p + i - 3, 4);
+	return block_hash(v >> 8); /* little endian: the top three bytes are p[i-2..i] */
+}
+
+/* How common a byte is in log text (higher: more common), for choosing anchor windows. */
+static size_t char_score(char c)
+{
+	if (c >= '0' && c <= '9')
+		return 6;
+	if (c == ' ' || c == ':')
+		return 6;
+	if (c == '.' || c == '-' || c == '_' || c == '[' || c == ']' || c == '(' || c == ')' || c == '=' || c == ',')
+		return 4;
+	if (strchr("etaoinsr", c))
+		return 4;
+	if (c >= 'a' && c <= 'z')
+		return 2;
+	return 1;
+}
+
+/* Trigrams frequent in kernel and daemon logs (English words, "device", "error", addresses). */
+static bool common_trigram(const char *w)
+{
+	static const char *const tri[] = {
+		"dev", "evi", "vic", "ice", "ing", "ion", "tio", "ent", "err", "rro", "ror", "the", "and", "for", "ver",
+		"ter", "ons", "ati", "con", "sta", "ate", "res", "ed ", "ng ", "on ", "es ", "er ", "ce ", "ice", "ble",
+		"abl", "ena", "nab", "led", "is ", " to", "to ", "ion", "ed:", "000", "00:", "0:0", ":00", "0.0", "d 0",
+		"e 0", "r 0", ": 0", "ory", "mor", "emo", "men", "nt ", "int", "ini", "ail", "fai", "led", "ile", "fil",
+		"ead", "rea", "set", "ese", "ype", "typ", "pe ", "han", "nge", "cha", "use", "ser", "est", "por", "ort",
+		"rt ", "sup", "upp", "ppo", "mod", "ode", "de ", "ule", "dul", "sys", "yst", "tem", "rvi", "ser", "ice",
+	};
+	for (size_t i = 0; i < sizeof(tri) / sizeof(tri[0]); i++)
+		if (memcmp(w, tri[i], 3) == 0)
+			return true;
+	return false;
 }
 
 static int build_tables(struct vp_diag *d)
@@ -104,18 +157,31 @@ static int build_tables(struct vp_diag *d)
 	if (!d->shift || !d->first)
 		return -ENOMEM;
 	size_t m = d->m;
-	memset(d->shift, (int)(m - 1), 65536);
+	memset(d->shift, (int)(m - 2), 65536);
 	for (size_t k = 0; k < 65536; k++)
 		d->first[k] = -1;
 	for (size_t i = 0; i < d->n_anchors; i++) {
-		const char *a = d->anchors[i];
-		for (size_t q = 1; q < m; q++) {
-			uint16_t b = block_at(a + q - 1);
+		/* The scan stops wherever a window's last block occurs in the text: pick, of the anchor's m-byte windows,
+		 * the one whose last block is least likely in logs (not digits, spaces, ':' or common letters), so
+		 * timestamps and addresses ("00:00:01", "0000:00") do not stop it on every line. */
+		size_t best = 0, best_score = SIZE_MAX;
+		for (size_t o = 0; o + m <= d->anchor_len[i]; o++) {
+			const char *w = d->anchors[i] + o + m - 3;
+			size_t sc = char_score(w[0]) + char_score(w[1]) + char_score(w[2]) + (common_trigram(w) ? 20 : 0);
+			if (sc < best_score) {
+				best_score = sc;
+				best = o;
+			}
+		}
+		d->anchor_off[i] = best;
+		const char *a = d->anchors[i] + best;
+		for (size_t q = 2; q < m; q++) {
+			uint16_t b = block_at(a + q - 2);
 			size_t s = m - 1 - q;
 			if (s < d->shift[b])
 				d->shift[b] = (uint8_t)s;
 		}
-		uint16_t last = block_at(a + m - 2);
+		uint16_t last = block_at(a + m - 3);
 		d->next[i] = d->first[last];
 		d->first[last] = (int16_t)i;
 	}
@@ -242,20 +308,26 @@ static char *intern_source(struct vp_diag *d, const char *src)
 /* ---- matching ---- */
 
 /* Does an anchor whose window ends with block b start at p[start]? With present, marks all that do. */
-static bool hit_at(const struct vp_diag *d, const char *p, size_t start, size_t n, uint16_t b, bool *present)
+/* Does an anchor whose window (starting at p[wstart]) ends with block b occur there, starting at or after from?
+ * Returns the start of one such anchor, or SIZE_MAX. With present, marks all that do. */
+static size_t hit_at(const struct vp_diag *d, const char *p, size_t wstart, size_t from, size_t n, uint16_t b,
+		     bool *present)
 {
-	bool hit = false;
-	uint64_t head;
-	if (start + 8 > n)
-		return false;
-	memcpy(&head, p + start, 8);
+	size_t hit = SIZE_MAX;
 	for (int k = d->first[b]; k >= 0; k = d->next[k]) {
-		if (head != d->anchor_head[k] || start + d->anchor_len[k] > n ||
-		    memcmp(p + start + 8, d->anchors[k] + 8, d->anchor_len[k] - 8) != 0)
+		if (wstart < from + d->anchor_off[k])
+			continue;
+		size_t a = wstart - d->anchor_off[k];
+		uint64_t head;
+		if (a + d->anchor_len[k] > n)
+			continue;
+		memcpy(&head, p + a, 8);
+		if (head != d->anchor_head[k] || memcmp(p + a + 8, d->anchors[k] + 8, d->anchor_len[k] - 8) != 0)
 			continue;
 		if (!present)
-			return true;
-		present[k] = hit = true;
+			return a;
+		present[k] = true;
+		hit = a;
 	}
 	return hit;
 }
@@ -267,16 +339,39 @@ static size_t scan(const struct vp_diag *d, const char *p, size_t from, size_t n
 	if (n < from || n - from < m)
 		return n;
 	size_t i = from + m - 1;
+	const uint8_t *shift = d->shift;
 	while (i < n) {
-		uint16_t b = block_at(p + i - 1);
-		size_t s = d->shift[b];
-		if (s) {
-			i += s;
-			continue;
+		uint16_t b;
+		size_t s;
+		if (i >= 3 && i + 3 * 32 < n) {
+			/* the hot loop: shifts are never larger than m - 2 < 32, so three steps stay inside p[0..n) */
+			b = block_end(p, i);
+			s = shift[b];
+			if (s) {
+				i += s;
+				b = block_end(p, i);
+				s = shift[b];
+				if (s) {
+					i += s;
+					b = block_end(p, i);
+					s = shift[b];
+					if (s) {
+						i += s;
+						continue;
+					}
+				}
+			}
+		} else {
+			b = block_at(p + i - 2);
+			s = shift[b];
+			if (s) {
+				i += s;
+				continue;
+			}
 		}
-		size_t start = i + 1 - m;
-		if (hit_at(d, p, start, n, b, NULL))
-			return start;
+		size_t a = hit_at(d, p, i + 1 - m, from, n, b, NULL);
+		if (a != SIZE_MAX)
+			return a;
 		i++;
 	}
 	return n;
@@ -291,13 +386,13 @@ static bool scan_all(const struct vp_diag *d, const char *p, size_t n, bool *pre
 	if (n < m)
 		return false;
 	for (size_t i = m - 1; i < n;) {
-		uint16_t b = block_at(p + i - 1);
+		uint16_t b = block_at(p + i - 2);
 		size_t s = d->shift[b];
 		if (s) {
 			i += s;
 			continue;
 		}
-		any |= hit_at(d, p, i + 1 - m, n, b, present);
+		any |= hit_at(d, p, i + 1 - m, 0, n, b, present) != SIZE_MAX;
 		i++;
 	}
 	return any;
@@ -473,7 +568,8 @@ static void note_hint(struct vp_diag *d, size_t h, const char *src, unsigned lon
 		break;
 	case VP_HINT_HOST_DRIVER: {
 		/* only "DRIVER ADDR: ..." at the start of the message */
-		size_t dl = strlen(vp_diag_hints[h].anchor) - 5;
+		const char *sp = strchr(vp_diag_hints[h].anchor, ' ');
+		size_t dl = sp ? (size_t)(sp - vp_diag_hints[h].anchor) + 1 : 0;
 		if (msg_len < dl + 13 || memcmp(msg, vp_diag_hints[h].anchor, dl) != 0)
 			break;
 		char addr[VP_PCI_ADDR_LEN];
@@ -569,6 +665,17 @@ static unsigned long count_nl(const char *p, size_t n)
 {
 	unsigned long c = 0;
 	size_t i = 0;
+#if defined(__SSE2__)
+	/* 64 bytes a step: compare with '\n', a bit per byte, popcount */
+	const __m128i nlv = _mm_set1_epi8('\n');
+	for (; i + 64 <= n; i += 64) {
+		uint64_t m0 = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i)), nlv));
+		uint64_t m1 = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i + 16)), nlv));
+		uint64_t m2 = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i + 32)), nlv));
+		uint64_t m3 = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i + 48)), nlv));
+		c += (unsigned long)__builtin_popcountll(m0 | m1 << 16 | m2 << 32 | m3 << 48);
+	}
+#endif
 	const uint64_t ones = 0x0101010101010101ull, nl = 0x0a0a0a0a0a0a0a0aull, low7 = 0x7f7f7f7f7f7f7f7full;
 	for (; i + 8 <= n; i += 8) {
 		uint64_t w;
