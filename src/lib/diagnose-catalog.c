@@ -157,6 +157,8 @@ static const struct vp_diag_pattern pat_bar[] = {
 	/* Linux drivers/pci/pci.c __pci_request_region(): pci_warn(pdev, "BAR %d: can't reserve %pR\n") then -EBUSY;
 	 * 6.x resource names print as "BAR %d [mem ...]" */
 	{ "can't reserve", "BAR [0-9]+( \\[[^]]*\\])?: can't reserve", 0 },
+	/* the same line pasted through a forum or chat that turned the apostrophe into U+2019 */
+	{ "can\u2019t reserve", "BAR [0-9]+( \\[[^]]*\\])?: can\u2019t reserve", 0 },
 	/* QEMU hw/vfio/region.c / pci.c vfio_bar_register(): "Failed to mmap %s BAR %d. Performance may be slow" */
 	{ "Failed to mmap ", "Failed to mmap [^ ]+ BAR [0-9]+", VP_PAT_WARN },
 	/* QEMU hw/vfio/region.c vfio_region_write(): error_report("%s(%s:region%d+0x%"HWADDR_PRIx", 0x%"PRIx64

@@ -62,9 +62,13 @@ def main():
         missing = (expect | info) - ids
         extra = serious - expect
         ok = not missing and not extra
-        if ok and meta.get("uncovered"):
-            print("%s: covered now; remove its '#vp uncovered:' line" % name)
-            checks_failed += 1
+        if meta.get("uncovered"):
+            # a report the catalog does not recognise yet: not covered, whatever the ids say
+            if ok and expect:
+                print("%s: covered now; remove its '#vp uncovered:' line" % name)
+                checks_failed += 1
+            ok = False
+            missing = missing or {"(" + meta["uncovered"][:60] + "...)"}
         c = classes.setdefault(meta["class"], [0, 0, []])
         c[0] += 1
         c[1] += ok
