@@ -273,9 +273,9 @@ static const struct vp_diag_pattern pat_root[] = {
 	{ "libvirt-sock", "libvirt-sock'?: Permission denied", VP_PAT_NODEV },
 	/* bash/tee writing sysfs control files (mode 0200, root only): "tee: /sys/bus/pci/drivers/vfio-pci/bind:
 	 * Permission denied" */
-	{ "/sys/bus/pci/", "/sys/bus/pci/[^ :]*: (Permission denied|Operation not permitted)", 0 },
+	{ "/sys/bus/pci/", "/sys/bus/pci/[^ ]*: (Permission denied|Operation not permitted)", 0 },
 	/* the same for the other sysfs files passthrough scripts write: vtconsole bind, efi-framebuffer unbind */
-	{ "Permission denied", "/sys/(class|bus|devices|module)/[^ :]*: Permission denied", VP_PAT_NODEV },
+	{ "Permission denied", "/sys/(class|bus|devices|module)/[^ ]*: Permission denied", VP_PAT_NODEV },
 	/* kmod's modprobe: "modprobe: ERROR: could not insert '%s': %s" with EPERM for vfio's modules (a user, or a
 	 * container without CAP_SYS_MODULE); for out-of-tree modules (vendor_reset, kvmfr) also Secure Boot's lockdown */
 	{ "could not insert '", "could not insert '(vfio[a-z0-9_]*|vendor_reset|kvmfr)': Operation not permitted",
