@@ -242,6 +242,11 @@ static const struct vp_diag_pattern pat_vendor_reset[] = {
 	{ "PSP did not acknowledge", "PSP did not acknowledge", VP_PAT_WARN },
 	{ "mode1 reset failed", "(psp )?mode ?1 reset failed", VP_PAT_WARN },
 	{ "amdgpu_get_bios failed", "amdgpu_get_bios failed", VP_PAT_WARN },
+	/* Linux drivers/pci/pci.c reset_method_store(): pci_err(pdev, "Unsupported reset method '%s'", name): writing
+	 * device_specific without vendor-reset's quirk loaded (or a kernel it no longer hooks) leaves the card without
+	 * its reset; the other names only a warning */
+	{ "Unsupported reset method", "Unsupported reset method 'device_specific'", 0 },
+	{ "Unsupported reset method", "Unsupported reset method '", VP_PAT_WARN },
 };
 
 static const struct vp_diag_pattern pat_driver_in_use[] = {
