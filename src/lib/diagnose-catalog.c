@@ -192,7 +192,8 @@ static const struct vp_diag_pattern pat_d3[] = {
 	{ "Unable to change power state from", "Unable to change power state from D3(cold|hot)? to D0", 0 },
 	/* older pci.c pci_raw_set_power_state(): "Refused to change power state, currently in D%d";
 	 * 6.x: "Refused to change power state from %s to %s" */
-	{ "Refused to change power state", "Refused to change power state", 0 },
+	{ "Refused to change power state", "Refused to change power state(, currently in D3| from D3)", 0 },
+	/* (", currently in D0" and "from D0 to D3hot" are a device that will not go to sleep: not stuck, no finding) */
 	/* QEMU hw/vfio/pci.c vfio_pci_pre_reset(): error_report("vfio: Unable to power on device, stuck in D%d") */
 	{ "Unable to power on device", "Unable to power on device, stuck in D[1-3]", 0 },
 	/* Linux drivers/pci/pci.c pci_dev_wait(): "not ready %dms after %s; giving up" with reason "resume" */
