@@ -262,6 +262,13 @@ static const struct vp_diag_pattern pat_completion_wait[] = {
 	{ "Completion-Wait loop timed out", "Completion-Wait loop timed out", VP_PAT_NODEV },
 };
 
+static const struct vp_diag_pattern pat_rmrr[] = {
+	/* Linux drivers/iommu/intel/iommu.c device_rmrr_is_relaxable()/intel_iommu_attach_device(): dev_warn(dev,
+	 * "Device is ineligible for IOMMU domain attach due to platform RMRR requirement.  Contact your platform
+	 * vendor.\n"); QEMU then fails with "vfio: failed to set iommu for container: Operation not permitted" */
+	{ "ineligible for IOMMU domain attach", "ineligible for IOMMU domain attach due to platform RMRR", 0 },
+};
+
 static const struct vp_diag_pattern pat_aer[] = {
 	/* Linux drivers/pci/pcie/aer.c aer_print_error(): "PCIe Bus Error: severity=%s, type=%s, (%s)";
 	 * severities "Uncorrected (Non-Fatal)", "Uncorrected (Fatal)", "Corrected" (6.x "Uncorrectable"/"Correctable") */
@@ -380,6 +387,10 @@ const struct vp_diag_entry vp_diag_catalog[] = {
 	  "QEMU opened the IOMMU group but the kernel refused the device in it: with EINVAL the device is not bound to "
 	  "vfio-pci in that group (a typo in the address, another function, a device that moved), with EIO the device's "
 	  "driver (an mdev/vGPU vendor driver) refused to open it." },
+	{ "iommu.rmrr", VP_SEV_ERROR, "Firmware reserves memory for the device (RMRR)", PATS(pat_rmrr),
+	  "The firmware's DMAR table gives the device a Reserved Memory Region (RMRR) that it keeps using (server "
+	  "management, shared-memory NICs and HBAs), and the Intel IOMMU driver refuses to move such a device into a "
+	  "VFIO domain." },
 	{ "pcie.aer", VP_SEV_ERROR, "PCIe AER error", PATS(pat_aer),
 	  "The PCIe link of the device or its port reported errors (AER): corrected ones are retried by hardware, "
 	  "uncorrected ones lose transactions and can hang or reset the device." },

@@ -379,6 +379,17 @@ static void fix_get_device(const struct vp_diag *d, const struct vp_finding *f, 
 		describe_group(h, f->group, b);
 }
 
+static void fix_rmrr(const struct vp_diag *d, const struct vp_finding *f, const struct vp_host *h, struct vp_buf *b)
+{
+	(void)d;
+	vp_buf_puts(b, "Turn the device's firmware reservation off (HP ProLiant: disable the shared-memory/embedded "
+		       "health features for that slot; other vendors: a BIOS option for the device's option ROM or "
+		       "management sideband), move the card to a slot the firmware does not reserve, or pass another "
+		       "device; the kernel has no switch to ignore RMRRs for passthrough.");
+	if (f->device[0])
+		describe_device(h, f->device, b);
+}
+
 /* ---- the join ---- */
 
 static const struct {
@@ -401,6 +412,7 @@ static const struct {
 	{ "reset.failed", fix_reset },
 	{ "pcie.aer", fix_aer },
 	{ "reset.vendor_reset", fix_vendor_reset },
+	{ "iommu.rmrr", fix_rmrr },
 	{ "driver.in_use", fix_driver_in_use },
 	{ "iommu.completion_wait", fix_completion_wait },
 	{ "group.get_device", fix_get_device },
