@@ -442,17 +442,19 @@ const struct vp_diag_hint vp_diag_hints[] = {
 	{ "Initialized simpledrm", VP_HINT_FB, FB_SIMPLEDRM },
 	{ " : simpledrm", VP_HINT_FB, FB_SIMPLEDRM }, /* /proc/iomem pasted: "  2800000000-2801fa3fff : simpledrm" */
 	{ "VESA VGA frame buffer", VP_HINT_FB, FB_VESAFB },
-	/* GPU-card host drivers naming a device: "amdgpu 0000:03:00.0: ..." (dev_printk prefix) */
-	{ "nvidia 0000:", VP_HINT_HOST_DRIVER, 0 },
-	{ "nouveau 0000:", VP_HINT_HOST_DRIVER, 0 },
-	{ "amdgpu 0000:", VP_HINT_HOST_DRIVER, 0 },
-	{ "radeon 0000:", VP_HINT_HOST_DRIVER, 0 },
-	{ "snd_hda_intel 0000:", VP_HINT_HOST_DRIVER, 0 },
-	{ "xhci_hcd 0000:", VP_HINT_HOST_DRIVER, 0 },
-	{ "nvidia-gpu 0000:", VP_HINT_HOST_DRIVER, 0 },
-	{ "i915 0000:00:02.", VP_HINT_HOST_DRIVER, 0 },
+	/* Lines by which a host driver shows it took a device: pci_enable_device()'s "enabling device (%04x -> %04x)"
+	 * and vgaarb's "changed VGA decodes" (any driver; the engine keeps those whose message starts with one of
+	 * vp_diag_host_drivers and an address). Any other parsed line that starts so counts as well. Anchoring on
+	 * "DRIVER 0000:" instead made every PCI address in a log stop the scan. */
+	{ "enabling device (", VP_HINT_HOST_DRIVER, 0 },
+	{ "vgaarb: changed VGA decodes", VP_HINT_HOST_DRIVER, 0 },
 };
 const size_t vp_diag_hints_n = sizeof(vp_diag_hints) / sizeof(vp_diag_hints[0]);
+
+/* GPU-card host drivers, as their dev_printk prefix names them ("amdgpu 0000:03:00.0: ..."). */
+const char *const vp_diag_host_drivers[] = {
+	"nvidia", "nouveau", "amdgpu", "radeon", "snd_hda_intel", "xhci_hcd", "nvidia-gpu", "i915", NULL,
+};
 
 int vp_diag_write_patterns(FILE *f)
 {

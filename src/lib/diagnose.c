@@ -566,24 +566,31 @@ static void note_hint(struct vp_diag *d, size_t h, const char *src, unsigned lon
 	case VP_HINT_FB:
 		d->fb_seen |= vp_diag_hints[h].bit;
 		break;
-	case VP_HINT_HOST_DRIVER: {
-		/* only "DRIVER ADDR: ..." at the start of the message */
-		const char *sp = strchr(vp_diag_hints[h].anchor, ' ');
-		size_t dl = sp ? (size_t)(sp - vp_diag_hints[h].anchor) + 1 : 0;
-		if (msg_len < dl + 13 || memcmp(msg, vp_diag_hints[h].anchor, dl) != 0)
-			break;
+	case VP_HINT_HOST_DRIVER:
+		/* the line is a candidate now; match_msg() checks its prefix */
+		break;
+	}
+}
+
+/* "DRIVER ADDR: ..." at the start of the message, DRIVER a host GPU/audio/USB driver: remember it. */
+static void note_host_driver(struct vp_diag *d, const char *src, unsigned long line, const char *text, size_t text_len,
+			     const char *msg, size_t msg_len)
+{
+	for (size_t k = 0; vp_diag_host_drivers[k]; k++) {
+		size_t dl = strlen(vp_diag_host_drivers[k]);
+		if (msg_len < dl + 13 || memcmp(msg, vp_diag_host_drivers[k], dl) != 0 || msg[dl] != ' ')
+			continue;
 		char addr[VP_PCI_ADDR_LEN];
-		if (!find_addr(msg + dl, 13, addr))
-			break;
+		if (!find_addr(msg + dl + 1, 12, addr))
+			return;
 		for (size_t i = 0; i < d->n_hostdrv; i++)
-			if (streq(d->hostdrv[i].addr, addr) && strlen(d->hostdrv[i].driver) == dl - 1 &&
-			    memcmp(d->hostdrv[i].driver, msg, dl - 1) == 0)
+			if (streq(d->hostdrv[i].addr, addr) && streq(d->hostdrv[i].driver, vp_diag_host_drivers[k]))
 				return;
 		if (d->n_hostdrv >= MAX_HOSTDRV)
-			break;
+			return;
 		struct hostdrv *hd = &d->hostdrv[d->n_hostdrv];
 		snprintf(hd->addr, sizeof(hd->addr), "%s", addr);
-		snprintf(hd->driver, sizeof(hd->driver), "%.*s", (int)(dl - 1), msg);
+		snprintf(hd->driver, sizeof(hd->driver), "%s", vp_diag_host_drivers[k]);
 		hd->source = intern_source(d, src);
 		hd->line = line;
 		hd->text = bounded_dup(text, text_len);
@@ -591,10 +598,10 @@ static void note_hint(struct vp_diag *d, size_t h, const char *src, unsigned lon
 			d->n_hostdrv++;
 		else
 			free(hd->text);
-		break;
-	}
+		return;
 	}
 }
+
 
 /* Matches one message (text is what the finding shows: the whole line). */
 static void match_msg(struct vp_diag *d, const char *src, unsigned long line, const char *text, size_t text_len,
@@ -627,6 +634,7 @@ static void match_msg(struct vp_diag *d, const char *src, unsigned long line, co
 	for (size_t h = 0; h < vp_diag_hints_n; h++)
 		if (d->present[d->hint_anchor[h]])
 			note_hint(d, h, src, line, text, text_len, d->msg, msg_len);
+	note_host_driver(d, src, line, text, text_len, d->msg, msg_len);
 }
 
 int vp_diag_feed_line(struct vp_diag *d, const char *src, unsigned long lineno, const char *line, size_t len)

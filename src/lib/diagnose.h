@@ -75,6 +75,7 @@ extern const struct vp_diag_hint vp_diag_hints[];
 extern const size_t vp_diag_hints_n;
 enum { FB_EFIFB = 1u << 0, FB_SIMPLEFB = 1u << 1, FB_SIMPLEDRM = 1u << 2, FB_VESAFB = 1u << 3, VP_DIAG_N_FB = 4 };
 extern const char *const vp_diag_fb_names[VP_DIAG_N_FB];
+extern const char *const vp_diag_host_drivers[]; /* NULL-terminated */
 
 struct vp_finding {
 	const struct vp_diag_entry *entry;
