@@ -29,19 +29,23 @@ static const struct vp_diag_pattern pat_memlock[] = {
 	{ "RLIMIT_MEMLOCK", "RLIMIT_MEMLOCK \\([0-9]+\\) exceeded", VP_PAT_NODEV },
 	/* QEMU hw/vfio/container.c vfio_legacy_dma_map() failing with ENOMEM: error_report("VFIO_MAP_DMA failed: %s"),
 	 * QEMU <= 2.x hw/vfio/common.c: "VFIO_MAP_DMA: %d" (-errno) */
-	{ "VFIO_MAP_DMA", "VFIO_MAP_DMA( failed)?: (Cannot allocate memory|-12)", 0 },
+	{ "VFIO_MAP_DMA failed: Cannot", "VFIO_MAP_DMA failed: Cannot allocate memory", 0 },
+	{ "VFIO_MAP_DMA: -12", "VFIO_MAP_DMA: -12", 0 },
 	/* QEMU hw/vfio/listener.c (older common.c) vfio_listener_region_add():
 	 * "vfio_dma_map(%p, 0x%..., 0x%..., %p) = %d (%s)", newer "vfio_container_dma_map(...)"; -12 = ENOMEM */
-	{ "_dma_map(0x", "_dma_map\\([^)]*\\) = -12", 0 },
+	{ "vfio_dma_map(0x", "_dma_map\\([^)]*\\) = -12", 0 },
+	{ "container_dma_map(", "_dma_map\\([^)]*\\) = -12", 0 },
 	/* libvirt src/util/virprocess.c virProcessSetMaxMemLock(): "cannot limit locked memory of process %lld to %llu" */
 	{ "cannot limit locked memory", "cannot limit locked memory", VP_PAT_NODEV },
 };
 
 static const struct vp_diag_pattern pat_map[] = {
 	/* QEMU hw/vfio/container.c vfio_legacy_dma_map(): "VFIO_MAP_DMA failed: %s" (other errno than ENOMEM) */
-	{ "VFIO_MAP_DMA", "VFIO_MAP_DMA( failed)?: ", 0 },
+	{ "VFIO_MAP_DMA failed", "VFIO_MAP_DMA failed: ", 0 },
+	{ "VFIO_MAP_DMA: -", "VFIO_MAP_DMA: -[0-9]+", 0 },
 	/* QEMU hw/vfio/listener.c vfio_listener_region_add(): "vfio_container_dma_map(...) = -22 (Invalid argument)" */
-	{ "_dma_map(0x", "_dma_map\\([^)]*\\) = -[0-9]+", 0 },
+	{ "vfio_dma_map(0x", "_dma_map ?\\([^)]*\\) = -[0-9]+", 0 },
+	{ "container_dma_map", "_dma_map ?\\([^)]*\\) = -[0-9]+", 0 },
 	/* QEMU hw/vfio/container.c vfio_connect_container(): "memory listener initialization failed" */
 	{ "memory listener initiali", "memory listener initiali[sz]ation failed", 0 },
 	/* cloud-hypervisor pci/src/vfio.rs / vmm device_manager.rs: VfioDmaMap(IommuDmaMap(Error(errno))) and
@@ -59,7 +63,8 @@ static const struct vp_diag_pattern pat_ir[] = {
 	/* The kernel echoes its command line at boot (init/main.c "Kernel command line: %s"): MSI isolation off */
 	{ "allow_unsafe_interrupts=", "allow_unsafe_interrupts=(1|Y|y|on)", VP_PAT_NODEV | VP_PAT_WARN },
 	/* Documentation/admin-guide/kernel-parameters.txt intremap=off: interrupt remapping disabled */
-	{ "intremap=off", "(^|[ \"])intremap=off", VP_PAT_NODEV | VP_PAT_WARN },
+	{ " intremap=off", "(^|[ \"])intremap=off", VP_PAT_NODEV | VP_PAT_WARN },
+	{ "\"intremap=off", "(^|[ \"])intremap=off", VP_PAT_NODEV | VP_PAT_WARN },
 };
 
 static const struct vp_diag_pattern pat_fault[] = {
@@ -108,7 +113,7 @@ static const struct vp_diag_pattern pat_not_viable[] = {
 	/* QEMU hw/vfio/container.c vfio_get_group(): error_setg(errp, "group %d is not viable") + hint "Please ensure
 	 * all devices within the iommu_group are bound to their vfio bus driver."; QEMU < 2.10 printed
 	 * "vfio: error, group %d is not viable, please ensure all devices within the iommu_group are bound ..." */
-	{ "is not viable", "group [0-9]+ is not viable", 0 },
+	{ " is not viable", "group [0-9]+ is not viable", 0 },
 	{ "within the iommu_group are bound", "ensure all devices within the iommu_group are bound", VP_PAT_NODEV },
 };
 
@@ -135,12 +140,16 @@ static const struct vp_diag_pattern pat_disabled[] = {
 	  0 },
 	/* A pasted IOMMU group listing with no groups at all: the usual "for g in /sys/kernel/iommu_groups/N" glob loop
 	 * (Arch wiki, lsiommu scripts) prints the unmatched glob literally: "IOMMU Group *" or "IOMMU Group * 00:00.0 ..." */
-	{ "IOMMU Group *", "IOMMU [Gg]roup \\*", VP_PAT_NODEV },
+	{ "IOMMU Group * ", "IOMMU [Gg]roup \\*", VP_PAT_NODEV },
+	{ "IOMMU Group *:", "IOMMU [Gg]roup \\*", VP_PAT_NODEV },
+	{ "IOMMU group * ", "IOMMU [Gg]roup \\*", VP_PAT_NODEV },
+	{ "IOMMU group *:", "IOMMU [Gg]roup \\*", VP_PAT_NODEV },
 	/* Linux drivers/iommu/intel/iommu.c intel_iommu_setup(): pr_info("IOMMU disabled\n") for intel_iommu=off */
 	{ "DMAR: IOMMU disabled", "DMAR: IOMMU disabled", VP_PAT_NODEV },
 	/* Kernel command line echoed at boot with the IOMMU switched off */
 	{ "intel_iommu=off", "(^|[ \"])intel_iommu=off", VP_PAT_NODEV },
-	{ "amd_iommu=off", "(^|[ \"])amd_iommu=off", VP_PAT_NODEV },
+	{ " amd_iommu=off", "(^|[ \"])amd_iommu=off", VP_PAT_NODEV },
+	{ "\"amd_iommu=off", "(^|[ \"])amd_iommu=off", VP_PAT_NODEV },
 };
 
 static const struct vp_diag_pattern pat_probe_busy[] = {
@@ -156,7 +165,7 @@ static const struct vp_diag_pattern pat_probe_busy[] = {
 static const struct vp_diag_pattern pat_bar[] = {
 	/* Linux drivers/pci/pci.c __pci_request_region(): pci_warn(pdev, "BAR %d: can't reserve %pR\n") then -EBUSY;
 	 * 6.x resource names print as "BAR %d [mem ...]" */
-	{ "can't reserve", "BAR [0-9]+( \\[[^]]*\\])?: can't reserve", 0 },
+	{ ": can't reserve", "BAR [0-9]+( \\[[^]]*\\])?: can't reserve", 0 },
 	/* the same line pasted through a forum or chat that turned the apostrophe into U+2019 */
 	{ "can\u2019t reserve", "BAR [0-9]+( \\[[^]]*\\])?: can\u2019t reserve", 0 },
 	/* QEMU hw/vfio/region.c / pci.c vfio_bar_register(): "Failed to mmap %s BAR %d. Performance may be slow" */
@@ -205,7 +214,10 @@ static const struct vp_diag_pattern pat_d3[] = {
 static const struct vp_diag_pattern pat_reset[] = {
 	/* Linux drivers/pci/pci.c pci_dev_wait(): pci_warn(dev, "not ready %dms after %s; giving up\n") for
 	 * "FLR", "bus reset", "PM D3hot->D0", ...; older kernels "not ready %dms after FLR; giving up" */
-	{ "; giving up", "not ready [0-9]+ms after [^;]*; giving up", 0 },
+	{ "after FLR; giving up", "not ready [0-9]+ms after FLR; giving up", 0 },
+	{ "after AF_FLR; giving up", "not ready [0-9]+ms after AF_FLR; giving up", 0 },
+	{ "after bus reset; giving up", "not ready [0-9]+ms after bus reset; giving up", 0 },
+	{ "D3hot->D0; giving up", "not ready [0-9]+ms after PM D3hot->D0; giving up", 0 },
 	/* pci_dev_wait()'s "not ready %dms after %s; waiting" for FLR or a bus reset: the device is slow to return (a
 	 * device that never completes FLR ends in "; giving up" or hangs the host) */
 	{ "ms after FLR; waiting", "not ready [0-9]+ms after FLR; waiting", VP_PAT_WARN },
@@ -237,7 +249,7 @@ static const struct vp_diag_pattern pat_vendor_reset[] = {
 	 * 0x%x: return 0x%x"; vega10.c: "could not get enabled SMU features"; navi10.c / vega20.c: "timed out waiting
 	 * for PSP to reach valid state, but continuing anyway", "PSP did not acknowledger reset", "psp mode1 reset failed";
 	 * "amdgpu_get_bios failed" (no ROM: an unsupported GPU) */
-	{ "SMU error 0x", "SMU error 0x[0-9a-fA-F]+", VP_PAT_WARN },
+	{ ": SMU error 0x", "SMU error 0x[0-9a-fA-F]+", VP_PAT_WARN },
 	{ "could not get enabled SMU features", "could not get enabled SMU features", VP_PAT_WARN },
 	{ "timed out waiting for PSP", "timed out waiting for PSP", VP_PAT_WARN },
 	{ "PSP did not acknowledge", "PSP did not acknowledge", VP_PAT_WARN },
@@ -283,10 +295,11 @@ static const struct vp_diag_pattern pat_aer[] = {
 
 static const struct vp_diag_pattern pat_root[] = {
 	/* libvirt src/rpc/virnetsocket.c virNetSocketNewConnectUNIX(): "Failed to connect socket to '%s'" + strerror */
-	{ "libvirt-sock", "libvirt-sock'?: Permission denied", VP_PAT_NODEV },
+	{ ": Permission denied", "libvirt-sock'?: Permission denied", VP_PAT_NODEV },
 	/* bash/tee writing sysfs control files (mode 0200, root only): "tee: /sys/bus/pci/drivers/vfio-pci/bind:
 	 * Permission denied" */
-	{ "/sys/bus/pci/", "/sys/bus/pci/[^ ]*: (Permission denied|Operation not permitted)", 0 },
+	{ ": Permission denied", "/sys/bus/pci/[^ ]*: Permission denied", 0 },
+	{ ": Operation not permitted", "/sys/bus/pci/[^ ]*: Operation not permitted", 0 },
 	/* the same for the other sysfs files passthrough scripts write: vtconsole bind, efi-framebuffer unbind */
 	{ "Permission denied", "/sys/(class|bus|devices|module)/[^ ]*: Permission denied", VP_PAT_NODEV },
 	/* kmod's modprobe: "modprobe: ERROR: could not insert '%s': %s" with EPERM for vfio's modules (a user, or a
@@ -440,7 +453,6 @@ const struct vp_diag_hint vp_diag_hints[] = {
 	{ "simplefb registered", VP_HINT_FB, FB_SIMPLEFB },
 	{ "simpledrmdrmfb", VP_HINT_FB, FB_SIMPLEDRM },
 	{ "Initialized simpledrm", VP_HINT_FB, FB_SIMPLEDRM },
-	{ " : simpledrm", VP_HINT_FB, FB_SIMPLEDRM }, /* /proc/iomem pasted: "  2800000000-2801fa3fff : simpledrm" */
 	{ "VESA VGA frame buffer", VP_HINT_FB, FB_VESAFB },
 	/* Lines by which a host driver shows it took a device: pci_enable_device()'s "enabling device (%04x -> %04x)"
 	 * and vgaarb's "changed VGA decodes" (any driver; the engine keeps those whose message starts with one of

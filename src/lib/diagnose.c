@@ -84,7 +84,7 @@ static int anchor_index(struct vp_diag *d, const char *a)
 	for (size_t i = 0; i < d->n_anchors; i++)
 		if (streq(d->anchors[i], a))
 			return (int)i;
-	if (d->n_anchors >= MAX_ANCHORS || strlen(a) < 11)
+	if (d->n_anchors >= MAX_ANCHORS || strlen(a) < 13)
 		return -EINVAL;
 	d->anchors[d->n_anchors] = a;
 	d->anchor_len[d->n_anchors] = strlen(a);

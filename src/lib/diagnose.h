@@ -44,7 +44,7 @@ enum vp_pattern_flags {
 };
 
 struct vp_diag_pattern {
-	const char *anchor;        /* fixed substring (>= 11 bytes) every match contains */
+	const char *anchor;        /* fixed substring (>= 13 bytes) every match contains */
 	const char *regex;         /* POSIX ERE matched against the message */
 	unsigned flags;
 };
@@ -67,7 +67,7 @@ const struct vp_diag_entry *vp_diag_entry_by_id(const char *id);
 /* Context lines: not findings by themselves, but read by inferences and fix texts. */
 enum vp_diag_hint_kind { VP_HINT_DMAR_PARSER, VP_HINT_DMAR_ACTIVE, VP_HINT_FB, VP_HINT_HOST_DRIVER };
 struct vp_diag_hint {
-	const char *anchor;        /* fixed substring, >= 11 bytes */
+	const char *anchor;        /* fixed substring, >= 13 bytes */
 	enum vp_diag_hint_kind kind;
 	unsigned bit;              /* VP_HINT_FB: the framebuffer's bit (1 << index in vp_diag_fb_names) */
 };

@@ -212,7 +212,7 @@ static void test_catalog(void **state)
 	for (size_t e = 0; e < vp_diag_catalog_n; e++)
 		for (size_t p = 0; p < vp_diag_catalog[e].n_patterns; p++) {
 			const char *a = vp_diag_catalog[e].patterns[p].anchor;
-			assert_true(strlen(a) >= 11);
+			assert_true(strlen(a) >= 13);
 			assert_null(strchr(a, '\n'));
 		}
 	/* the patterns file is one ERE per pattern */
