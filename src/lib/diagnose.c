@@ -681,7 +681,12 @@ static unsigned long count_nl(const char *p, size_t n)
 		uint64_t m1 = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i + 16)), nlv));
 		uint64_t m2 = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i + 32)), nlv));
 		uint64_t m3 = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i + 48)), nlv));
-		c += (unsigned long)__builtin_popcountll(m0 | m1 << 16 | m2 << 32 | m3 << 48);
+		uint64_t v = m0 | m1 << 16 | m2 << 32 | m3 << 48;
+		/* popcount without a libgcc call (the baseline x86-64 has no POPCNT) */
+		v = v - ((v >> 1) & 0x5555555555555555ull);
+		v = (v & 0x3333333333333333ull) + ((v >> 2) & 0x3333333333333333ull);
+		v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full;
+		c += (unsigned long)((v * 0x0101010101010101ull) >> 56);
 	}
 #endif
 	const uint64_t ones = 0x0101010101010101ull, nl = 0x0a0a0a0a0a0a0a0aull, low7 = 0x7f7f7f7f7f7f7f7full;
