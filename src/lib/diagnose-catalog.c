@@ -232,6 +232,9 @@ static const struct vp_diag_pattern pat_reset[] = {
 	/* libvirt src/util/virpci.c virPCIDeviceGetHeaderType(): "Unknown PCI header type '%d' for device '%s'":
 	 * 127 = 0x7f, config space reads all ones (the device did not come back) */
 	{ "Unknown PCI header type", "Unknown PCI header type '[0-9]+'", 0 },
+	/* Proxmox qemu-server PVE/QemuServer.pm: "failed to reset PCI device '%s', but trying to continue as not all
+	 * devices need a reset" (writing sysfs reset failed: ENOTTY when the device has no reset method) */
+	{ "failed to reset PCI device", "failed to reset PCI device", VP_PAT_WARN },
 	/* Linux drivers/pci/probe.c pci_setup_device(): pci_err(dev, "unknown header type %02x, ignoring device\n") and
 	 * the enumeration line "[%04x:%04x] type %02x class %#08x" of a device reading 0xff */
 	{ "unknown header type", "unknown header type 7f", 0 },
