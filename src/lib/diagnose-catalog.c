@@ -277,6 +277,12 @@ static const struct vp_diag_pattern pat_completion_wait[] = {
 	{ "Completion-Wait loop timed out", "Completion-Wait loop timed out", VP_PAT_NODEV },
 };
 
+static const struct vp_diag_pattern pat_slot[] = {
+	/* QEMU hw/pci/pci.c do_pci_register_device(): error_setg(errp, "PCI: slot %d function %d not available for
+	 * %s, in use by %s,id=%s") */
+	{ "not available for vfio-pci", "slot [0-9]+ function [0-9]+ not available for vfio-pci, in use by", VP_PAT_NODEV },
+};
+
 static const struct vp_diag_pattern pat_rmrr[] = {
 	/* Linux drivers/iommu/intel/iommu.c device_rmrr_is_relaxable()/intel_iommu_attach_device(): dev_warn(dev,
 	 * "Device is ineligible for IOMMU domain attach due to platform RMRR requirement.  Contact your platform
@@ -403,6 +409,9 @@ const struct vp_diag_entry vp_diag_catalog[] = {
 	  "QEMU opened the IOMMU group but the kernel refused the device in it: with EINVAL the device is not bound to "
 	  "vfio-pci in that group (a typo in the address, another function, a device that moved), with EIO the device's "
 	  "driver (an mdev/vGPU vendor driver) refused to open it." },
+	{ "vm.slot_in_use", VP_SEV_ERROR, "The guest PCI address is taken", PATS(pat_slot),
+	  "The VM configuration puts the passed-through device at a guest PCI address that another device of the VM "
+	  "already uses, most often the emulated VGA at 00:02.0 when an Intel iGPU (IGD) must sit there." },
 	{ "iommu.rmrr", VP_SEV_ERROR, "Firmware reserves memory for the device (RMRR)", PATS(pat_rmrr),
 	  "The firmware's DMAR table gives the device a Reserved Memory Region (RMRR) that it keeps using (server "
 	  "management, shared-memory NICs and HBAs), and the Intel IOMMU driver refuses to move such a device into a "

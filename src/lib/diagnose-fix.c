@@ -390,6 +390,14 @@ static void fix_rmrr(const struct vp_diag *d, const struct vp_finding *f, const 
 		describe_device(h, f->device, b);
 }
 
+static void fix_slot(const struct vp_diag *d, const struct vp_finding *f, const struct vp_host *h, struct vp_buf *b)
+{
+	(void)d, (void)f, (void)h;
+	vp_buf_puts(b, "Give the device a free guest address, or remove the device that holds it: for IGD passthrough "
+		       "at 00:02.0 turn the emulated display off (QEMU -vga none, Proxmox vga: none, libvirt "
+		       "<video><model type='none'/></video>).");
+}
+
 /* ---- the join ---- */
 
 static const struct {
@@ -413,6 +421,7 @@ static const struct {
 	{ "pcie.aer", fix_aer },
 	{ "reset.vendor_reset", fix_vendor_reset },
 	{ "iommu.rmrr", fix_rmrr },
+	{ "vm.slot_in_use", fix_slot },
 	{ "driver.in_use", fix_driver_in_use },
 	{ "iommu.completion_wait", fix_completion_wait },
 	{ "group.get_device", fix_get_device },
