@@ -1,42 +1,55 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Benchmark (run by hand, not a test): vfio-pilot diagnose --file against
-# grep -E -c -f with the same patterns, over SIZE MiB of generated log noise.
+# Benchmark (run by hand, not a test): vfio-pilot diagnose --file (the whole catalog) against
+# grep -E -c -f with SIGS of the catalog's regexes, over SIZE MiB of generated journal noise.
 #
-# usage: bench/diagnose/run.sh [BUILD_DIR] [SIZE_MIB]      (defaults: build 1024)
-# Prints both times, the ratio time(diagnose)/time(grep) (wall and user CPU;
-# target <= 1.0) and each command's peak RSS.
+# usage: bench/diagnose/run.sh [BUILD_DIR] [SIZE_MIB] [RUNS] [SIGS]   (defaults: build 256 7 16)
+#
+# Runs are paired (diagnose, then grep, RUNS times), so that load from other processes hits both alike; prints
+# the median wall and user CPU time of each, the median of the per-pair ratios time(diagnose)/time(grep)
+# (target <= 0.5) and each command's peak RSS. grep writes to a file: GNU grep stops at the first match when
+# its output is /dev/null.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-build}
-size=${2:-1024}
+size=${2:-256}
+runs=${3:-7}
+sigs=${4:-16}
 bin=$(cd "$build" && pwd)/src/cli/vfio-pilot
 work=${TMPDIR:-/tmp}/vp-bench-diagnose
 mkdir -p "$work"
 log=$work/noise-$size.log
 [ -s "$log" ] || python3 "$here/gen-noise.py" "$log" "$size"
-"$bin" diagnose --patterns > "$work/patterns"
-echo "log: $log ($(wc -c < "$log") bytes), $(wc -l < "$work/patterns") patterns"
-diag="$bin diagnose --no-host --file $log"
-grp="grep -E -c -f $work/patterns $log"
-# grep stops at the first match when its output is /dev/null, so both write to a pipe.
-if command -v hyperfine >/dev/null 2>&1; then
-	hyperfine -N --output=pipe -i -w 1 -r "${RUNS:-5}" --export-json "$work/h.json" "$diag" "$grp" >/dev/null
-	python3 - "$work/h.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))["results"]
-d, g = r[0], r[1]
-print("diagnose: mean %.3f s (user %.3f s, sys %.3f s)" % (d["mean"], d["user"], d["system"]))
-print("grep:     mean %.3f s (user %.3f s, sys %.3f s)" % (g["mean"], g["user"], g["system"]))
-print("ratio time(diagnose)/time(grep): wall %.2f, user CPU %.2f" % (d["mean"] / g["mean"], d["user"] / g["user"]))
+"$bin" diagnose --patterns > "$work/patterns.all"
+head -n "$sigs" "$work/patterns.all" > "$work/patterns"
+echo "log: $log ($(wc -c < "$log") bytes); diagnose: whole catalog ($(wc -l < "$work/patterns.all") patterns); grep: $(wc -l < "$work/patterns") patterns"
+python3 - "$bin" "$log" "$work" "$runs" <<'PY'
+import os, resource, statistics, subprocess, sys, time
+binary, log, work, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+def run(cmd, out):
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
+    with open(out, "w") as f:
+        subprocess.run(cmd, stdout=f, stderr=subprocess.DEVNULL)
+    t = time.monotonic() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return t, r1.ru_utime - r0.ru_utime
+diag = [binary, "diagnose", "--no-host", "--file", log]
+grep = ["grep", "-E", "-c", "-f", os.path.join(work, "patterns"), log]
+d, g = [], []
+run(diag, os.devnull); run(grep, os.path.join(work, "grep.out"))  # warm the page cache
+for i in range(runs):
+    d.append(run(diag, os.path.join(work, "diag.out")))
+    g.append(run(grep, os.path.join(work, "grep.out")))
+med = lambda xs: statistics.median(xs)
+print("diagnose: median %.3f s wall, %.3f s user (%d runs)" % (med([x[0] for x in d]), med([x[1] for x in d]), runs))
+print("grep:     median %.3f s wall, %.3f s user; %s matching lines" % (med([x[0] for x in g]), med([x[1] for x in g]),
+      open(os.path.join(work, "grep.out")).read().strip()))
+print("ratio time(diagnose)/time(grep), median of pairs: wall %.2f, user CPU %.2f" % (
+    med([a[0] / b[0] for a, b in zip(d, g)]), med([a[1] / max(b[1], 1e-6) for a, b in zip(d, g)])))
 PY
-else
-	t0=$(date +%s.%N); $diag | cat >/dev/null || true; t1=$(date +%s.%N)
-	$grp | cat >/dev/null; t2=$(date +%s.%N)
-	python3 -c "import sys; a,b,c=map(float,sys.argv[1:]); print('diagnose %.3f s, grep %.3f s, ratio %.2f' % (b-a, c-b, (b-a)/(c-b)))" "$t0" "$t1" "$t2"
-fi
 if [ -x /usr/bin/time ]; then
-	for c in "$diag" "$grp"; do
+	for c in "$bin diagnose --no-host --file $log" "grep -E -c -f $work/patterns $log"; do
 		rss=$( { /usr/bin/time -v $c >/dev/null; } 2>&1 | sed -n 's/.*Maximum resident set size (kbytes): //p')
 		echo "peak RSS ${rss} KiB: $(basename "${c%% *}") $(echo "$c" | cut -d' ' -f2)"
 	done

@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Journal reader for diagnose (see journal.h). Uses root (paths) and diagnose
- * (the sink). Boots are found the way journalctl --list-boots orders them:
+ * Journal reader (see journal.h). Uses root (paths); hands each message to
+ * the caller's function (diagnose-sources.c feeds them to diagnose). Boots are found the way journalctl --list-boots orders them:
  * each distinct _BOOT_ID, sorted by the time of its first entry.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <systemd/sd-id128.h>
 #include <systemd/sd-journal.h>
 
 #include "journal.h"
+#include "util.h"
 
 static void journal_closep(sd_journal **j)
 {
@@ -72,7 +75,8 @@ static int pick_boot(sd_journal *j, bool live, int boot, char ret[33])
 			sd_journal_get_realtime_usec(j, &boots[i].first);
 	}
 	sd_journal_flush_matches(j);
-	qsort(boots, n, sizeof(*boots), boot_cmp);
+	if (n > 1)
+		qsort(boots, n, sizeof(*boots), boot_cmp);
 	long idx = boot > 0 ? boot - 1 : (long)n - 1 + boot;
 	if (n == 0 || idx < 0 || idx >= (long)n) {
 		free(boots);
@@ -83,7 +87,47 @@ static int pick_boot(sd_journal *j, bool live, int boot, char ret[33])
 	return 0;
 }
 
-int vp_journal_feed(struct vp_root *root, int boot, struct vp_diag *d, unsigned long *ret_entries, char **ret_note)
+/* The journal files under rel (and its machine-id directories) that sd-journal cannot open: truncated or
+ * corrupt files, which it skips without a word. Counts all journal files in *n_files. */
+static void bad_files(struct vp_root *root, const char *rel, int depth, size_t *n_files, struct vp_buf *bad)
+{
+	_cleanup_strv_free_ char **names = NULL;
+	if (vp_root_list(root, rel, &names) < 0)
+		return;
+	for (size_t i = 0; names && names[i]; i++) {
+		_cleanup_free_ char *sub = vp_strdup_printf("%s/%s", rel, names[i]);
+		struct stat st;
+		if (!sub || vp_root_stat(root, sub, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			if (depth == 0)
+				bad_files(root, sub, 1, n_files, bad);
+			continue;
+		}
+		size_t l = strlen(names[i]);
+		if (!S_ISREG(st.st_mode) || !((l > 8 && streq(names[i] + l - 8, ".journal")) ||
+					      (l > 9 && streq(names[i] + l - 9, ".journal~"))))
+			continue;
+		(*n_files)++;
+		_cleanup_free_ char *path = vp_root_host_path(root, sub);
+		if (!path)
+			continue;
+		const char *paths[] = { path, NULL };
+		sd_journal *j = NULL;
+		int e = sd_journal_open_files(&j, paths, 0);
+		if (e >= 0) {
+			sd_journal_close(j);
+			continue;
+		}
+		if (e == -ENODATA)
+			vp_buf_printf(bad, "%s/%s: truncated", bad->len ? "; " : "", sub);
+		else
+			vp_buf_printf(bad, "%s/%s: corrupt (%s)", bad->len ? "; " : "", sub, strerror(-e));
+	}
+}
+
+int vp_journal_read(struct vp_root *root, int boot, vp_journal_fn fn, void *ud, unsigned long *ret_entries,
+		    char **ret_note)
 {
 	_cleanup_(journal_closep) sd_journal *j = NULL;
 	bool live = vp_root_is_live(root);
@@ -91,6 +135,15 @@ int vp_journal_feed(struct vp_root *root, int boot, struct vp_diag *d, unsigned 
 	*ret_entries = 0;
 	if (ret_note)
 		*ret_note = NULL;
+	/* sd-journal skips journal files it cannot open: find them first, so that a journal made only of such files
+	 * is reported as unreadable (with the paths), not as missing or empty. */
+	size_t n_files = 0;
+	struct vp_buf bad = { 0 };
+	bad_files(root, "var/log/journal", 0, &n_files, &bad);
+	if (live)
+		bad_files(root, "run/log/journal", 0, &n_files, &bad);
+	_cleanup_free_ char *bad_note = bad.len ? vp_buf_steal(&bad) : NULL;
+	vp_buf_free(&bad);
 	if (live) {
 		e = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
 	} else {
@@ -105,6 +158,14 @@ int vp_journal_feed(struct vp_root *root, int boot, struct vp_diag *d, unsigned 
 		return e;
 	char id[33];
 	e = pick_boot(j, live, boot, id);
+	if (e == -ENOENT && bad_note) {
+		/* no boot at all, and files it skipped: the journal is there but unreadable */
+		if (ret_note) {
+			*ret_note = bad_note;
+			bad_note = NULL;
+		}
+		return -EBADMSG;
+	}
 	if (e < 0)
 		return e;
 	char m[9 + 33];
@@ -128,10 +189,13 @@ int vp_journal_feed(struct vp_root *root, int boot, struct vp_diag *d, unsigned 
 		if (ident)
 			snprintf(idbuf, sizeof(idbuf), "%.*s", (int)(il - 18), (const char *)ident + 18);
 		n++;
-		vp_diag_feed_message(d, "journal", n, ident ? idbuf : NULL, (const char *)msg + 8, ml - 8);
+		e = fn(ud, n, ident ? idbuf : NULL, (const char *)msg + 8, ml - 8);
+		if (e < 0)
+			return e;
 	}
 	*ret_entries = n;
 	if (ret_note)
-		*ret_note = vp_strdup_printf("boot %d, id %s", boot, id);
+		*ret_note = bad_note ? vp_strdup_printf("boot %d, id %s; skipped unreadable files: %s", boot, id, bad_note)
+				     : vp_strdup_printf("boot %d, id %s", boot, id);
 	return 0;
 }

@@ -2,9 +2,10 @@
 /*
  * libFuzzer harness for the diagnose matcher: the input is a log (many
  * lines) fed through vp_diag_feed_line() line by line and through the
- * streaming vp_diag_feed_fd() path, then finished and rendered. Checks that
- * both paths agree on the findings, that every finding names a catalog entry
- * and that device addresses are canonical.
+ * streaming vp_diag_feed_fd() path, then settled. Checks that both paths
+ * agree on the findings, that every finding names a catalog entry and that
+ * device addresses are canonical. Needs only the catalog, the engine and the
+ * line parser (and util).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -37,7 +38,7 @@ static struct vp_diag *run_lines(const char *data, size_t size)
 			start = i + 1;
 		}
 	}
-	if (vp_diag_finish(d, NULL) < 0)
+	if (vp_diag_settle(d) < 0)
 		abort();
 	return d;
 }
@@ -48,10 +49,13 @@ static struct vp_diag *run_fd(const char *data, size_t size)
 	int fd = memfd_create("fuzz", MFD_CLOEXEC);
 	if (fd < 0 || write(fd, data, size) != (ssize_t)size || lseek(fd, 0, SEEK_SET) != 0)
 		abort();
-	if (vp_diag_feed_fd(d, "-", fd) < 0)
+	int r = vp_diag_feed_fd(d, "-", fd);
+	if (r < 0)
 		abort();
 	close(fd);
-	if (vp_diag_finish(d, NULL) < 0)
+	if (r == VP_DIAG_STOP_BINARY)
+		return NULL; /* not a text log: the fd path stops where the line path goes on */
+	if (vp_diag_settle(d) < 0)
 		abort();
 	return d;
 }
@@ -61,7 +65,7 @@ static void check(const struct vp_diag *d)
 	size_t n;
 	const struct vp_finding *f = vp_diag_findings(d, &n);
 	for (size_t i = 0; i < n; i++) {
-		if (!vp_diag_entry_by_id(f[i].entry->id) || !f[i].text || !f[i].cause || !f[i].fix)
+		if (!vp_diag_entry_by_id(f[i].entry->id) || !f[i].text || f[i].count == 0)
 			abort();
 		size_t dl = strlen(f[i].device);
 		if (dl && (dl != 12 || f[i].device[4] != ':' || f[i].device[7] != ':' || f[i].device[10] != '.'))
@@ -76,6 +80,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vp_diag *a = run_lines((const char *)data, size);
 	struct vp_diag *b = run_fd((const char *)data, size);
 	check(a);
+	if (!b)
+		return 0;
 	check(b);
 	size_t na, nb;
 	const struct vp_finding *fa = vp_diag_findings(a, &na), *fb = vp_diag_findings(b, &nb);
@@ -86,14 +92,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (fa[i].entry != fb[i].entry || strcmp(fa[i].device, fb[i].device) != 0 || fa[i].line != fb[i].line ||
 		    fa[i].count != fb[i].count)
 			abort();
-	struct vp_doc *doc = vp_doc_new();
-	vp_diag_render(a, NULL, 0, doc);
-	FILE *null = fopen("/dev/null", "w");
-	if (null) {
-		vp_doc_render(doc, null, VP_FORMAT_JSON, false);
-		vp_doc_render(doc, null, VP_FORMAT_TEXT, false);
-		fclose(null);
-	}
-	vp_doc_free(doc);
 	return 0;
 }

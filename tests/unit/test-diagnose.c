@@ -15,9 +15,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include "diagnose.h"
+#include "diagnose-fix.h"
+#include "diagnose-sources.h"
 #include "host.h"
 #include "journal.h"
 #include "root.h"
@@ -83,7 +85,7 @@ static int check_corpus_file(const char *dir, const char *name)
 	assert_non_null(f);
 	struct vp_buf body = { 0 };
 	char expect[512] = "", expect_info[512] = "", source[1024] = "";
-	bool have_expect = false;
+	bool have_expect = false, uncovered = false;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t l;
@@ -95,6 +97,8 @@ static int check_corpus_file(const char *dir, const char *name)
 				have_expect = true;
 			} else if (strncmp(line + 4, "expect-info:", 12) == 0) {
 				snprintf(expect_info, sizeof(expect_info), "%s", line + 16);
+			} else if (strncmp(line + 4, "uncovered:", 10) == 0) {
+				uncovered = true;
 			} else if (strncmp(line + 4, "source:", 7) == 0) {
 				snprintf(source, sizeof(source), "%s", line + 11);
 			}
@@ -119,6 +123,9 @@ static int check_corpus_file(const char *dir, const char *name)
 	int bad = 0;
 	size_t n;
 	const struct vp_finding *fs = vp_diag_findings(d, &n);
+	/* a report the catalog does not recognise yet (tests/diagnose/coverage.py counts it against its class) */
+	if (uncovered)
+		return 0;
 	/* every warning/error id found is expected ... */
 	for (size_t i = 0; i < n; i++) {
 		if (fs[i].severity == VP_SEV_INFO)
@@ -191,19 +198,21 @@ static void test_catalog(void **state)
 		assert_int_equal(e->severity, VP_SEV_ERROR);
 		assert_true(e->n_patterns > 0);
 		assert_non_null(e->cause);
-		assert_non_null(e->fix);
+		assert_true(vp_diag_has_fix(errors[i]));
 	}
 	assert_int_equal(vp_diag_entry_by_id("rom.invalid")->severity, VP_SEV_WARNING);
 	assert_int_equal(vp_diag_entry_by_id("iommu.active")->severity, VP_SEV_INFO);
 	assert_int_equal(vp_diag_entry_by_id("vfio.claimed")->severity, VP_SEV_INFO);
 	assert_null(vp_diag_entry_by_id("no.such"));
+	for (size_t e = 0; e < vp_diag_catalog_n; e++)
+		assert_true(vp_diag_has_fix(vp_diag_catalog[e].id));
 	/* every anchor is a literal part of what its regex matches: check it against the pattern list by
 	 * feeding the anchor's own context is not possible in general, so at least require length and no
 	 * regex metacharacters that would make it a non-literal */
 	for (size_t e = 0; e < vp_diag_catalog_n; e++)
 		for (size_t p = 0; p < vp_diag_catalog[e].n_patterns; p++) {
 			const char *a = vp_diag_catalog[e].patterns[p].anchor;
-			assert_true(strlen(a) >= 9);
+			assert_true(strlen(a) >= 13);
 			assert_null(strchr(a, '\n'));
 		}
 	/* the patterns file is one ERE per pattern */
@@ -351,6 +360,106 @@ static void test_host_join(void **state)
 	vp_test_tree_free(tree);
 }
 
+/* ---- endless and binary input (issue 16 section 3) ---- */
+
+static void test_endless_input(void **state)
+{
+	/* 3 MiB of NUL bytes (/dev/zero): no line break in the first MiB, stopped */
+	size_t n = 3u << 20;
+	char *z = calloc(1, n);
+	assert_non_null(z);
+	_cleanup_(vp_diag_freep) struct vp_diag *d = new_diag();
+	int fd = memfd_with(z, n);
+	assert_int_equal(vp_diag_feed_fd(d, "zero", fd), VP_DIAG_STOP_BINARY);
+	close(fd);
+	/* random bytes (/dev/urandom): line breaks, but many control bytes */
+	uint32_t x = 2463534242u;
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		z[i] = (char)(x >> 24);
+	}
+	vp_diag_reset(d);
+	fd = memfd_with(z, n);
+	assert_int_equal(vp_diag_feed_fd(d, "random", fd), VP_DIAG_STOP_BINARY);
+	close(fd);
+	free(z);
+
+	/* the character devices themselves end (the test would hang otherwise) */
+	int dz = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	if (dz >= 0) {
+		vp_diag_reset(d);
+		assert_int_equal(vp_diag_feed_fd(d, "/dev/zero", dz), VP_DIAG_STOP_BINARY);
+		close(dz);
+	}
+	int dk = open("/dev/kmsg", O_RDONLY | O_CLOEXEC);
+	if (dk >= 0) {
+		/* read non-blocking to its current end; the fd's own flags are put back */
+		int before = fcntl(dk, F_GETFL);
+		vp_diag_reset(d);
+		assert_int_equal(vp_diag_feed_fd(d, "/dev/kmsg", dk), 0);
+		assert_int_equal(fcntl(dk, F_GETFL), before);
+		close(dk);
+	}
+
+	/* a text log over the size limit: the part before it is read, the rest is not, and the caller is told */
+	struct vp_buf b = { 0 };
+	vp_buf_puts(&b, "[    1.000000] vfio-pci 0000:01:00.0: BAR 0: can't reserve [mem 0xd0000000-0xdfffffff]\n");
+	while (b.len < (2u << 20))
+		vp_buf_puts(&b, "Nov 25 11:28:22 host kernel: usb 1-1: new high-speed USB device number 3 using xhci_hcd\n");
+	vp_buf_puts(&b, "[    9.000000] pci 0000:02:00.0: probe with driver vfio-pci failed with error -16\n");
+	vp_diag_reset(d);
+	vp_diag_set_limit(d, 1u << 20);
+	fd = memfd_with(b.data, b.len);
+	assert_int_equal(vp_diag_feed_fd(d, "big", fd), VP_DIAG_STOP_SIZE);
+	close(fd);
+	assert_int_equal(vp_diag_settle(d), 0);
+	assert_non_null(find(d, "bar.reserved", "0000:01:00.0"));
+	assert_null(find(d, "vfio.probe_busy", NULL));
+	assert_true(vp_diag_stats(d)->skipped >= 1); /* the line cut by the limit */
+	/* the same log without a limit is read to its end */
+	vp_diag_reset(d);
+	vp_diag_set_limit(d, 0);
+	fd = memfd_with(b.data, b.len);
+	assert_int_equal(vp_diag_feed_fd(d, "big", fd), 0);
+	close(fd);
+	vp_buf_free(&b);
+	assert_int_equal(vp_diag_settle(d), 0);
+	assert_non_null(find(d, "vfio.probe_busy", "0000:02:00.0"));
+
+	/* a pipe that never ends, text without line breaks: stopped after 64 MiB without one */
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		char blk[65536];
+		memset(blk, 'a', sizeof(blk));
+		blk[0] = '\n'; /* one line break per block in the first MiB only */
+		for (int i = 0; i < 16; i++)
+			if (write(p[1], blk, sizeof(blk)) < 0)
+				_exit(0);
+		blk[0] = 'a';
+		for (;;)
+			if (write(p[1], blk, sizeof(blk)) < 0)
+				_exit(0);
+	}
+	close(p[1]);
+	vp_diag_reset(d);
+	vp_diag_set_limit(d, VP_DIAG_MAX_INPUT);
+	assert_int_equal(vp_diag_feed_fd(d, "pipe", p[0]), VP_DIAG_STOP_BINARY);
+	close(p[0]);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+
+	/* a last line without a newline is a line */
+	_cleanup_(vp_diag_freep) struct vp_diag *d2 = diag_text("x\nvfio-pci 0000:03:00.0: BAR 2: can't reserve [mem 0x0-0x1]");
+	const struct vp_finding *f = find(d2, "bar.reserved", "0000:03:00.0");
+	assert_non_null(f);
+	assert_int_equal(f->line, 2);
+	assert_int_equal(vp_diag_stats(d2)->lines, 2);
+}
+
 /* ---- journal ---- */
 
 #define JREMOTE "/lib/systemd/systemd-journal-remote"
@@ -365,6 +474,11 @@ static void write_entry(FILE *f, unsigned long long rt, const char *boot, const 
 	if (unit)
 		fprintf(f, "_SYSTEMD_UNIT=%s\n", unit);
 	fprintf(f, "SYSLOG_IDENTIFIER=%s\nMESSAGE=%s\n\n", ident, msg);
+}
+
+static int feed_msg(void *ud, unsigned long entry, const char *ident, const char *msg, size_t len)
+{
+	return vp_diag_feed_message(ud, "journal", entry, ident, msg, len);
 }
 
 static void test_journal(void **state)
@@ -398,7 +512,7 @@ static void test_journal(void **state)
 	char *note = NULL;
 
 	_cleanup_(vp_diag_freep) struct vp_diag *d0 = new_diag();
-	assert_int_equal(vp_journal_feed(root, 0, d0, &n, &note), 0);
+	assert_int_equal(vp_journal_read(root, 0, feed_msg, d0, &n, &note), 0);
 	assert_int_equal(n, 2);
 	assert_non_null(strstr(note, b2));
 	free(note);
@@ -411,7 +525,7 @@ static void test_journal(void **state)
 			    "Operation not permitted");
 
 	_cleanup_(vp_diag_freep) struct vp_diag *d1 = new_diag();
-	assert_int_equal(vp_journal_feed(root, -1, d1, &n, &note), 0);
+	assert_int_equal(vp_journal_read(root, -1, feed_msg, d1, &n, &note), 0);
 	free(note);
 	assert_int_equal(n, 2); /* the sshd entry is not read */
 	assert_int_equal(vp_diag_finish(d1, NULL), 0);
@@ -420,21 +534,70 @@ static void test_journal(void **state)
 	assert_null(find(d1, "bar.reserved", NULL));
 
 	_cleanup_(vp_diag_freep) struct vp_diag *d2 = new_diag();
-	assert_int_equal(vp_journal_feed(root, 1, d2, &n, NULL), 0); /* 1 = the oldest */
+	assert_int_equal(vp_journal_read(root, 1, feed_msg, d2, &n, NULL), 0); /* 1 = the oldest */
 	assert_int_equal(vp_diag_finish(d2, NULL), 0);
 	assert_non_null(find(d2, "group.not_viable", NULL));
 
 	_cleanup_(vp_diag_freep) struct vp_diag *d3 = new_diag();
-	assert_int_equal(vp_journal_feed(root, -2, d3, &n, NULL), -ENXIO);
-	assert_int_equal(vp_journal_feed(root, 3, d3, &n, NULL), -ENXIO);
+	assert_int_equal(vp_journal_read(root, -2, feed_msg, d3, &n, NULL), -ENXIO);
+	assert_int_equal(vp_journal_read(root, 3, feed_msg, d3, &n, NULL), -ENXIO);
 	vp_test_tree_free(tree);
 
 	/* no journal under the root: reported, not fatal */
 	char *empty = vp_test_tree("fedora-igpu-rtx");
 	_cleanup_(vp_root_freep) struct vp_root *r2 = NULL;
 	assert_int_equal(vp_root_open(empty, &r2), 0);
-	assert_int_equal(vp_journal_feed(r2, 0, d3, &n, NULL), -ENOENT);
+	assert_int_equal(vp_journal_read(r2, 0, feed_msg, d3, &n, NULL), -ENOENT);
 	vp_test_tree_free(empty);
+}
+
+/* A truncated or corrupt journal is unreadable, with its path; not missing. */
+static void test_journal_damaged(void **state)
+{
+	char *tree = vp_test_tree("fedora-igpu-rtx");
+	_cleanup_free_ char *cmd = vp_strdup_printf(
+		"mkdir -p '%s/var/log/journal/5f1c2d3e4a5b6c7d8e9f0a1b2c3d4e5f' && "
+		"head -c 30000 /dev/urandom > '%s/var/log/journal/5f1c2d3e4a5b6c7d8e9f0a1b2c3d4e5f/system.journal'",
+		tree, tree);
+	assert_int_equal(system(cmd), 0);
+	_cleanup_(vp_root_freep) struct vp_root *root = NULL;
+	assert_int_equal(vp_root_open(tree, &root), 0);
+	_cleanup_(vp_diag_freep) struct vp_diag *d = new_diag();
+	unsigned long n = 7;
+	char *note = NULL;
+	assert_int_equal(vp_journal_read(root, 0, feed_msg, d, &n, &note), -EBADMSG);
+	assert_int_equal(n, 0);
+	assert_non_null(note);
+	assert_non_null(strstr(note, "/var/log/journal/5f1c2d3e4a5b6c7d8e9f0a1b2c3d4e5f/system.journal: corrupt"));
+	free(note);
+	/* through the sources: listed as unreadable, the rest still read */
+	struct vp_diag_sources ss = { .n = 0 };
+	assert_int_equal(vp_diag_read_default(root, 0, d, &ss), 0);
+	assert_string_equal(ss.s[0].name, "journal");
+	assert_string_equal(ss.s[0].status, "unreadable");
+	assert_non_null(strstr(ss.s[0].note, "system.journal: corrupt"));
+	vp_diag_sources_free(&ss);
+
+	if (access(JREMOTE, X_OK) == 0) {
+		/* a good file next to the bad one: read, with the bad one named in the note */
+		_cleanup_free_ char *c2 = vp_strdup_printf("printf '_BOOT_ID=33333333333333333333333333333333\\n"
+							   "__REALTIME_TIMESTAMP=1700000000000000\\n__MONOTONIC_TIMESTAMP=1\\n"
+							   "_TRANSPORT=kernel\\nMESSAGE=pci 0000:01:00.0: Adding to iommu group 1\\n\\n' | "
+							   "%s -o '%s/var/log/journal/good.journal' - 2>/dev/null",
+							   JREMOTE, tree);
+		assert_int_equal(system(c2), 0);
+		assert_int_equal(vp_journal_read(root, 0, feed_msg, d, &n, &note), 0);
+		assert_int_equal(n, 1);
+		assert_non_null(strstr(note, "skipped unreadable files: /var/log/journal/"));
+		free(note);
+		/* cut the good one short: now both are bad */
+		_cleanup_free_ char *c3 = vp_strdup_printf("truncate -s 4096 '%s/var/log/journal/good.journal'", tree);
+		assert_int_equal(system(c3), 0);
+		assert_int_equal(vp_journal_read(root, 0, feed_msg, d, &n, &note), -EBADMSG);
+		assert_non_null(strstr(note, "/var/log/journal/good.journal: truncated"));
+		free(note);
+	}
+	vp_test_tree_free(tree);
 }
 
 int main(void)
@@ -447,6 +610,8 @@ int main(void)
 		cmocka_unit_test(test_folding_bounded),
 		cmocka_unit_test(test_host_join),
 		cmocka_unit_test(test_journal),
+		cmocka_unit_test(test_journal_damaged),
+		cmocka_unit_test(test_endless_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
