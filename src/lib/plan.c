@@ -682,6 +682,11 @@ static int grub_defaults_edit(struct vp_plan *p, struct vp_root *root, const cha
 	_cleanup_free_ char *cur = NULL;
 	size_t len = 0;
 	e = vp_changeset_read(p->cs, VP_GRUB_DEFAULT, &cur, &len);
+	if (e == -ELOOP)
+		ADD(p->blockers, "/%s is a symbolic link; vfio-pilot never writes through one. Replace it with a regular file first",
+		    VP_GRUB_DEFAULT);
+	else if (e < 0 && e != -ENOMEM)
+		ADD(p->blockers, "/%s cannot be read (%s)", VP_GRUB_DEFAULT, strerror(-e));
 	if (e <= 0)
 		return 0;
 	_cleanup_free_ char *nw = NULL, *why = NULL;
@@ -742,7 +747,7 @@ static void plan_grubby_entries(struct vp_plan *p, struct vp_root *root)
 		_cleanup_free_ char *upd = vp_strdup_printf("--update-kernel=%s", kernel);
 		_cleanup_free_ char *add = vp_strdup_printf("--args=%s", j);
 		_cleanup_free_ char *rem = vp_strdup_printf("--remove-args=%s", j);
-		_cleanup_free_ char *why = vp_strdup_printf("add %s to the boot entry of %s (/%s)", j, kernel, ent[i].rel);
+		_cleanup_free_ char *why = vp_strdup_printf("add what the boot entry /%s lacks; undo removes only that", ent[i].rel);
 		cmd(p, (char *[]){ "grubby", upd, add, NULL }, (char *[]){ "grubby", upd, rem, NULL }, 0, why);
 		any = true;
 	}
@@ -893,9 +898,10 @@ static void plan_bootloader(struct vp_plan *p, struct vp_root *root, const struc
 			_cleanup_free_ char *line = vp_kargs_append(base ? base : "", base ? strlen(base) : 0, p->kargs_missing, &ll);
 			_cleanup_free_ char *text = vp_strdup_printf("%s\n", line ? line : "");
 			plan_file(p, VP_KERNEL_CMDLINE, text, 0644);
-			ADD(p->notes, "/%s did not exist: kernel-install used the running command line for new kernels. It is "
-				      "created with that line plus the arguments; undo removes it again, so reboot into the restored "
-				      "entries before installing another kernel", VP_KERNEL_CMDLINE);
+			ADD(p->notes, "/%s does not exist, so kernel-install takes new kernels' arguments from the running command "
+				      "line; it is created with that line plus the arguments. Undo deletes it again, and kernel-install "
+				      "then reads /proc/cmdline, which holds the passthrough arguments until the next boot: reboot after "
+				      "undo before a kernel is installed", VP_KERNEL_CMDLINE);
 		}
 		struct vp_bls_entry *ent = NULL;
 		size_t n = 0;
