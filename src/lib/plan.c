@@ -1092,7 +1092,8 @@ int vp_plan_build(struct vp_root *root, const struct vp_host *h, const struct vp
 	int mchanged = plan_file(p, VP_PLAN_MODPROBE, mp, 0644);
 	/* the boot loader's file edits come before the initramfs so commands run: kargs, then rebuilds */
 	plan_bootloader(p, root, h);
-	if (!p->bad_input) { /* the way back from a black screen (fallback.c) */
+	bool nixos = p->platform.distro == VP_DISTRO_NIXOS; /* refused in plan_bootloader: nothing else to plan */
+	if (!p->bad_input && !nixos) { /* the way back from a black screen (fallback.c) */
 		struct vp_fallback_ctx fc = { .cs = p->cs, .platform = p->platform, .no_bootloader = p->no_bootloader,
 					      .kargs = p->kargs };
 		vp_fallback_plan(&fc, root);
@@ -1103,7 +1104,8 @@ int vp_plan_build(struct vp_root *root, const struct vp_host *h, const struct vp
 		vp_strv_free(fc.warnings);
 		vp_strv_free(fc.notes);
 	}
-	plan_initramfs(p, mchanged > 0, h);
+	if (!nixos)
+		plan_initramfs(p, mchanged > 0, h);
 	if (p->bad_input) {
 		*ret_err = TAKE_PTR(p->bad_input);
 		return -EINVAL;
