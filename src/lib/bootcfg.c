@@ -199,19 +199,22 @@ oom:
 int vp_kernel_cmdline_edit(const char *text, size_t len, char *const *args, char **ret, size_t *ret_len,
 			   char ***ret_words)
 {
-	const char *nl = memchr(text, '\n', len);
-	size_t fl = nl ? (size_t)(nl - text) : len;
-	if (ret_words && vp_kargs_split(text, fl, ret_words) < 0)
+	/* kernel-install (90-loaderentry.install: tr -s "$IFS" ' ') and dracut read the whole file as one command
+	 * line, newlines included: the arguments go after its last word, the lines before stay byte for byte */
+	if (ret_words && vp_kargs_split(text, len, ret_words) < 0)
 		return -ENOMEM;
+	size_t end = len;
+	while (end && (text[end - 1] == ' ' || text[end - 1] == '\t' || text[end - 1] == '\n' || text[end - 1] == '\r'))
+		end--;
 	size_t nvl = 0;
-	_cleanup_free_ char *nv = vp_kargs_append(text, fl, args, &nvl);
+	_cleanup_free_ char *nv = vp_kargs_append(text, end, args, &nvl);
 	if (!nv)
 		return -ENOMEM;
 	struct vp_buf b = { 0 };
-	vp_buf_append(&b, nv, nvl);
-	vp_buf_puts(&b, "\n");
-	if (nl)
-		vp_buf_append(&b, nl + 1, len - fl - 1);
+	if (nvl == end) /* nothing to add: unchanged */
+		vp_buf_append(&b, text, len);
+	else if (vp_buf_append(&b, nv, nvl) >= 0)
+		vp_buf_puts(&b, "\n");
 	*ret_len = b.len;
 	return (*ret = vp_buf_steal(&b)) ? 0 : -ENOMEM;
 }

@@ -9,7 +9,7 @@
  *   BLS entries     boot/loader/entries, boot/efi/loader/entries, efi/loader/entries
  *                   (vp_bls_dirs, the one list), each with its loader.conf
  *   grubenv         boot/grub2/grubenv, boot/grub/grubenv (saved_entry, kernelopts)
- *   kernel-install  etc/kernel/cmdline (first line: the arguments)
+ *   kernel-install  etc/kernel/cmdline (the whole file is one command line, as kernel-install reads it)
  *   kernelstub      etc/kernelstub/configuration (JSON; "user" overrides "default")
  *   GRUB defaults   see grubdefault.h
  */
@@ -60,7 +60,8 @@ bool vp_bls_entry_is_fallback(const struct vp_bls_entry *e);
  */
 int vp_bls_edit(const char *text, size_t len, char *const *args, char **ret, size_t *ret_len, char ***ret_words);
 
-/* /etc/kernel/cmdline: the first line gets args; the rest stays byte for byte. Same contract. */
+/* /etc/kernel/cmdline: args after its last word (the file is one command line, newlines are blanks);
+ * unchanged bytes when nothing is missing. Same contract. */
 int vp_kernel_cmdline_edit(const char *text, size_t len, char *const *args, char **ret, size_t *ret_len,
 			   char ***ret_words);
 

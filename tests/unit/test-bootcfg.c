@@ -217,10 +217,17 @@ static void test_bls_and_cmdline_bytes(void **state)
 	char *all = vp_bls_options(entry, sizeof(entry) - 1);
 	assert_string_equal(all, "root=PARTUUID=1 rw quiet splash");
 	free(all);
-	/* /etc/kernel/cmdline: only the first line is arguments, the rest stays byte for byte */
-	const char kc[] = "root=UUID=x rw\n# a comment\n";
-	assert_int_equal(vp_kernel_cmdline_edit(kc, sizeof(kc) - 1, (char *[]){ "a=1", NULL }, &out, &len, NULL), 0);
-	assert_string_equal(out, "root=UUID=x rw a=1\n# a comment\n");
+	/* /etc/kernel/cmdline: the whole file is one command line (kernel-install reads it so); arguments go last */
+	const char kc[] = "root=UUID=x rw\nquiet a=1  \n\n";
+	assert_int_equal(vp_kernel_cmdline_edit(kc, sizeof(kc) - 1, (char *[]){ "a=1", "b=2", NULL }, &out, &len, &w), 0);
+	assert_string_equal(out, "root=UUID=x rw\nquiet a=1 b=2\n");
+	assert_int_equal(vp_strv_len(w), 4);
+	free(out);
+	vp_strv_free(w);
+	w = NULL;
+	assert_int_equal(vp_kernel_cmdline_edit(kc, sizeof(kc) - 1, (char *[]){ "quiet", NULL }, &out, &len, NULL), 0);
+	assert_int_equal(len, sizeof(kc) - 1); /* nothing missing: the same bytes */
+	assert_memory_equal(out, kc, len);
 	free(out);
 }
 
