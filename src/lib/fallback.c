@@ -254,7 +254,7 @@ static void plan_grubby(struct vp_fallback_ctx *p, struct vp_root *root)
 {
 	struct entry *v = NULL;
 	size_t n = 0;
-	if (entries_load(root, "boot/loader/entries", &v, &n) < 0 || n == 0) {
+	if (entries_load(root, vp_bls_dirs[0], &v, &n) < 0 || n == 0) {
 		ADD(p->warnings, "no boot entries under /boot/loader/entries: grubby has no default entry to copy, so no fallback "
 				 "entry is made; keep the one-boot recipe below at hand");
 		entries_free(v, n);
