@@ -117,7 +117,7 @@ static void skip_subst(struct sh *sh, bool backquote)
 			else if (sh->s[sh->i] == '\n')
 				sh->line++;
 		}
-		sh->i++;
+		sh->i = sh->i + 1 < sh->len ? sh->i + 1 : sh->len;
 		return;
 	}
 	int d = 0;
@@ -144,6 +144,8 @@ static void skip_subst(struct sh *sh, bool backquote)
 			return;
 		}
 	}
+	if (sh->i > sh->len)
+		sh->i = sh->len;
 }
 
 /* $... at sh->i: appends the expansion to w (or marks it unknown). */
@@ -218,7 +220,7 @@ static bool read_word(struct sh *sh, struct word *w)
 			}
 			if (sh->i + 1 < sh->len)
 				vp_buf_append(&w->val, s + sh->i + 1, 1);
-			sh->i += 2;
+			sh->i = sh->i + 2 < sh->len ? sh->i + 2 : sh->len;
 			w->kind = 'u';
 		} else if (c == '\'') {
 			const char *q = memchr(s + sh->i + 1, '\'', sh->len - sh->i - 1);
