@@ -3,7 +3,9 @@
 #include "distro.h"
 
 #include <string.h>
+#include <strings.h>
 
+#include "bootcfg.h"
 #include "util.h"
 
 static bool word_in(const char *list, const char *w)
@@ -35,6 +37,8 @@ static enum vp_distro detect_distro(const struct vp_host *h)
 		return VP_DISTRO_DEBIAN;
 	if (streq(id, "arch") || streq(id, "endeavouros") || streq(id, "manjaro") || word_in(h->os.id_like, "arch"))
 		return VP_DISTRO_ARCH;
+	if (streq(id, "nixos"))
+		return VP_DISTRO_NIXOS;
 	if (vp_startswith(id, "opensuse") || word_in(h->os.id_like, "suse"))
 		return VP_DISTRO_OPENSUSE;
 	if (word_in(h->os.id_like, "fedora"))
@@ -69,31 +73,98 @@ static bool has_tool(struct vp_root *root, enum vp_host_input_id id)
 	return false;
 }
 
-static bool has_bls_entries(struct vp_root *root)
+/* BLS entries (*.conf) in one of bootcfg.c's directories; dir NULL: any. */
+static bool has_bls_entries(struct vp_root *root, const char *dir)
+{
+	for (size_t d = 0; vp_bls_dirs[d]; d++) {
+		_cleanup_strv_free_ char **v = NULL;
+		if ((dir && !streq(dir, vp_bls_dirs[d])) || vp_root_list(root, vp_bls_dirs[d], &v) < 0)
+			continue;
+		for (size_t i = 0; v[i]; i++) {
+			size_t n = strlen(v[i]);
+			if (n > 5 && streq(v[i] + n - 5, ".conf"))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* The ESP (or XBOOTLDR) directories systemd-boot may live in. */
+static const char *const esp_dirs[] = { "boot/efi", "efi", "boot", NULL };
+
+/* A file name under DIR matching a prefix and suffix (case-insensitive, as FAT is). */
+static bool dir_has(struct vp_root *root, const char *dir, const char *prefix, const char *suffix)
 {
 	_cleanup_strv_free_ char **v = NULL;
-	/* the directory of host.c's input VP_IN_BLS_ENTRIES (boot/loader/entries, *.conf) */
-	char dir[128];
-	snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(IN(VP_IN_BLS_ENTRIES), '/') - IN(VP_IN_BLS_ENTRIES)), IN(VP_IN_BLS_ENTRIES));
 	if (vp_root_list(root, dir, &v) < 0)
 		return false;
 	for (size_t i = 0; v[i]; i++) {
-		size_t n = strlen(v[i]);
-		if (n > 5 && streq(v[i] + n - 5, ".conf"))
+		size_t n = strlen(v[i]), pl = strlen(prefix), sl = strlen(suffix);
+		if (n >= pl + sl && strncasecmp(v[i], prefix, pl) == 0 && strcasecmp(v[i] + n - sl, suffix) == 0)
 			return true;
 	}
 	return false;
+}
+
+enum evidence { EV_NONE, EV_SDBOOT, EV_GRUB };
+
+/* What actually boots this host, from the firmware's and the ESP's evidence (distro.h). */
+static enum evidence boot_evidence(struct vp_root *root)
+{
+	/* systemd-boot sets LoaderInfo ("systemd-boot 255.4") on every boot; GRUB sets none */
+	_cleanup_free_ char *raw = NULL;
+	size_t len = 0;
+	if (vp_root_read_file(root, IN(VP_IN_EFI_LOADER_INFO), 4096, &raw, &len) >= 0) {
+		/* 4 attribute bytes, then UTF-16LE: keep the low bytes */
+		char ascii[128];
+		size_t k = 0;
+		for (size_t j = 4; j < len && k + 1 < sizeof(ascii); j += 2)
+			ascii[k++] = raw[j] ? raw[j] : ' ';
+		ascii[k] = 0;
+		if (strstr(ascii, "systemd-boot"))
+			return EV_SDBOOT;
+		if (strstr(ascii, "GRUB"))
+			return EV_GRUB;
+	}
+	bool sd_bin = false, sd_conf = false, grub_cfg = false;
+	for (size_t i = 0; esp_dirs[i]; i++) {
+		_cleanup_free_ char *efi = vp_strdup_printf("%s/EFI/systemd", esp_dirs[i]);
+		_cleanup_free_ char *lc = vp_strdup_printf("%s/loader/loader.conf", esp_dirs[i]);
+		_cleanup_free_ char *ent = vp_strdup_printf("%s/loader/entries", esp_dirs[i]);
+		if (efi && dir_has(root, efi, "systemd-boot", ".efi"))
+			sd_bin = true;
+		if (lc && has(root, lc) && ent && has_bls_entries(root, ent))
+			sd_conf = true;
+	}
+	for (size_t i = 0; vp_grub_cfg_paths[i]; i++)
+		if (has(root, vp_grub_cfg_paths[i]))
+			grub_cfg = true;
+	if (sd_bin && !grub_cfg)
+		return EV_SDBOOT;
+	if (grub_cfg && !sd_bin && !sd_conf)
+		return EV_GRUB;
+	if (sd_conf && !grub_cfg)
+		return EV_SDBOOT;
+	if (sd_bin && grub_cfg) /* both installed: the systemd-boot binary with its entries is what the ESP boots */
+		return sd_conf ? EV_SDBOOT : EV_NONE;
+	return EV_NONE;
 }
 
 void vp_platform_detect(struct vp_root *root, const struct vp_host *h, struct vp_platform *ret)
 {
 	*ret = (struct vp_platform){ .distro = detect_distro(h) };
 
+	enum evidence ev = EV_NONE;
 	if (h->ostree_booted && has_tool(root, VP_IN_TOOL_RPM_OSTREE))
 		ret->bootloader = VP_BOOT_RPM_OSTREE;
 	else if (has_tool(root, VP_IN_TOOL_KERNELSTUB) && has(root, IN(VP_IN_KERNELSTUB_CONFIG)))
 		ret->bootloader = VP_BOOT_KERNELSTUB;
-	else if (has_tool(root, VP_IN_TOOL_GRUBBY) && has_bls_entries(root))
+	else if ((ev = boot_evidence(root)) == EV_SDBOOT)
+		ret->bootloader = VP_BOOT_SYSTEMD_BOOT;
+	else if (ev == EV_GRUB)
+		ret->bootloader = has_tool(root, VP_IN_TOOL_GRUBBY) && has_bls_entries(root, NULL) ? VP_BOOT_GRUBBY : VP_BOOT_GRUB;
+	/* no evidence of what boots: the configuration files decide, as they always did */
+	else if (has_tool(root, VP_IN_TOOL_GRUBBY) && has_bls_entries(root, vp_bls_dirs[0]))
 		ret->bootloader = VP_BOOT_GRUBBY;
 	else if ((has(root, IN(VP_IN_LOADER_CONF_BOOT_EFI)) || has(root, IN(VP_IN_LOADER_CONF_EFI)) ||
 		  has(root, IN(VP_IN_LOADER_CONF_BOOT))) && !has(root, IN(VP_IN_DEFAULT_GRUB)))
@@ -115,6 +186,7 @@ static const char *const distro_names[_VP_DISTRO_MAX] = {
 	[VP_DISTRO_UNKNOWN] = "unknown", [VP_DISTRO_FEDORA] = "fedora", [VP_DISTRO_FEDORA_ATOMIC] = "fedora-atomic",
 	[VP_DISTRO_RHEL] = "rhel", [VP_DISTRO_DEBIAN] = "debian", [VP_DISTRO_UBUNTU] = "ubuntu",
 	[VP_DISTRO_POPOS] = "pop", [VP_DISTRO_ARCH] = "arch", [VP_DISTRO_OPENSUSE] = "opensuse",
+	[VP_DISTRO_NIXOS] = "nixos",
 };
 static const char *const boot_names[_VP_BOOT_MAX] = {
 	[VP_BOOT_UNKNOWN] = "unknown", [VP_BOOT_RPM_OSTREE] = "rpm-ostree", [VP_BOOT_KERNELSTUB] = "kernelstub",

@@ -3,6 +3,13 @@
  * Which distribution family, boot loader tool and initramfs generator a host
  * uses, detected from os-release and the tools present in the root (see
  * kernel-facts.md §5 for the order). Plans and check fixes both use it.
+ *
+ * The boot loader is decided from evidence of what actually boots, not from
+ * configuration files a removed loader may have left behind: the LoaderInfo
+ * EFI variable systemd-boot sets on every boot; systemd-boot's EFI binary or
+ * loader.conf with entries on the ESP; an installed grub.cfg. Only when
+ * there is no such evidence does /etc/default/grub (or loader.conf alone)
+ * decide, as before.
  */
 #pragma once
 
@@ -18,6 +25,7 @@ enum vp_distro {
 	VP_DISTRO_POPOS,
 	VP_DISTRO_ARCH,
 	VP_DISTRO_OPENSUSE,
+	VP_DISTRO_NIXOS,    /* refused: the boot configuration is generated from configuration.nix */
 	_VP_DISTRO_MAX,
 };
 

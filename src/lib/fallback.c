@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "changeset.h"
-#include "plan.h"
+#include "bootcfg.h"
+#include "grubdefault.h"
+#include "kargs.h"
 #include "util.h"
 
 const char *const vp_fallback_add_words[] = {
@@ -63,49 +65,22 @@ oom:
 	return -ENOMEM;
 }
 
-/* ------------------------------------------------------------------ BLS entries */
+/* ------------------------------------------------------------------ BLS entries (bootcfg.c reads them) */
 
-/* The value of the first "key value" line of a BLS entry (newly allocated), or NULL. */
-static char *bls_get(const char *text, const char *key)
+#define entry vp_bls_entry
+#define entries_free vp_bls_entries_free
+#define entries_load vp_bls_load
+#define entry_ours vp_bls_entry_is_fallback
+
+static char *bls_get(const struct entry *e, const char *key)
 {
-	size_t kl = strlen(key);
-	for (const char *p = text; p && *p;) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		if (len > kl && strncmp(p, key, kl) == 0 && (p[kl] == ' ' || p[kl] == '\t')) {
-			const char *v = p + kl;
-			while (*v == ' ' || *v == '\t')
-				v++;
-			char *r = strndup(v, len - (size_t)(v - p));
-			return r ? vp_strstrip_tail(r) : NULL;
-		}
-		p = nl ? nl + 1 : p + len;
-	}
-	return NULL;
+	return vp_bls_get(e->text, e->len, key);
 }
 
-/* Every "options" line of an entry, joined (BLS concatenates them). */
-static char *bls_options(const char *text)
+static char *bls_options(const struct entry *e)
 {
-	struct vp_buf b = { 0 };
-	for (const char *p = text; p && *p;) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		if (len > 7 && strncmp(p, "options", 7) == 0 && (p[7] == ' ' || p[7] == '\t')) {
-			const char *v = p + 7;
-			while (*v == ' ' || *v == '\t')
-				v++;
-			if (b.len)
-				vp_buf_puts(&b, " ");
-			vp_buf_append(&b, v, len - (size_t)(v - p));
-		}
-		p = nl ? nl + 1 : p + len;
-	}
-	char *r = vp_buf_steal(&b);
-	return r ? vp_strstrip_tail(r) : NULL;
+	return vp_bls_options(e->text, e->len);
 }
-
-static const char *const bls_dirs[] = { "boot/loader/entries", "boot/efi/loader/entries", "efi/loader/entries" };
 
 bool vp_fallback_entry_is_ours(struct vp_root *root, const char *rel)
 {
@@ -113,95 +88,22 @@ bool vp_fallback_entry_is_ours(struct vp_root *root, const char *rel)
 	base = base ? base + 1 : rel;
 	if (streq(base, VP_FALLBACK_SDBOOT_ENTRY))
 		return true;
-	_cleanup_free_ char *text = NULL;
-	if (vp_root_read_file(root, rel, 1u << 20, &text, NULL) < 0)
+	struct entry e = { .id = (char *)"" };
+	if (vp_root_read_file(root, rel, VP_BOOTCFG_MAX, &e.text, &e.len) < 0)
 		return false;
-	_cleanup_free_ char *title = bls_get(text, "title");
-	size_t tl = title ? strlen(title) : 0, sl = strlen(VP_FALLBACK_TITLE_SUFFIX);
-	return tl >= sl && streq(title + tl - sl, VP_FALLBACK_TITLE_SUFFIX);
-}
-
-struct entry {
-	char *rel;   /* boot/loader/entries/x.conf */
-	char *id;    /* x (file name without .conf) */
-	char *text;
-};
-
-static void entries_free(struct entry *e, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(e[i].rel);
-		free(e[i].id);
-		free(e[i].text);
-	}
-	free(e);
-}
-
-static int entry_cmp_desc(const void *a, const void *b)
-{
-	const struct entry *x = a, *y = b;
-	return -strverscmp(x->id, y->id);
-}
-
-/* The entries of one directory, newest version first (as grubby's `ls -vr` and systemd-boot order them). */
-static int entries_load(struct vp_root *root, const char *dir, struct entry **ret, size_t *ret_n)
-{
-	_cleanup_strv_free_ char **names = NULL;
-	*ret = NULL;
-	*ret_n = 0;
-	int e = vp_root_list(root, dir, &names);
-	if (e < 0)
-		return e;
-	struct entry *v = calloc(vp_strv_len(names) + 1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	size_t n = 0;
-	for (size_t i = 0; names[i]; i++) {
-		size_t l = strlen(names[i]);
-		if (l <= 5 || !streq(names[i] + l - 5, ".conf"))
-			continue;
-		struct entry *x = &v[n];
-		x->rel = vp_strdup_printf("%s/%s", dir, names[i]);
-		x->id = strndup(names[i], l - 5);
-		if (!x->rel || !x->id || vp_root_read_file(root, x->rel, 1u << 20, &x->text, NULL) < 0) {
-			free(x->rel);
-			free(x->id);
-			*x = (struct entry){ 0 };
-			continue;
-		}
-		n++;
-	}
-	qsort(v, n, sizeof(*v), entry_cmp_desc);
-	*ret = v;
-	*ret_n = n;
-	return 0;
-}
-
-static bool entry_ours(const struct entry *x)
-{
-	if (streq(x->id, "vfio-pilot-fallback"))
-		return true;
-	_cleanup_free_ char *title = bls_get(x->text, "title");
-	size_t tl = title ? strlen(title) : 0, sl = strlen(VP_FALLBACK_TITLE_SUFFIX);
-	return tl >= sl && streq(title + tl - sl, VP_FALLBACK_TITLE_SUFFIX);
+	bool r = vp_bls_entry_is_fallback(&e);
+	free(e.text);
+	return r;
 }
 
 /* grubby: saved_entry in grubenv (id or title), else the first entry (newest version). */
 static const struct entry *grubby_default(struct vp_root *root, const struct entry *v, size_t n)
 {
-	_cleanup_free_ char *env = NULL;
-	_cleanup_free_ char *saved = NULL;
-	if (vp_root_read_file(root, "boot/grub2/grubenv", 1u << 16, &env, NULL) >= 0) {
-		const char *s = strstr(env, "saved_entry=");
-		if (s && (s == env || s[-1] == '\n')) {
-			s += strlen("saved_entry=");
-			saved = strndup(s, strcspn(s, "\n"));
-		}
-	}
+	_cleanup_free_ char *saved = vp_grubenv_get(root, "saved_entry");
 	for (size_t i = 0; saved && *saved && i < n; i++) {
 		if (entry_ours(&v[i]))
 			continue;
-		_cleanup_free_ char *title = bls_get(v[i].text, "title");
+		_cleanup_free_ char *title = bls_get(&v[i], "title");
 		if (streq(v[i].id, saved) || (title && streq(title, saved)))
 			return &v[i];
 	}
@@ -211,21 +113,7 @@ static const struct entry *grubby_default(struct vp_root *root, const struct ent
 	return NULL;
 }
 
-/* The loader.conf beside an entries directory: "boot/loader/entries" -> "boot/loader/loader.conf". */
-static char *loader_conf_of(const char *dir)
-{
-	const char *s = strrchr(dir, '/');
-	return s ? vp_strdup_printf("%.*s/loader.conf", (int)(s - dir), dir) : NULL;
-}
-
-static char *loader_conf_get(struct vp_root *root, const char *dir, const char *key)
-{
-	_cleanup_free_ char *lc = loader_conf_of(dir);
-	_cleanup_free_ char *text = NULL;
-	if (!lc || vp_root_read_file(root, lc, 1u << 16, &text, NULL) < 0)
-		return NULL;
-	return bls_get(text, key);
-}
+#define loader_conf_get vp_loader_conf_get
 
 /* systemd-boot: loader.conf's default pattern (against the id with and without .conf), else the first entry. */
 static const struct entry *sdboot_default(struct vp_root *root, const char *dir, const struct entry *v, size_t n)
@@ -286,7 +174,7 @@ static char *boot_path(struct vp_root *root, const char *p)
 }
 
 /* A later `grubby --update-kernel=ALL --args=...` reaches the fallback entry too: take vfio words back out of it. */
-static void grubby_keep_clean(struct vp_plan *p, const char *title)
+static void grubby_keep_clean(struct vp_fallback_ctx *p, const char *title)
 {
 	for (size_t c = 0; c < vp_changeset_n(p->cs); c++) {
 		const struct vp_change *ch = vp_changeset_get(p->cs, c);
@@ -312,12 +200,12 @@ static void grubby_keep_clean(struct vp_plan *p, const char *title)
 	}
 }
 
-static void grubby_add(struct vp_plan *p, struct vp_root *root, const struct entry *d)
+static void grubby_add(struct vp_fallback_ctx *p, struct vp_root *root, const struct entry *d)
 {
-	_cleanup_free_ char *linux_ = bls_get(d->text, "linux");
-	_cleanup_free_ char *initrd = bls_get(d->text, "initrd");
-	_cleanup_free_ char *title = bls_get(d->text, "title");
-	_cleanup_free_ char *opts = bls_options(d->text);
+	_cleanup_free_ char *linux_ = bls_get(d, "linux");
+	_cleanup_free_ char *initrd = bls_get(d, "initrd");
+	_cleanup_free_ char *title = bls_get(d, "title");
+	_cleanup_free_ char *opts = bls_options(d);
 	if (!linux_) {
 		ADD(p->warnings, "the default boot entry /%s names no kernel (no `linux` line), so no fallback entry is made; "
 				 "keep the one-boot recipe below at hand", d->rel);
@@ -362,11 +250,11 @@ static void grubby_add(struct vp_plan *p, struct vp_root *root, const struct ent
 		      "(`vfio-pilot undo`, then apply again, moves it to the newest kernel)", ftitle, kernel);
 }
 
-static void plan_grubby(struct vp_plan *p, struct vp_root *root)
+static void plan_grubby(struct vp_fallback_ctx *p, struct vp_root *root)
 {
 	struct entry *v = NULL;
 	size_t n = 0;
-	if (entries_load(root, "boot/loader/entries", &v, &n) < 0 || n == 0) {
+	if (entries_load(root, vp_bls_dirs[0], &v, &n) < 0 || n == 0) {
 		ADD(p->warnings, "no boot entries under /boot/loader/entries: grubby has no default entry to copy, so no fallback "
 				 "entry is made; keep the one-boot recipe below at hand");
 		entries_free(v, n);
@@ -377,7 +265,7 @@ static void plan_grubby(struct vp_plan *p, struct vp_root *root)
 		if (entry_ours(&v[i]))
 			ours = &v[i];
 	if (ours) {
-		_cleanup_free_ char *title = bls_get(ours->text, "title");
+		_cleanup_free_ char *title = bls_get(ours, "title");
 		ADD(p->notes, "the fallback boot entry \"%s\" is already there (/%s)", title ? title : ours->id, ours->rel);
 		grubby_keep_clean(p, title ? title : "");
 	} else {
@@ -419,22 +307,22 @@ static char *sdboot_entry_text(const struct entry *d, const char *fb_opts)
 	return vp_buf_steal(&b);
 }
 
-static void plan_sdboot(struct vp_plan *p, struct vp_root *root)
+static void plan_sdboot(struct vp_fallback_ctx *p, struct vp_root *root)
 {
-	for (size_t di = 0; di < ARRAY_SIZE(bls_dirs); di++) {
+	for (size_t di = 0; vp_bls_dirs[di]; di++) {
 		struct entry *v = NULL;
 		size_t n = 0;
-		if (entries_load(root, bls_dirs[di], &v, &n) < 0 || n == 0) {
+		if (entries_load(root, vp_bls_dirs[di], &v, &n) < 0 || n == 0) {
 			entries_free(v, n);
 			continue;
 		}
-		const struct entry *d = sdboot_default(root, bls_dirs[di], v, n);
-		_cleanup_free_ char *rel = vp_strdup_printf("%s/%s", bls_dirs[di], VP_FALLBACK_SDBOOT_ENTRY);
+		const struct entry *d = sdboot_default(root, vp_bls_dirs[di], v, n);
+		_cleanup_free_ char *rel = vp_strdup_printf("%s/%s", vp_bls_dirs[di], VP_FALLBACK_SDBOOT_ENTRY);
 		if (!d) {
 			entries_free(v, n);
 			continue;
 		}
-		_cleanup_free_ char *linux_ = bls_get(d->text, "linux");
+		_cleanup_free_ char *linux_ = bls_get(d, "linux");
 		if (!linux_) {
 			ADD(p->warnings, "the default systemd-boot entry /%s boots no `linux` kernel (a unified kernel image embeds "
 					 "its command line), so no fallback entry is made; keep the one-boot recipe below at hand", d->rel);
@@ -446,18 +334,18 @@ static void plan_sdboot(struct vp_plan *p, struct vp_root *root)
 			entries_free(v, n);
 			return;
 		}
-		_cleanup_free_ char *opts = bls_options(d->text);
+		_cleanup_free_ char *opts = bls_options(d);
 		_cleanup_strv_free_ char **w = NULL;
 		vp_cmdline_split(opts ? opts : "", &w);
 		_cleanup_free_ char *fb = joined_args(w);
 		_cleanup_free_ char *text = sdboot_entry_text(d, fb ? fb : "");
 		if (text)
 			vp_changeset_set_file(p->cs, rel, text, strlen(text), 0644);
-		_cleanup_free_ char *dflt = loader_conf_get(root, bls_dirs[di], "default");
+		_cleanup_free_ char *dflt = loader_conf_get(root, vp_bls_dirs[di], "default");
 		if (!dflt)
 			ADD(p->warnings, "loader.conf names no default entry: systemd-boot then boots the first entry in its sort "
 					 "order, which may be the fallback entry; add `default %s.conf` to /%.*s/loader.conf",
-			    d->id, (int)(strrchr(bls_dirs[di], '/') - bls_dirs[di]), bls_dirs[di]);
+			    d->id, (int)(strrchr(vp_bls_dirs[di], '/') - vp_bls_dirs[di]), vp_bls_dirs[di]);
 		ADD(p->notes, "fallback boot entry /%s: a copy of %s.conf with passthrough off; it boots %s, so it keeps working "
 			      "as long as that file is the current kernel (kernels that kernel-install adds later get no fallback entry)",
 		    rel, d->id, linux_);
@@ -559,7 +447,7 @@ static char **grub_regen_argv(enum vp_distro d)
 	return v;
 }
 
-static void plan_grub(struct vp_plan *p)
+static void plan_grub(struct vp_fallback_ctx *p)
 {
 	int e = vp_changeset_set_file(p->cs, VP_FALLBACK_GRUB_SCRIPT, grub_script, strlen(grub_script), 0755);
 	if (e < 0) {
@@ -583,9 +471,8 @@ static void plan_grub(struct vp_plan *p)
 	    VP_FALLBACK_TITLE_SUFFIX);
 }
 
-void vp_fallback_plan(struct vp_plan *p, struct vp_root *root, const struct vp_host *h)
+void vp_fallback_plan(struct vp_fallback_ctx *p, struct vp_root *root)
 {
-	(void)h;
 	if (p->no_bootloader)
 		return;
 	switch (p->platform.bootloader) {
@@ -624,35 +511,15 @@ void vp_fallback_done(struct vp_fallback *f)
 	*f = (struct vp_fallback){ 0 };
 }
 
-/* The value of the last VAR= assignment in /etc/default/grub, quotes removed. */
-static char *grub_var(struct vp_root *root, const char *var)
+/* The value grub-mkconfig uses for GRUB_CMDLINE_LINUX (grubdefault.c), or NULL. */
+static char *grub_linux(struct vp_root *root)
 {
-	_cleanup_free_ char *text = NULL;
-	if (vp_root_read_file(root, "etc/default/grub", 1u << 20, &text, NULL) < 0)
+	struct vp_grub_defaults g;
+	if (vp_grub_defaults_read(root, NULL, &g) < 0)
 		return NULL;
-	char *val = NULL;
-	size_t vl = strlen(var);
-	for (const char *p = text; *p;) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		const char *q = p;
-		while (*q == ' ' || *q == '\t')
-			q++;
-		if (strncmp(q, var, vl) == 0 && q[vl] == '=') {
-			const char *s = q + vl + 1;
-			size_t sl = len - (size_t)(s - p);
-			char quote = sl && (*s == '"' || *s == '\'') ? *s : 0;
-			free(val);
-			if (quote) {
-				const char *end = memchr(s + 1, quote, sl - 1);
-				val = strndup(s + 1, end ? (size_t)(end - s - 1) : sl - 1);
-			} else {
-				val = strndup(s, strcspn(s, " \t#\n"));
-			}
-		}
-		p = nl ? nl + 1 : p + len;
-	}
-	return val;
+	char *r = g.unsafe ? NULL : TAKE_PTR(g.linux_);
+	vp_grub_defaults_done(&g);
+	return r;
 }
 
 static void inspect_one_boot(const struct vp_host *h, struct vp_fallback *f)
@@ -667,10 +534,10 @@ int vp_fallback_inspect(struct vp_root *root, const struct vp_host *h, const str
 	case VP_BOOT_GRUBBY:
 	case VP_BOOT_SYSTEMD_BOOT: {
 		f->possible = true;
-		for (size_t di = 0; di < ARRAY_SIZE(bls_dirs) && !f->present; di++) {
+		for (size_t di = 0; vp_bls_dirs[di] && !f->present; di++) {
 			struct entry *v = NULL;
 			size_t n = 0;
-			if (entries_load(root, bls_dirs[di], &v, &n) < 0) {
+			if (entries_load(root, vp_bls_dirs[di], &v, &n) < 0) {
 				entries_free(v, n);
 				continue;
 			}
@@ -679,12 +546,12 @@ int vp_fallback_inspect(struct vp_root *root, const struct vp_host *h, const str
 					continue;
 				f->present = true;
 				f->path = vp_strdup_printf("/%s", v[i].rel);
-				f->title = bls_get(v[i].text, "title");
-				_cleanup_free_ char *k = bls_get(v[i].text, "linux");
+				f->title = bls_get(&v[i], "title");
+				_cleanup_free_ char *k = bls_get(&v[i], "linux");
 				/* the kernel path is relative to the partition that holds loader/entries */
-				size_t pl = strlen(bls_dirs[di]) - strlen("/loader/entries");
-				f->kernel = k ? vp_strdup_printf("/%.*s%s%s", (int)pl, bls_dirs[di], k[0] == '/' ? "" : "/", k) : NULL;
-				_cleanup_free_ char *o = bls_options(v[i].text);
+				size_t pl = strlen(vp_bls_dirs[di]) - strlen("/loader/entries");
+				f->kernel = k ? vp_strdup_printf("/%.*s%s%s", (int)pl, vp_bls_dirs[di], k[0] == '/' ? "" : "/", k) : NULL;
+				_cleanup_free_ char *o = bls_options(&v[i]);
 				vp_cmdline_split(o ? o : "", &f->kernel_args);
 				if (f->kernel) {
 					_cleanup_free_ char *rel = strdup(f->kernel + 1);
@@ -708,7 +575,7 @@ int vp_fallback_inspect(struct vp_root *root, const struct vp_host *h, const str
 		f->title = strdup("<distribution> <kernel version> " VP_FALLBACK_TITLE_SUFFIX);
 		struct stat st;
 		f->present = vp_root_stat(root, VP_FALLBACK_GRUB_SCRIPT, &st) == 0 && S_ISREG(st.st_mode);
-		_cleanup_free_ char *linux_ = grub_var(root, "GRUB_CMDLINE_LINUX");
+		_cleanup_free_ char *linux_ = grub_linux(root);
 		_cleanup_strv_free_ char **w = NULL;
 		/* grub-mkconfig writes "root=... ro" before GRUB_CMDLINE_LINUX; take root= from the running kernel */
 		for (size_t i = 0; h->cmdline_words && h->cmdline_words[i]; i++)
@@ -767,7 +634,7 @@ char *vp_fallback_planned_title(struct vp_changeset *cs)
 			return strdup("<distribution> <kernel version> " VP_FALLBACK_TITLE_SUFFIX);
 		if (c->kind == VP_CHANGE_FILE && c->new && vp_startswith(strrchr(c->path, '/') ? strrchr(c->path, '/') + 1 : "",
 									    VP_FALLBACK_SDBOOT_ENTRY))
-			return bls_get(c->new, "title");
+			return vp_bls_get(c->new, c->new_len, "title");
 		if (c->kind == VP_CHANGE_COMMAND && c->argv[0] && streq(c->argv[0], "grubby") && c->argv[1] &&
 		    vp_startswith(c->argv[1], "--add-kernel="))
 			for (size_t a = 2; c->argv[a]; a++)

@@ -38,7 +38,16 @@
 #include "host.h"
 #include "root.h"
 
-struct vp_plan;
+struct vp_changeset;
+
+/* What the fallback planner needs from the plan (plan.c fills it and takes warnings and notes back). */
+struct vp_fallback_ctx {
+	struct vp_changeset *cs;          /* the plan's changeset: the boot loader's changes are in it */
+	struct vp_platform platform;
+	bool no_bootloader;
+	char *const *kargs;               /* the kernel arguments the plan adds */
+	char **warnings, **notes;         /* added here; the caller frees them */
+};
 
 #define VP_FALLBACK_TITLE_SUFFIX "(passthrough off)"
 #define VP_FALLBACK_GRUB_SCRIPT "etc/grub.d/41_vfio-pilot-fallback"
@@ -59,11 +68,10 @@ bool vp_fallback_entry_is_ours(struct vp_root *root, const char *rel);
 /*
  * Adds the fallback entry to the plan's changeset, after the boot loader's
  * changes (plan.c calls it from vp_plan_build), or a note why there is none
- * (already there; not possible with this boot loader). Never adds blockers.
+ * (already there; not possible with this boot loader). Never adds blockers. It
+ * does not include plan.h: plan.c depends on it, not the other way round.
  */
-void vp_fallback_plan(struct vp_plan *p, struct vp_root *root, const struct vp_host *h);
-
-struct vp_changeset;
+void vp_fallback_plan(struct vp_fallback_ctx *p, struct vp_root *root);
 /* The title of the fallback entry a changeset creates (newly allocated), or NULL when it creates none. */
 char *vp_fallback_planned_title(struct vp_changeset *cs);
 

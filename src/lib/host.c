@@ -57,6 +57,20 @@ const struct vp_input vp_host_inputs[_VP_IN_MAX] = {
 	[VP_IN_LOADER_CONF_EFI] = { "efi/loader/loader.conf", VP_INPUT_FILE },
 	[VP_IN_LOADER_CONF_BOOT] = { "boot/loader/loader.conf", VP_INPUT_FILE },
 	[VP_IN_DEFAULT_GRUB] = { "etc/default/grub", VP_INPUT_FILE },
+	[VP_IN_DEFAULT_GRUB_D] = { "etc/default/grub.d/*.cfg", VP_INPUT_FILE },
+	[VP_IN_BLS_ENTRIES_BOOT_EFI] = { "boot/efi/loader/entries/*.conf", VP_INPUT_FILE },
+	[VP_IN_BLS_ENTRIES_EFI] = { "efi/loader/entries/*.conf", VP_INPUT_FILE },
+	[VP_IN_GRUBENV2] = { "boot/grub2/grubenv", VP_INPUT_FILE },
+	[VP_IN_GRUBENV] = { "boot/grub/grubenv", VP_INPUT_FILE },
+	[VP_IN_KERNEL_CMDLINE] = { "etc/kernel/cmdline", VP_INPUT_FILE },
+	[VP_IN_KERNEL_CMDLINE_USR] = { "usr/lib/kernel/cmdline", VP_INPUT_FILE },
+	[VP_IN_GRUB_CFG] = { "boot/grub/grub.cfg", VP_INPUT_EXISTS },
+	[VP_IN_GRUB2_CFG] = { "boot/grub2/grub.cfg", VP_INPUT_EXISTS },
+	[VP_IN_EFI_LOADER_INFO] = { "sys/firmware/efi/efivars/LoaderInfo-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f", VP_INPUT_FILE },
+	[VP_IN_SDBOOT_EFI_BOOT_EFI] = { "boot/efi/EFI/systemd/systemd-boot*.efi", VP_INPUT_EXISTS },
+	[VP_IN_SDBOOT_EFI_EFI] = { "efi/EFI/systemd/systemd-boot*.efi", VP_INPUT_EXISTS },
+	[VP_IN_SDBOOT_EFI_BOOT] = { "boot/EFI/systemd/systemd-boot*.efi", VP_INPUT_EXISTS },
+	[VP_IN_TOOL_SDBOOTUTIL] = { "$BIN/sdbootutil", VP_INPUT_EXISTS },
 };
 
 const struct vp_input vp_pci_dev_attrs[_VP_PA_MAX] = {

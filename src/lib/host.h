@@ -219,6 +219,21 @@ enum vp_host_input_id {
 	VP_IN_LOADER_CONF_EFI,
 	VP_IN_LOADER_CONF_BOOT,
 	VP_IN_DEFAULT_GRUB,
+	/* boot configuration read by bootcfg.c, grubdefault.c and distro.c's boot loader evidence */
+	VP_IN_DEFAULT_GRUB_D,       /* etc/default/grub.d/NAME.cfg */
+	VP_IN_BLS_ENTRIES_BOOT_EFI, /* boot/efi/loader/entries/NAME.conf */
+	VP_IN_BLS_ENTRIES_EFI,      /* efi/loader/entries/NAME.conf */
+	VP_IN_GRUBENV2,
+	VP_IN_GRUBENV,
+	VP_IN_KERNEL_CMDLINE,       /* etc/kernel/cmdline */
+	VP_IN_KERNEL_CMDLINE_USR,   /* usr/lib/kernel/cmdline */
+	VP_IN_GRUB_CFG,             /* boot/grub/grub.cfg (exists: GRUB is installed) */
+	VP_IN_GRUB2_CFG,
+	VP_IN_EFI_LOADER_INFO,      /* systemd-boot's LoaderInfo EFI variable */
+	VP_IN_SDBOOT_EFI_BOOT_EFI,  /* boot/efi/EFI/systemd/systemd-boot*.efi */
+	VP_IN_SDBOOT_EFI_EFI,
+	VP_IN_SDBOOT_EFI_BOOT,
+	VP_IN_TOOL_SDBOOTUTIL,
 	_VP_IN_MAX,
 };
 extern const struct vp_input vp_host_inputs[_VP_IN_MAX];

@@ -7,237 +7,19 @@
 
 #include <sys/stat.h>
 
+#include "bootcfg.h"
 #include "exec.h"
 #include "fallback.h"
+#include "grubdefault.h"
+#include "kargs.h"
 #include "modules.h"
 #include "select.h"
 #include "output.h"
 #include "util.h"
 
-/* ------------------------------------------------------------------ kernel command lines */
-
-int vp_cmdline_split(const char *line, char ***ret)
-{
-	char **out = NULL;
-	struct vp_buf w = { 0 };
-	bool quote = false, have = false;
-	for (const char *p = line ? line : "";; p++) {
-		if (*p == '"') {
-			quote = !quote;
-			vp_buf_append(&w, p, 1);
-			have = true;
-			continue;
-		}
-		if (!*p || (!quote && (*p == ' ' || *p == '\t' || *p == '\n'))) {
-			if (have && vp_strv_push_take(&out, vp_buf_steal(&w)) < 0) {
-				vp_strv_free(out);
-				return -ENOMEM;
-			}
-			have = false;
-			if (!*p)
-				break;
-			continue;
-		}
-		vp_buf_append(&w, p, 1);
-		have = true;
-	}
-	vp_buf_free(&w);
-	if (!out && !(out = calloc(1, sizeof(char *))))
-		return -ENOMEM;
-	*ret = out;
-	return 0;
-}
-
-/* Key of an argument with "-" and "_" unified: "vfio-pci.ids=1" -> "vfio_pci.ids". */
-static void arg_key(const char *arg, char *key, size_t n)
-{
-	size_t i = 0;
-	for (; arg[i] && arg[i] != '=' && i + 1 < n; i++)
-		key[i] = arg[i] == '-' ? '_' : arg[i];
-	key[i] = 0;
-}
-
-static const char *arg_value(const char *arg)
-{
-	const char *eq = strchr(arg, '=');
-	return eq ? eq + 1 : NULL;
-}
-
-static bool list_has(const char *list, const char *item)
-{
-	_cleanup_strv_free_ char **v = NULL;
-	if (vp_strv_split(list, ",", &v) < 0)
-		return false;
-	return vp_strv_contains(v, item);
-}
-
-bool vp_cmdline_has(char *const *words, const char *arg)
-{
-	char k[128], wk[128];
-	arg_key(arg, k, sizeof(k));
-	const char *v = arg_value(arg);
-	for (size_t i = 0; words && words[i]; i++) {
-		arg_key(words[i], wk, sizeof(wk));
-		if (!streq(k, wk))
-			continue;
-		const char *wv = arg_value(words[i]);
-		if ((!v && !wv) || (v && wv && streq(v, wv)))
-			return true;
-		if (v && wv && streq(k, "intel_iommu") && list_has(wv, v))
-			return true;
-	}
-	return false;
-}
-
-/* A word of words that sets arg's key to something else, when that matters. */
-static const char *cmdline_conflict(char *const *words, const char *arg)
-{
-	char k[128], wk[128];
-	arg_key(arg, k, sizeof(k));
-	if (streq(k, "rd.driver.pre"))
-		return NULL; /* repeatable */
-	for (size_t i = 0; words && words[i]; i++) {
-		arg_key(words[i], wk, sizeof(wk));
-		if (streq(k, wk) && !vp_cmdline_has((char *const[]){ words[i], NULL }, arg))
-			return words[i];
-	}
-	return NULL;
-}
-
-/* value + the args it lacks, space separated. Newly allocated. */
-static char *append_args(const char *value, char *const *args)
-{
-	_cleanup_strv_free_ char **words = NULL;
-	if (vp_cmdline_split(value, &words) < 0)
-		return NULL;
-	struct vp_buf b = { 0 };
-	vp_buf_puts(&b, value);
-	/* trim trailing blanks of the original so we add exactly one space */
-	while (b.len && (b.data[b.len - 1] == ' ' || b.data[b.len - 1] == '\t'))
-		b.data[--b.len] = 0;
-	for (size_t i = 0; args && args[i]; i++) {
-		if (vp_cmdline_has(words, args[i]))
-			continue;
-		if (b.len)
-			vp_buf_puts(&b, " ");
-		vp_buf_puts(&b, args[i]);
-	}
-	return vp_buf_steal(&b);
-}
-
-/*
- * /etc/default/grub: adds args inside VAR="..." (the last assignment, as the
- * shell would read it), keeping its quote style; appends VAR="..." when absent.
- */
-static char *edit_grub_var(const char *text, const char *var, char *const *args, char ***ret_words)
-{
-	struct vp_buf out = { 0 };
-	size_t vlen = strlen(var);
-	const char *last = NULL;
-	for (const char *p = text; p && *p;) {
-		const char *nl = strchr(p, '\n');
-		const char *q = p;
-		while (*q == ' ' || *q == '\t')
-			q++;
-		if (strncmp(q, var, vlen) == 0 && q[vlen] == '=')
-			last = p;
-		p = nl ? nl + 1 : p + strlen(p);
-	}
-	for (const char *p = text; p && *p;) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		if (p != last) {
-			vp_buf_append(&out, p, len);
-			if (nl)
-				vp_buf_puts(&out, "\n");
-		} else {
-			const char *q = p;
-			while (*q == ' ' || *q == '\t')
-				q++;
-			const char *val = q + vlen + 1;
-			size_t vl = len - (size_t)(val - p);
-			char quote = (vl && (*val == '"' || *val == '\'')) ? *val : 0;
-			_cleanup_free_ char *inner = NULL;
-			_cleanup_free_ char *tail = NULL;
-			if (quote) {
-				const char *end = memchr(val + 1, quote, vl - 1);
-				size_t il = end ? (size_t)(end - val - 1) : vl - 1;
-				inner = strndup(val + 1, il);
-				tail = end ? strndup(end + 1, vl - (size_t)(end + 1 - val)) : strdup("");
-			} else {
-				const char *sp = val;
-				while ((size_t)(sp - val) < vl && *sp != ' ' && *sp != '\t' && *sp != '#')
-					sp++;
-				inner = strndup(val, (size_t)(sp - val));
-				tail = strndup(sp, vl - (size_t)(sp - val));
-				quote = '"';
-			}
-			if (ret_words)
-				vp_cmdline_split(inner, ret_words);
-			_cleanup_free_ char *nv = append_args(inner, args);
-			vp_buf_append(&out, p, (size_t)(q - p));
-			vp_buf_printf(&out, "%s=%c%s%c%s", var, quote, nv ? nv : "", quote, tail ? tail : "");
-			if (nl)
-				vp_buf_puts(&out, "\n");
-		}
-		p = nl ? nl + 1 : p + len;
-	}
-	if (!last) {
-		if (out.len && out.data[out.len - 1] != '\n')
-			vp_buf_puts(&out, "\n");
-		_cleanup_free_ char *nv = append_args("", args);
-		vp_buf_printf(&out, "%s=\"%s\"\n", var, nv ? nv : "");
-		if (ret_words && !*ret_words)
-			*ret_words = calloc(1, sizeof(char *));
-	}
-	return vp_buf_steal(&out);
-}
-
-/* A BLS entry: adds args to its "options" line (appends one when missing). */
-static char *edit_bls(const char *text, char *const *args, char ***ret_words)
-{
-	struct vp_buf out = { 0 };
-	bool found = false;
-	for (const char *p = text; p && *p;) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		if (!found && len >= 7 && strncmp(p, "options", 7) == 0 && (p[7] == ' ' || p[7] == '\t')) {
-			found = true;
-			const char *v = p + 8;
-			while (*v == ' ' || *v == '\t')
-				v++;
-			_cleanup_free_ char *val = strndup(v, len - (size_t)(v - p));
-			if (ret_words)
-				vp_cmdline_split(val, ret_words);
-			_cleanup_free_ char *nv = append_args(val, args);
-			vp_buf_append(&out, p, (size_t)(v - p));
-			vp_buf_puts(&out, nv ? nv : "");
-		} else {
-			vp_buf_append(&out, p, len);
-		}
-		if (nl)
-			vp_buf_puts(&out, "\n");
-		p = nl ? nl + 1 : p + len;
-	}
-	if (!found) {
-		if (out.len && out.data[out.len - 1] != '\n')
-			vp_buf_puts(&out, "\n");
-		_cleanup_free_ char *nv = append_args("", args);
-		vp_buf_printf(&out, "options %s\n", nv ? nv : "");
-	}
-	return vp_buf_steal(&out);
-}
-
-/* /etc/kernel/cmdline: one line of arguments. */
-static char *edit_kernel_cmdline(const char *text, char *const *args, char ***ret_words)
-{
-	const char *nl = strchr(text, '\n');
-	_cleanup_free_ char *first = nl ? strndup(text, (size_t)(nl - text)) : strdup(text);
-	if (ret_words)
-		vp_cmdline_split(first, ret_words);
-	_cleanup_free_ char *nv = append_args(first, args);
-	return vp_strdup_printf("%s\n%s", nv ? nv : "", nl ? nl + 1 : "");
-}
+/* Kernel-argument words live in kargs.c, boot configuration files in bootcfg.c and grubdefault.c. */
+#define arg_key vp_karg_key
+#define cmdline_conflict vp_kargs_conflict
 
 /* ------------------------------------------------------------------ plan */
 
@@ -263,6 +45,7 @@ struct vp_plan *vp_plan_free(struct vp_plan *p)
 	vp_strv_free(p->warnings);
 	vp_strv_free(p->notes);
 	vp_strv_free(p->next_steps);
+	free(p->bad_input);
 	vp_changeset_free(p->cs);
 	free(p);
 	return NULL;
@@ -645,116 +428,135 @@ static int plan_edit(struct vp_plan *p, const char *rel, char *(*fn)(const char 
 	return plan_file(p, rel, nw, mode);
 }
 
-static char *edit_grub_default(const char *t, char *const *a, char ***w)
+/* A boot configuration file that holds a NUL byte cannot be edited as text: the whole plan is refused as bad input. */
+static void bad_input(struct vp_plan *p, const char *rel)
 {
-	return edit_grub_var(t, "GRUB_CMDLINE_LINUX_DEFAULT", a, w);
+	if (!p->bad_input)
+		p->bad_input = vp_strdup_printf("/%s holds a NUL byte, so vfio-pilot cannot edit it safely and changes nothing; "
+						"remove the NUL byte (for example with `tr -d '\\000'`) and plan again", rel);
 }
 
-static char *edit_grub_linux(const char *t, char *const *a, char ***w)
-{
-	return edit_grub_var(t, "GRUB_CMDLINE_LINUX", a, w);
-}
+typedef int (*vp_bytes_edit_fn)(const char *, size_t, char *const *, char **, size_t *, char ***);
 
-/* The BLS entry files under the usual loader directories (rel paths, sorted). */
-static char **bls_entries(struct vp_root *root)
+/* Edits an existing file as bytes with fn; returns 1 changed, 0 unchanged, -ENOENT when absent, -EINVAL for a NUL byte. */
+static int plan_edit_bytes(struct vp_plan *p, const char *rel, vp_bytes_edit_fn fn, char *const *args)
 {
-	static const char *const dirs[] = { "boot/loader/entries", "boot/efi/loader/entries", "efi/loader/entries" };
-	char **out = NULL;
-	for (size_t d = 0; d < ARRAY_SIZE(dirs); d++) {
-		_cleanup_strv_free_ char **names = NULL;
-		if (vp_root_list(root, dirs[d], &names) < 0)
-			continue;
-		for (size_t i = 0; names[i]; i++) {
-			size_t l = strlen(names[i]);
-			if (l <= 5 || !streq(names[i] + l - 5, ".conf"))
-				continue;
-			char *rel = vp_strdup_printf("%s/%s", dirs[d], names[i]);
-			if (rel && vp_fallback_entry_is_ours(root, rel)) /* the fallback keeps its own arguments */
-				free(rel);
-			else
-				vp_strv_push_take(&out, rel);
-		}
+	_cleanup_free_ char *cur = NULL;
+	size_t len = 0;
+	int e = vp_changeset_read(p->cs, rel, &cur, &len);
+	if (e == -ELOOP) {
+		ADD(p->blockers, "/%s is a symbolic link; vfio-pilot never writes through one. Replace it with a regular file first", rel);
+		return e;
 	}
-	return out;
+	if (e < 0 && e != -ENOMEM)
+		ADD(p->blockers, "/%s cannot be read (%s)", rel, strerror(-e));
+	if (e <= 0)
+		return e == 0 ? -ENOENT : e;
+	if (vp_bytes_have_nul(cur, len)) {
+		bad_input(p, rel);
+		return -EINVAL;
+	}
+	struct stat st;
+	mode_t mode = vp_root_stat(vp_changeset_root(p->cs), rel, &st) == 0 ? st.st_mode & 07777 : 0644;
+	_cleanup_free_ char *nw = NULL;
+	size_t nl = 0;
+	if (fn(cur, len, args, &nw, &nl, NULL) < 0)
+		return -ENOMEM;
+	e = vp_changeset_set_file(p->cs, rel, nw, nl, mode);
+	if (e == -ELOOP)
+		ADD(p->blockers, "/%s is a symbolic link; vfio-pilot never writes through one. Replace it with a regular file first", rel);
+	else if (e < 0 && e != -ENOMEM)
+		ADD(p->blockers, "/%s cannot be read (%s)", rel, strerror(-e));
+	return e;
 }
 
-/* Words of the options line of every BLS entry: an arg counts as present when every entry has it. */
-static bool entries_have(struct vp_root *root, char *const *entries, const char *arg, char ***all_words)
+/* The BLS entries the plan edits: every location, without the fallback entry (it keeps its own arguments). */
+static int bls_entries(struct vp_plan *p, struct vp_root *root, struct vp_bls_entry **ret, size_t *ret_n)
 {
-	bool all = entries && entries[0];
-	for (size_t i = 0; entries && entries[i]; i++) {
-		_cleanup_free_ char *text = NULL;
-		_cleanup_strv_free_ char **w = NULL;
-		if (vp_root_read_file(root, entries[i], 1u << 20, &text, NULL) < 0) {
-			all = false;
+	struct vp_bls_entry *v = NULL;
+	size_t n = 0, k = 0;
+	int e = vp_bls_load_all(root, &v, &n);
+	if (e < 0)
+		return e;
+	for (size_t i = 0; i < n; i++) {
+		if (vp_bls_entry_is_fallback(&v[i])) {
+			free(v[i].rel);
+			free(v[i].id);
+			free(v[i].text);
 			continue;
 		}
-		_cleanup_free_ char *x = edit_bls(text, NULL, &w);
-		if (!vp_cmdline_has(w, arg))
-			all = false;
-		for (size_t k = 0; all_words && w && w[k]; k++)
-			vp_strv_push(all_words, w[k]);
+		if (v[i].has_nul)
+			bad_input(p, v[i].rel);
+		v[k++] = v[i];
 	}
-	return all;
+	*ret = v;
+	*ret_n = k;
+	return 0;
 }
 
-static char **kernelstub_options(struct vp_root *root)
+/* The words of an entry's options (every options line). */
+static char **entry_words(const struct vp_bls_entry *x)
 {
-	_cleanup_free_ char *text = NULL;
-	if (vp_root_read_file(root, "etc/kernelstub/configuration", 1u << 20, &text, NULL) < 0)
-		return NULL;
-	json_object *j = json_tokener_parse(text);
-	json_object *user, *opts;
-	char **out = NULL;
-	if (j && json_object_object_get_ex(j, "user", &user) && json_object_object_get_ex(user, "kernel_options", &opts) &&
-	    json_object_is_type(opts, json_type_array))
-		for (size_t i = 0; i < json_object_array_length(opts); i++)
-			vp_strv_push(&out, json_object_get_string(json_object_array_get_idx(opts, i)));
-	json_object_put(j);
-	if (!out)
-		out = calloc(1, sizeof(char *));
-	return out;
+	_cleanup_free_ char *o = vp_bls_options(x->text, x->len);
+	char **w = NULL;
+	vp_cmdline_split(o ? o : "", &w);
+	return w;
 }
 
 /* Which of p->kargs the boot configuration lacks; conflicting values become blockers. */
 static void find_missing_kargs(struct vp_plan *p, struct vp_root *root, const struct vp_host *h)
 {
-	_cleanup_strv_free_ char **words = NULL;   /* what the configuration holds, for conflicts */
-	_cleanup_strv_free_ char **entries = bls_entries(root);
+	_cleanup_strv_free_ char **words = NULL; /* what the configuration holds, for conflicts */
+	struct vp_bls_entry *ent = NULL;
+	size_t n_ent = 0;
 	enum vp_bootloader b = p->no_bootloader ? VP_BOOT_UNKNOWN : p->platform.bootloader;
+	if (b == VP_BOOT_GRUBBY || b == VP_BOOT_RPM_OSTREE || b == VP_BOOT_SYSTEMD_BOOT)
+		bls_entries(p, root, &ent, &n_ent);
+	_cleanup_strv_free_ char **conf = NULL; /* one configuration's words (kernelstub, grub) */
+	if (b == VP_BOOT_KERNELSTUB) {
+		conf = vp_kernelstub_options(root);
+	} else if (b == VP_BOOT_GRUB) {
+		struct vp_grub_defaults g;
+		if (vp_grub_defaults_read(root, NULL, &g) == 0 && !g.unsafe) {
+			_cleanup_free_ char *both = vp_strdup_printf("%s %s", g.linux_, g.linux_default);
+			vp_cmdline_split(both ? both : "", &conf);
+		}
+		vp_grub_defaults_done(&g);
+	}
+	for (size_t i = 0; i < n_ent; i++) {
+		_cleanup_strv_free_ char **w = entry_words(&ent[i]);
+		for (size_t k = 0; w && w[k]; k++)
+			vp_strv_push(&words, w[k]);
+	}
+	for (size_t k = 0; conf && conf[k]; k++)
+		vp_strv_push(&words, conf[k]);
 	for (size_t i = 0; p->kargs && p->kargs[i]; i++) {
 		const char *a = p->kargs[i];
 		bool have = false;
 		switch (b) {
 		case VP_BOOT_GRUBBY:
 		case VP_BOOT_RPM_OSTREE:
-			have = entries_have(root, entries, a, &words);
+			/* present when every entry has it; grubby adds it entry by entry where it is missing */
+			have = n_ent > 0;
+			for (size_t e = 0; e < n_ent && have; e++) {
+				_cleanup_strv_free_ char **w = entry_words(&ent[e]);
+				have = vp_cmdline_has(w, a);
+			}
 			break;
-		case VP_BOOT_KERNELSTUB: {
-			_cleanup_strv_free_ char **o = kernelstub_options(root);
-			have = vp_cmdline_has(o, a);
-			for (size_t k = 0; o && o[k]; k++)
-				vp_strv_push(&words, o[k]);
+		case VP_BOOT_KERNELSTUB:
+		case VP_BOOT_GRUB:
+			have = vp_cmdline_has(conf, a);
 			break;
-		}
 		default:
-			/* file-based (grub, systemd-boot): each file is edited for what it lacks */
+			/* systemd-boot: each file is edited for what it lacks */
 			have = false;
 			break;
 		}
 		if (!have)
 			vp_strv_push(&p->kargs_missing, a);
 	}
+	vp_bls_entries_free(ent, n_ent);
 	/* conflicts: against the configuration where we know it, plus the running command line */
-	if (b == VP_BOOT_GRUB) {
-		_cleanup_free_ char *g = NULL;
-		if (vp_root_read_file(root, "etc/default/grub", 1u << 20, &g, NULL) >= 0) {
-			_cleanup_free_ char *x = edit_grub_var(g, "GRUB_CMDLINE_LINUX_DEFAULT", NULL, &words);
-			_cleanup_free_ char *y = edit_grub_var(g, "GRUB_CMDLINE_LINUX", NULL, &words);
-		}
-	} else if (b == VP_BOOT_SYSTEMD_BOOT) {
-		entries_have(root, entries, "", &words);
-	}
 	for (size_t i = 0; p->kargs && p->kargs[i]; i++) {
 		const char *c = cmdline_conflict(words, p->kargs[i]);
 		if (!c)
@@ -780,8 +582,228 @@ static void cmd(struct vp_plan *p, char *const *argv, char *const *undo, unsigne
 	vp_changeset_command(p->cs, argv, undo, flags, why);
 }
 
+static void grub_regen(struct vp_plan *p)
+{
+	switch (p->platform.distro) {
+	case VP_DISTRO_DEBIAN:
+	case VP_DISTRO_UBUNTU:
+	case VP_DISTRO_POPOS:
+		cmd(p, (char *[]){ "update-grub", NULL }, NULL, VP_CMD_RERUN_ON_UNDO, "regenerate /boot/grub/grub.cfg");
+		break;
+	case VP_DISTRO_OPENSUSE:
+	case VP_DISTRO_FEDORA:
+	case VP_DISTRO_RHEL:
+		cmd(p, (char *[]){ "grub2-mkconfig", "-o", "/boot/grub2/grub.cfg", NULL }, NULL, VP_CMD_RERUN_ON_UNDO,
+		    "regenerate /boot/grub2/grub.cfg");
+		break;
+	default:
+		cmd(p, (char *[]){ "grub-mkconfig", "-o", "/boot/grub/grub.cfg", NULL }, NULL, VP_CMD_RERUN_ON_UNDO,
+		    "regenerate /boot/grub/grub.cfg");
+		break;
+	}
+}
+
+/*
+ * GRUB: the value grub-mkconfig uses is /etc/default/grub and then each
+ * /etc/default/grub.d/NAME.cfg (grubdefault.c). Where grub.d exists the
+ * arguments go into vfio-pilot's own drop-in, sorted last, which extends
+ * GRUB_CMDLINE_LINUX_DEFAULT; otherwise into the last assignment in
+ * /etc/default/grub. var: GRUB_CMDLINE_LINUX_DEFAULT (normal entries) or
+ * GRUB_CMDLINE_LINUX (every entry; grubby hosts, for kernels installed later).
+ * Returns 1 when a file changes.
+ */
+static int grub_defaults_edit(struct vp_plan *p, struct vp_root *root, const char *var, char *const *args,
+			      const struct vp_grub_defaults *gd);
+
+static int plan_grub_defaults(struct vp_plan *p, struct vp_root *root, const char *var, char *const *args, bool required)
+{
+	struct vp_grub_defaults g;
+	int e = vp_grub_defaults_read(root, VP_GRUB_DROPIN, &g);
+	if (e == -ENOENT && required)
+		ADD(p->blockers, "/etc/default/grub does not exist; give --bootloader for the boot loader this host uses");
+	if (e == 0 && g.nul && !p->bad_input)
+		p->bad_input = vp_strdup_printf("%s; vfio-pilot changes nothing", g.unsafe);
+	else if (e == 0 && g.unsafe)
+		ADD(p->blockers, "GRUB's defaults cannot be edited safely: %s. Add the arguments to %s yourself and regenerate "
+				 "grub.cfg, or plan with --bootloader none", g.unsafe, var);
+	else if (e == 0)
+		e = grub_defaults_edit(p, root, var, args, &g);
+	vp_grub_defaults_done(&g);
+	return e < 0 ? 0 : e;
+}
+
+static int grub_defaults_edit(struct vp_plan *p, struct vp_root *root, const char *var, char *const *args,
+			      const struct vp_grub_defaults *gd)
+{
+	const struct vp_grub_defaults g = *gd;
+	int changed = 0, e;
+	/* what the files before vfio-pilot's drop-in already give every normal entry */
+	_cleanup_free_ char *both = vp_strdup_printf("%s %s", g.linux_, streq(var, "GRUB_CMDLINE_LINUX") ? "" : g.linux_default);
+	_cleanup_strv_free_ char **have = NULL, **want = NULL;
+	vp_cmdline_split(both ? both : "", &have);
+	for (size_t i = 0; args && args[i]; i++)
+		if (!vp_cmdline_has(have, args[i]))
+			vp_strv_push(&want, args[i]);
+	if (g.dropin_dir) {
+		/* a drop-in sorted after ours that assigns the variable outright would hide the arguments */
+		const char *from = streq(var, "GRUB_CMDLINE_LINUX") ? g.linux_from : g.default_from;
+		if (from && strcmp(from + 1, VP_GRUB_DROPIN) > 0) {
+			ADD(p->blockers, "%s sorts after /%s and sets %s, so grub-mkconfig would not see the arguments; "
+					 "rename it to sort before /%s or add the arguments to it yourself", from, VP_GRUB_DROPIN, var,
+			    VP_GRUB_DROPIN);
+			return 0;
+		}
+		/* keep what an earlier transaction put into the drop-in, add what is missing */
+		_cleanup_free_ char *cur = NULL, *prev = NULL, *why = NULL;
+		size_t len = 0;
+		_cleanup_strv_free_ char **all = NULL;
+		if (vp_changeset_read(p->cs, VP_GRUB_DROPIN, &cur, &len) > 0) {
+			if (vp_bytes_have_nul(cur, len)) {
+				bad_input(p, VP_GRUB_DROPIN);
+				return 0;
+			}
+			if (vp_grub_eval_var(cur, len, "/" VP_GRUB_DROPIN, var, "", &prev, &why) == 0 && prev)
+				vp_cmdline_split(prev, &all);
+		}
+		for (size_t i = 0; want && want[i]; i++)
+			if (!vp_cmdline_has(all, want[i]))
+				vp_strv_push(&all, want[i]);
+		if (!all)
+			return 0; /* nothing to add, and no drop-in of ours */
+		_cleanup_free_ char *text = vp_grub_dropin_text(var, all);
+		changed = plan_file(p, VP_GRUB_DROPIN, text, 0644) > 0;
+		if (g.default_from && !streq(var, "GRUB_CMDLINE_LINUX") && !streq(g.default_from, "/" VP_GRUB_DEFAULT))
+			ADD(p->notes, "%s sets GRUB_CMDLINE_LINUX_DEFAULT after /etc/default/grub; /%s extends the value it sets",
+			    g.default_from, VP_GRUB_DROPIN);
+		return changed;
+	}
+	if (!want)
+		return 0;
+	_cleanup_free_ char *cur = NULL;
+	size_t len = 0;
+	e = vp_changeset_read(p->cs, VP_GRUB_DEFAULT, &cur, &len);
+	if (e == -ELOOP)
+		ADD(p->blockers, "/%s is a symbolic link; vfio-pilot never writes through one. Replace it with a regular file first",
+		    VP_GRUB_DEFAULT);
+	else if (e < 0 && e != -ENOMEM)
+		ADD(p->blockers, "/%s cannot be read (%s)", VP_GRUB_DEFAULT, strerror(-e));
+	if (e <= 0)
+		return 0;
+	_cleanup_free_ char *nw = NULL, *why = NULL;
+	size_t nl = 0;
+	e = vp_grub_edit_var(cur, len, "/" VP_GRUB_DEFAULT, var, "", want, &nw, &nl, &why);
+	if (e == -EINVAL) {
+		ADD(p->blockers, "GRUB's defaults cannot be edited safely: %s. Add the arguments to %s yourself, or plan with "
+				 "--bootloader none", why ? why : "", var);
+		return 0;
+	}
+	if (e < 0)
+		return e;
+	struct stat st;
+	mode_t mode = vp_root_stat(root, VP_GRUB_DEFAULT, &st) == 0 ? st.st_mode & 07777 : 0644;
+	e = vp_changeset_set_file(p->cs, VP_GRUB_DEFAULT, nw, nl, mode);
+	if (e == -ELOOP)
+		ADD(p->blockers, "/%s is a symbolic link; vfio-pilot never writes through one. Replace it with a regular file first",
+		    VP_GRUB_DEFAULT);
+	return e > 0;
+}
+
+/* "/vmlinuz-X" in an entry on a separate /boot -> "/boot/vmlinuz-X" when the root has it there (grubby's view). */
+static char *entry_kernel(struct vp_root *root, const struct vp_bls_entry *x)
+{
+	_cleanup_free_ char *k = vp_bls_get(x->text, x->len, "linux");
+	if (!k)
+		return NULL;
+	if (vp_startswith(k, "/boot/"))
+		return TAKE_PTR(k);
+	_cleanup_free_ char *rel = vp_strdup_printf("boot%s%s", k[0] == '/' ? "" : "/", k);
+	if (rel && vp_root_exists(root, rel) > 0)
+		return vp_strdup_printf("/%s", rel);
+	return TAKE_PTR(k);
+}
+
+/*
+ * grubby: each entry gets only the arguments it lacks, and undo removes from
+ * each entry only what this transaction added there, so an argument the user
+ * had in some entries (their own intel_iommu=on) survives undo.
+ */
+static void plan_grubby_entries(struct vp_plan *p, struct vp_root *root)
+{
+	struct vp_bls_entry *ent = NULL;
+	size_t n = 0;
+	bls_entries(p, root, &ent, &n);
+	_cleanup_strv_free_ char **done = NULL;
+	bool any = false;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_strv_free_ char **w = entry_words(&ent[i]), **miss = NULL;
+		for (size_t k = 0; p->kargs_missing[k]; k++)
+			if (!vp_cmdline_has(w, p->kargs_missing[k]))
+				vp_strv_push(&miss, p->kargs_missing[k]);
+		_cleanup_free_ char *kernel = entry_kernel(root, &ent[i]);
+		if (!miss || !kernel || vp_strv_contains(done, kernel))
+			continue;
+		vp_strv_push(&done, kernel);
+		_cleanup_free_ char *j = vp_strv_join(miss, " ");
+		_cleanup_free_ char *upd = vp_strdup_printf("--update-kernel=%s", kernel);
+		_cleanup_free_ char *add = vp_strdup_printf("--args=%s", j);
+		_cleanup_free_ char *rem = vp_strdup_printf("--remove-args=%s", j);
+		_cleanup_free_ char *why = vp_strdup_printf("add what the boot entry /%s lacks; undo removes only that", ent[i].rel);
+		cmd(p, (char *[]){ "grubby", upd, add, NULL }, (char *[]){ "grubby", upd, rem, NULL }, 0, why);
+		any = true;
+	}
+	if (!any && p->kargs_missing[0]) {
+		/* no entry to read (or none names its kernel): every entry, as grubby's ALL */
+		_cleanup_free_ char *j = vp_strv_join(p->kargs_missing, " ");
+		_cleanup_free_ char *add = vp_strdup_printf("--args=%s", j);
+		_cleanup_free_ char *rem = vp_strdup_printf("--remove-args=%s", j);
+		cmd(p, (char *[]){ "grubby", "--update-kernel=ALL", add, NULL },
+		    (char *[]){ "grubby", "--update-kernel=ALL", rem, NULL }, 0,
+		    "add the kernel arguments to every installed kernel's boot entry");
+	}
+	vp_bls_entries_free(ent, n);
+}
+
+static bool has_bin(struct vp_root *root, const char *name)
+{
+	for (size_t i = 0; vp_bin_dirs[i]; i++) {
+		_cleanup_free_ char *rel = vp_strdup_printf("%s/%s", vp_bin_dirs[i], name);
+		if (rel && vp_root_exists(root, rel) > 0)
+			return true;
+	}
+	return false;
+}
+
+/* NixOS: the boot entries are generated from the system configuration; say what to put there instead. */
+static void refuse_nixos(struct vp_plan *p)
+{
+	struct vp_buf b = { 0 };
+	vp_buf_puts(&b, "NixOS generates its boot entries and initrd from the system configuration, so vfio-pilot edits none "
+			"of them. Add this to /etc/nixos/configuration.nix, then run `sudo nixos-rebuild boot` and reboot:\n");
+	vp_buf_puts(&b, "      boot.kernelParams = [");
+	for (size_t i = 0; p->kargs && p->kargs[i]; i++)
+		vp_buf_printf(&b, " \"%s\"", p->kargs[i]);
+	vp_buf_puts(&b, " ];\n      boot.initrd.kernelModules = [");
+	for (size_t i = 0; p->modules && p->modules[i]; i++)
+		vp_buf_printf(&b, " \"%s\"", p->modules[i]);
+	vp_buf_puts(&b, " ];\n      boot.extraModprobeConfig = ''\n");
+	_cleanup_free_ char *mp = modprobe_content(p);
+	for (const char *l = mp; l && *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l) : strlen(l);
+		if (*l != '#')
+			vp_buf_printf(&b, "        %.*s\n", (int)len, l);
+		l = nl ? nl + 1 : l + len;
+	}
+	vp_buf_puts(&b, "      '';");
+	vp_strv_push_take(&p->blockers, vp_buf_steal(&b));
+}
+
 static void plan_bootloader(struct vp_plan *p, struct vp_root *root, const struct vp_host *h)
 {
+	if (p->platform.distro == VP_DISTRO_NIXOS) {
+		refuse_nixos(p);
+		return;
+	}
 	if (p->no_bootloader) {
 		if (p->kargs_missing[0]) {
 			_cleanup_free_ char *j = vp_strv_join(p->kargs_missing, " ");
@@ -793,19 +815,11 @@ static void plan_bootloader(struct vp_plan *p, struct vp_root *root, const struc
 	_cleanup_free_ char *joined = vp_strv_join(miss, " ");
 	switch (p->platform.bootloader) {
 	case VP_BOOT_GRUBBY: {
-		if (miss[0]) {
-			_cleanup_free_ char *add = vp_strdup_printf("--args=%s", joined);
-			_cleanup_free_ char *rem = vp_strdup_printf("--remove-args=%s", joined);
-			cmd(p, (char *[]){ "grubby", "--update-kernel=ALL", add, NULL },
-			    (char *[]){ "grubby", "--update-kernel=ALL", rem, NULL }, 0,
-			    "add the kernel arguments to every installed kernel's boot entry");
-		}
+		if (miss[0])
+			plan_grubby_entries(p, root);
 		/* kernels installed later take their options from /etc/kernel/cmdline and GRUB_CMDLINE_LINUX */
-		_cleanup_strv_free_ char **all = NULL;
-		for (size_t i = 0; p->kargs[i]; i++)
-			vp_strv_push(&all, p->kargs[i]);
-		plan_edit(p, "etc/kernel/cmdline", edit_kernel_cmdline, all);
-		plan_edit(p, "etc/default/grub", edit_grub_linux, all);
+		plan_edit_bytes(p, VP_KERNEL_CMDLINE, vp_kernel_cmdline_edit, p->kargs);
+		plan_grub_defaults(p, root, "GRUB_CMDLINE_LINUX", p->kargs, false);
 		break;
 	}
 	case VP_BOOT_RPM_OSTREE:
@@ -824,68 +838,87 @@ static void plan_bootloader(struct vp_plan *p, struct vp_root *root, const struc
 			vp_strv_free(undo);
 		}
 		break;
-	case VP_BOOT_KERNELSTUB:
-		if (miss[0])
-			cmd(p, (char *[]){ "kernelstub", "-a", joined, NULL }, (char *[]){ "kernelstub", "-d", joined, NULL }, 0,
-			    "add the kernel arguments to kernelstub's configuration and the boot entry");
-		break;
-	case VP_BOOT_SYSTEMD_BOOT: {
-		int e = plan_edit(p, "etc/kernel/cmdline", edit_kernel_cmdline, p->kargs_missing);
-		if (e == -ENOENT) {
-			/* kernel-install falls back to /proc/cmdline; make that explicit, plus ours */
-			_cleanup_strv_free_ char **w = NULL;
-			for (size_t i = 0; h->cmdline_words && h->cmdline_words[i]; i++)
-				if (!vp_startswith(h->cmdline_words[i], "BOOT_IMAGE=") && !vp_startswith(h->cmdline_words[i], "initrd="))
-					vp_strv_push(&w, h->cmdline_words[i]);
-			_cleanup_free_ char *base = w ? vp_strv_join(w, " ") : strdup("");
-			_cleanup_free_ char *line = append_args(base ? base : "", p->kargs_missing);
-			_cleanup_free_ char *text = vp_strdup_printf("%s\n", line ? line : "");
-			plan_file(p, "etc/kernel/cmdline", text, 0644);
+	case VP_BOOT_KERNELSTUB: {
+		/* edit kernelstub's configuration as a file and let kernelstub rewrite the entry from it: undo restores the
+		 * file byte for byte (order included) and runs kernelstub again; `kernelstub -d` would reorder the options */
+		_cleanup_free_ char *cur = NULL;
+		size_t len = 0;
+		if (!miss[0])
+			break;
+		int e = vp_changeset_read(p->cs, VP_KERNELSTUB_CONFIG, &cur, &len);
+		if (e <= 0) {
+			ADD(p->blockers, "/%s cannot be read (%s); kernelstub keeps the kernel arguments there", VP_KERNELSTUB_CONFIG,
+			    e == 0 ? "it does not exist" : strerror(-e));
+			break;
 		}
-		_cleanup_strv_free_ char **entries = bls_entries(root);
-		for (size_t i = 0; entries && entries[i]; i++)
-			plan_edit(p, entries[i], edit_bls, p->kargs_missing);
-		if (!entries)
+		if (vp_bytes_have_nul(cur, len)) {
+			bad_input(p, VP_KERNELSTUB_CONFIG);
+			break;
+		}
+		_cleanup_free_ char *nw = NULL;
+		size_t nl = 0;
+		if (vp_kernelstub_edit(cur, len, miss, &nw, &nl) < 0) {
+			ADD(p->blockers, "/%s is not the JSON kernelstub writes (no \"user\" section); run `sudo kernelstub -a \"%s\"` "
+					 "yourself", VP_KERNELSTUB_CONFIG, joined);
+			break;
+		}
+		struct stat st;
+		mode_t mode = vp_root_stat(root, VP_KERNELSTUB_CONFIG, &st) == 0 ? st.st_mode & 07777 : 0644;
+		if (vp_changeset_set_file(p->cs, VP_KERNELSTUB_CONFIG, nw, nl, mode) > 0)
+			cmd(p, (char *[]){ "kernelstub", NULL }, NULL, VP_CMD_RERUN_ON_UNDO,
+			    "rewrite the boot entry from kernelstub's configuration");
+		break;
+	}
+	case VP_BOOT_SYSTEMD_BOOT: {
+		if (p->platform.distro == VP_DISTRO_OPENSUSE && has_bin(root, "sdbootutil")) {
+			ADD(p->blockers, "sdbootutil writes this openSUSE host's boot entries and initrds (snapshots included), so "
+					 "vfio-pilot edits none of them. Add %s to /etc/kernel/cmdline, then let sdbootutil rewrite the "
+					 "entries: `sudo sdbootutil update-all-entries` (older versions: `sudo sdbootutil add-all-kernels`)",
+			    joined && *joined ? joined : "the arguments");
+			break;
+		}
+		int e = plan_edit_bytes(p, VP_KERNEL_CMDLINE, vp_kernel_cmdline_edit, p->kargs_missing);
+		if (e == -ENOENT) {
+			/* kernel-install falls back to /usr/lib/kernel/cmdline, then /proc/cmdline; make that explicit, plus ours */
+			_cleanup_free_ char *usr = NULL;
+			size_t ul = 0;
+			_cleanup_strv_free_ char **w = NULL;
+			if (vp_root_read_file(root, "usr/lib/kernel/cmdline", VP_BOOTCFG_MAX, &usr, &ul) >= 0 &&
+			    !vp_bytes_have_nul(usr, ul)) {
+				const char *nl = memchr(usr, '\n', ul);
+				vp_kargs_split(usr, nl ? (size_t)(nl - usr) : ul, &w);
+			} else {
+				for (size_t i = 0; h->cmdline_words && h->cmdline_words[i]; i++)
+					if (!vp_startswith(h->cmdline_words[i], "BOOT_IMAGE=") &&
+					    !vp_startswith(h->cmdline_words[i], "initrd=") && !vp_fallback_drops(h->cmdline_words[i]))
+						vp_strv_push(&w, h->cmdline_words[i]);
+			}
+			_cleanup_free_ char *base = w ? vp_strv_join(w, " ") : strdup("");
+			size_t ll = 0;
+			_cleanup_free_ char *line = vp_kargs_append(base ? base : "", base ? strlen(base) : 0, p->kargs_missing, &ll);
+			_cleanup_free_ char *text = vp_strdup_printf("%s\n", line ? line : "");
+			plan_file(p, VP_KERNEL_CMDLINE, text, 0644);
+			ADD(p->notes, "/%s does not exist, so kernel-install takes new kernels' arguments from the running command "
+				      "line; it is created with that line plus the arguments. Undo deletes it again, and kernel-install "
+				      "then reads /proc/cmdline, which holds the passthrough arguments until the next boot: reboot after "
+				      "undo before a kernel is installed", VP_KERNEL_CMDLINE);
+		}
+		struct vp_bls_entry *ent = NULL;
+		size_t n = 0;
+		bls_entries(p, root, &ent, &n);
+		for (size_t i = 0; i < n; i++)
+			plan_edit_bytes(p, ent[i].rel, vp_bls_edit, p->kargs_missing);
+		if (!n)
 			ADD(p->warnings, "no systemd-boot entries found under /boot/loader/entries, /boot/efi/loader/entries or "
 					 "/efi/loader/entries; only /etc/kernel/cmdline is changed (used when kernels are installed)");
+		vp_bls_entries_free(ent, n);
 		ADD(p->notes, "a unified kernel image (UKI) embeds its command line: rebuild it after this change if you boot one");
 		break;
 	}
-	case VP_BOOT_GRUB: {
-		/* an argument already in GRUB_CMDLINE_LINUX (all entries) is not added to ..._DEFAULT again */
-		_cleanup_free_ char *g = NULL;
-		_cleanup_strv_free_ char **inlinux = NULL;
-		if (vp_root_read_file(root, "etc/default/grub", 1u << 20, &g, NULL) >= 0) {
-			_cleanup_free_ char *x = edit_grub_var(g, "GRUB_CMDLINE_LINUX", NULL, &inlinux);
-		}
-		_cleanup_strv_free_ char **want = NULL;
-		for (size_t i = 0; p->kargs_missing[i]; i++)
-			if (!vp_cmdline_has(inlinux, p->kargs_missing[i]))
-				vp_strv_push(&want, p->kargs_missing[i]);
-		int e = plan_edit(p, "etc/default/grub", edit_grub_default, want);
-		if (e == -ENOENT)
-			ADD(p->blockers, "/etc/default/grub does not exist; give --bootloader for the boot loader this host uses");
-		if (e > 0) {
-			switch (p->platform.distro) {
-			case VP_DISTRO_DEBIAN:
-			case VP_DISTRO_UBUNTU:
-			case VP_DISTRO_POPOS:
-				cmd(p, (char *[]){ "update-grub", NULL }, NULL, VP_CMD_RERUN_ON_UNDO, "regenerate /boot/grub/grub.cfg");
-				break;
-			case VP_DISTRO_OPENSUSE:
-			case VP_DISTRO_FEDORA:
-			case VP_DISTRO_RHEL:
-				cmd(p, (char *[]){ "grub2-mkconfig", "-o", "/boot/grub2/grub.cfg", NULL }, NULL, VP_CMD_RERUN_ON_UNDO,
-				    "regenerate /boot/grub2/grub.cfg");
-				break;
-			default:
-				cmd(p, (char *[]){ "grub-mkconfig", "-o", "/boot/grub/grub.cfg", NULL }, NULL, VP_CMD_RERUN_ON_UNDO,
-				    "regenerate /boot/grub/grub.cfg");
-				break;
-			}
-		}
+	case VP_BOOT_GRUB:
+		if (plan_grub_defaults(p, root, "GRUB_CMDLINE_LINUX_DEFAULT", miss, true) > 0)
+			grub_regen(p);
 		break;
-	}
 	default:
 		ADD(p->blockers, "cannot tell which boot loader this host uses; give --bootloader grub|grubby|systemd-boot|kernelstub|"
 				 "rpm-ostree, or --bootloader none to edit no boot configuration");
@@ -1041,6 +1074,10 @@ int vp_plan_build(struct vp_root *root, const struct vp_host *h, const struct vp
 	collect_kernels(p, root, h);
 	collect_kargs(p, h, o);
 	find_missing_kargs(p, root, h);
+	if (p->bad_input) {
+		*ret_err = TAKE_PTR(p->bad_input);
+		return -EINVAL;
+	}
 	if (!p->addrs)
 		p->addrs = calloc(1, sizeof(char *));
 	if (!p->ids)
@@ -1055,8 +1092,24 @@ int vp_plan_build(struct vp_root *root, const struct vp_host *h, const struct vp
 	int mchanged = plan_file(p, VP_PLAN_MODPROBE, mp, 0644);
 	/* the boot loader's file edits come before the initramfs so commands run: kargs, then rebuilds */
 	plan_bootloader(p, root, h);
-	vp_fallback_plan(p, root, h); /* the way back from a black screen (fallback.c) */
-	plan_initramfs(p, mchanged > 0, h);
+	bool nixos = p->platform.distro == VP_DISTRO_NIXOS; /* refused in plan_bootloader: nothing else to plan */
+	if (!p->bad_input && !nixos) { /* the way back from a black screen (fallback.c) */
+		struct vp_fallback_ctx fc = { .cs = p->cs, .platform = p->platform, .no_bootloader = p->no_bootloader,
+					      .kargs = p->kargs };
+		vp_fallback_plan(&fc, root);
+		for (size_t i = 0; fc.warnings && fc.warnings[i]; i++)
+			vp_strv_push(&p->warnings, fc.warnings[i]);
+		for (size_t i = 0; fc.notes && fc.notes[i]; i++)
+			vp_strv_push(&p->notes, fc.notes[i]);
+		vp_strv_free(fc.warnings);
+		vp_strv_free(fc.notes);
+	}
+	if (!nixos)
+		plan_initramfs(p, mchanged > 0, h);
+	if (p->bad_input) {
+		*ret_err = TAKE_PTR(p->bad_input);
+		return -EINVAL;
+	}
 	if (p->blockers) {
 		vp_changeset_free(p->cs);
 		vp_changeset_new(root, &p->cs);

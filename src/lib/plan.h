@@ -15,6 +15,7 @@
 #include "changeset.h"
 #include "distro.h"
 #include "host.h"
+#include "kargs.h" /* vp_cmdline_split, vp_cmdline_has */
 #include "output.h"
 
 /* The files vfio-pilot owns (rel paths). */
@@ -55,6 +56,7 @@ struct vp_plan {
 	struct vp_plan_kernel *kernels;
 	size_t n_kernels;
 	char **blockers, **warnings, **notes, **next_steps;
+	char *bad_input;           /* a boot configuration file that cannot be edited safely (vp_plan_build: -EINVAL) */
 	struct vp_changeset *cs;
 };
 
@@ -78,8 +80,3 @@ void vp_plan_render(const struct vp_plan *p, struct vp_doc *doc);
  * transaction. Adds a checklist to doc; returns the number of failures.
  */
 int vp_plan_status(struct vp_root *root, const struct vp_host *h, const struct vp_txn *t, struct vp_doc *doc);
-
-/* Splits a kernel command line into words (no quoting beyond "..." pairs). */
-int vp_cmdline_split(const char *line, char ***ret);
-/* True when arg (key or key=value) is satisfied by words: same word, "-"/"_" alike in the key. */
-bool vp_cmdline_has(char *const *words, const char *arg);

@@ -7,6 +7,7 @@
 
 #include "plan.h"
 #include "output.h"
+#include "bootcfg.h"
 #include "util.h"
 
 void vp_recipe_done(struct vp_recipe *r)
@@ -23,25 +24,18 @@ void vp_recipe_done(struct vp_recipe *r)
 	*r = (struct vp_recipe){ 0 };
 }
 
-/* "editor no" in the loader.conf of systemd-boot (or kernelstub's) disables the `e` key. */
+/* "editor no" in the loader.conf of systemd-boot (or kernelstub's) disables the `e` key (bootcfg.c reads it). */
 static bool sdboot_editor_off(struct vp_root *root, char **ret_path)
 {
-	static const char *const confs[] = { "boot/loader/loader.conf", "boot/efi/loader/loader.conf", "efi/loader/loader.conf" };
-	for (size_t i = 0; i < ARRAY_SIZE(confs); i++) {
-		_cleanup_free_ char *text = NULL;
-		if (vp_root_read_file(root, confs[i], 1u << 16, &text, NULL) < 0)
+	for (size_t i = 0; vp_bls_dirs[i]; i++) {
+		const char *dir = vp_bls_dirs[i], *slash = strrchr(dir, '/');
+		_cleanup_free_ char *conf = vp_strdup_printf("%.*s/loader.conf", (int)(slash - dir), dir);
+		if (!conf || vp_root_exists(root, conf) <= 0)
 			continue;
-		for (const char *p = text; *p;) {
-			const char *nl = strchr(p, '\n');
-			size_t len = nl ? (size_t)(nl - p) : strlen(p);
-			_cleanup_free_ char *line = strndup(p, len);
-			_cleanup_strv_free_ char **w = NULL;
-			if (line && vp_strv_split(line, " \t", &w) == 0 && w[0] && w[1] && streq(w[0], "editor") &&
-			    (streq(w[1], "no") || streq(w[1], "0") || streq(w[1], "false") || streq(w[1], "off"))) {
-				*ret_path = vp_strdup_printf("/%s", confs[i]);
-				return true;
-			}
-			p = nl ? nl + 1 : p + len;
+		_cleanup_free_ char *v = vp_loader_conf_get(root, dir, "editor");
+		if (v && (streq(v, "no") || streq(v, "0") || streq(v, "false") || streq(v, "off"))) {
+			*ret_path = vp_strdup_printf("/%s", conf);
+			return true;
 		}
 		return false;
 	}

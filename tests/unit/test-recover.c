@@ -171,15 +171,15 @@ static void test_plan_grubby(void **state)
 		const struct vp_change *c = vp_changeset_get(x.p->cs, i);
 		if (c->kind != VP_CHANGE_COMMAND || !streq(c->argv[0], "grubby"))
 			continue;
-		if (vp_startswith(c->argv[1], "--update-kernel=ALL"))
-			update_at = i + 1;
+		if (vp_startswith(c->argv[1], "--update-kernel=") && vp_startswith(c->argv[2], "--args="))
+			update_at = i + 1; /* the last per-entry update */
 		if (vp_startswith(c->argv[1], "--add-kernel=")) {
 			add = c;
 			add_at = i + 1;
 		}
 	}
 	assert_non_null(add);
-	assert_true(update_at && add_at > update_at); /* after --update-kernel=ALL, which would reach it */
+	assert_true(update_at && add_at > update_at); /* after the entries' updates, which would reach it */
 	assert_string_equal(add->argv[1], "--add-kernel=/boot/vmlinuz-6.8.5-301.fc40.x86_64");
 	assert_string_equal(add->argv[2], "--title=Fedora Linux (6.8.5-301.fc40.x86_64) 40 (Workstation Edition) (passthrough off)");
 	assert_string_equal(add->argv[3], "--args=root=UUID=8c1e2f4a-6b7d-4e90-a1b2-3c4d5e6f7a8b ro rootflags=subvol=root rhgb "

@@ -2,7 +2,7 @@
 # grubby stand-in for the recover golden cases: the BootLoaderSpec subset vfio-pilot uses, after
 # rhboot/grubby's grubby-bls: --add-kernel with --title, --args and --initrd (a new
 # <machine-id>-<version>.N~custom.conf when an entry for that kernel exists), --remove-kernel=TITLE=...,
-# --update-kernel=ALL|TITLE=... with --args and --remove-args, --info=ALL|TITLE=... (exit 1 when
+# --update-kernel=ALL|TITLE=...|KERNEL-PATH with --args and --remove-args, --info=ALL|TITLE=... (exit 1 when
 # none matches). Records its calls like the other stand-ins.
 n=${0##*/}
 { printf '%s' "$n"; for a in "$@"; do printf ' <%s>' "$a"; done; printf '\n'; } >> /vp-calls.log
@@ -31,6 +31,7 @@ matches() {
 	[ "$2" = ALL ] && return 0
 	case "$2" in
 	TITLE=*) [ "$(title_of "$1")" = "${2#TITLE=}" ] ;;
+	/*) l=$(sed -n 's/^linux[ 	]*//p' "$1" | head -n 1); [ "$l" = "$2" ] || [ "/boot$l" = "$2" ] ;;
 	*) return 1 ;;
 	esac
 }
