@@ -10,7 +10,7 @@ const struct vp_col vp_list_device_cols[] = {
 	{ "address", NULL, 0 },
 	{ "class", NULL, VP_COL_JSON_ONLY },
 	{ "class_name", "CLASS", 0 },
-	{ "description", "DEVICE", VP_COL_TEXT_ONLY },
+	{ "description", "DEVICE", VP_COL_TEXT_ONLY | VP_COL_SHRINK },
 	{ "vendor_id", NULL, VP_COL_JSON_ONLY },
 	{ "device_id", NULL, VP_COL_JSON_ONLY },
 	{ "subsystem_id", NULL, VP_COL_JSON_ONLY },
