@@ -653,43 +653,76 @@ static char *ellipsize(const char *s, size_t w)
 	return vp_strdup_printf("%.*s...%s", (int)hl, s, tail);
 }
 
-/* Widths over every row of t and, for nested tables, over all siblings of the same key. */
+/* The key of c's narrow form (VP_COL_NARROW), or c's own key. */
+static const char *narrow_key(const struct vp_col *c, char buf[64])
+{
+	if (!(c->flags & VP_COL_NARROW) || strlen(c->key) > 50)
+		return c->key;
+	snprintf(buf, 64, "%s_short", c->key);
+	return buf;
+}
+
+/*
+ * Widths over every row of t and, for nested tables, over all siblings of the same key. w holds
+ * 3 * n_cols: the widths, the widths of the narrow forms (VP_COL_NARROW), and whether fit()
+ * chose the narrow form.
+ */
 static void measure(const struct vp_table *t, size_t *w)
 {
-	size_t n = json_object_array_length(t->rows);
-	for (size_t c = 0; c < t->n_cols; c++) {
+	size_t n = json_object_array_length(t->rows), nc = t->n_cols;
+	for (size_t c = 0; c < nc; c++) {
 		char *h = header_of(&t->cols[c]);
-		if (vp_text_width(h) > w[c])
-			w[c] = vp_text_width(h);
+		for (size_t k = 0; k < 2; k++)
+			if (vp_text_width(h) > w[k * nc + c])
+				w[k * nc + c] = vp_text_width(h);
 		free(h);
 	}
 	for (size_t i = 0; i < n; i++) {
 		json_object *row = json_object_array_get_idx(t->rows, i);
-		for (size_t c = 0; c < t->n_cols; c++) {
+		for (size_t c = 0; c < nc; c++) {
 			if (t->cols[c].flags & VP_COL_JSON_ONLY)
 				continue;
-			char *s = cell_text(json_object_object_get(row, t->cols[c].key));
-			if (vp_text_width(s) > w[c])
-				w[c] = vp_text_width(s);
-			free(s);
+			for (size_t k = 0; k < 2; k++) {
+				char nk[64];
+				const char *key = k ? narrow_key(&t->cols[c], nk) : t->cols[c].key;
+				if (k && key == t->cols[c].key) {
+					if (w[c] > w[nc + c])
+						w[nc + c] = w[c];
+					continue;
+				}
+				char *s = cell_text(json_object_object_get(row, key));
+				if (vp_text_width(s) > w[k * nc + c])
+					w[k * nc + c] = vp_text_width(s);
+				free(s);
+			}
 		}
 	}
 }
 
-/* The narrowest a VP_COL_SHRINK column gets: room for "Vendor..." and a [vvvv:dddd] id. */
+/* The narrowest a VP_COL_SHRINK column gets: room for a few words and a [vvvv:dddd] id. */
 #define SHRINK_MIN 24
 
-/* When the rows of t at indent are wider than the document's width, narrows its VP_COL_SHRINK columns. */
+/* When the rows of t at indent are wider than the document's width, switches to the narrow forms
+ * of the columns that have one, then narrows its VP_COL_SHRINK columns. */
 static void fit(const struct vp_table *t, size_t *w, int indent)
 {
 	unsigned width = t->doc->width;
+	size_t nc = t->n_cols;
 	if (!width)
 		return;
 	size_t total = (size_t)indent, n = 0;
-	for (size_t c = 0; c < t->n_cols; c++)
+	for (size_t c = 0; c < nc; c++)
 		if (!(t->cols[c].flags & VP_COL_JSON_ONLY))
 			total += w[c] + (n++ ? 2 : 0);
-	for (size_t c = 0; c < t->n_cols && total > width; c++) {
+	if (total <= width)
+		return;
+	for (size_t c = 0; c < nc; c++)
+		if ((t->cols[c].flags & VP_COL_NARROW) && !(t->cols[c].flags & VP_COL_JSON_ONLY)) {
+			total -= w[c] - w[nc + c];
+			w[c] = w[nc + c];
+			w[2 * nc + c] = 1;
+		}
+	for (size_t c = 0; c < nc && total > width; c++) {
 		if (!(t->cols[c].flags & VP_COL_SHRINK) || w[c] <= SHRINK_MIN)
 			continue;
 		size_t cut = total - width;
@@ -714,9 +747,11 @@ static void print_row(FILE *f, const struct vp_table *t, json_object *row, json_
 		if (header) {
 			s = header_of(col);
 		} else {
-			s = cell_text(json_object_object_get(row, col->key));
+			char nk[64];
+			const char *key = w[2 * t->n_cols + c] ? narrow_key(col, nk) : col->key;
+			s = cell_text(json_object_object_get(row, key));
 			if ((col->flags & VP_COL_HIDE_REPEAT) && prev) {
-				char *p = cell_text(json_object_object_get(prev, col->key));
+				char *p = cell_text(json_object_object_get(prev, key));
 				if (streq(p, s)) {
 					free(s);
 					s = strdup("");
@@ -829,7 +864,7 @@ static void render_table(FILE *f, const struct vp_table *t, int indent)
 	size_t n = json_object_array_length(t->rows);
 	if (n == 0)
 		return;
-	size_t *w = calloc(t->n_cols, sizeof(size_t));
+	size_t *w = calloc(3 * t->n_cols, sizeof(size_t));
 	measure(t, w);
 	fit(t, w, indent);
 	json_object *first = json_object_array_get_idx(t->rows, 0);
@@ -843,7 +878,7 @@ static void render_table(FILE *f, const struct vp_table *t, int indent)
 	for (size_t i = 0; i < t->n_children; i++) {
 		const struct vp_table *c = t->children[i];
 		if (!proto)
-			proto = c, cw_n = c->n_cols, cw = calloc(cw_n, sizeof(size_t));
+			proto = c, cw_n = c->n_cols, cw = calloc(3 * cw_n, sizeof(size_t));
 		if (c->n_cols == cw_n)
 			measure(c, cw);
 	}
@@ -869,7 +904,7 @@ static void render_table(FILE *f, const struct vp_table *t, int indent)
 			size_t *usew = c->n_cols == cw_n ? cw : NULL;
 			size_t *own = NULL;
 			if (!usew) {
-				own = calloc(c->n_cols, sizeof(size_t));
+				own = calloc(3 * c->n_cols, sizeof(size_t));
 				measure(c, own);
 				fit(c, own, indent + 4);
 				usew = own;

@@ -22,6 +22,10 @@ enum vp_col_flags {
 	VP_COL_HIDE_REPEAT = 1u << 2, /* text: blank when equal to the previous row's value */
 	VP_COL_SHRINK = 1u << 3,      /* text: shortened with "..." when the table is wider than the document's
 				       * width; a trailing " [...]" (an id such as [10de:1e87]) is always kept */
+	VP_COL_NARROW = 1u << 4,      /* text: when the table is wider than the document's width, the cells
+				       * of the column KEY_short (flagged VP_COL_TEXT_ONLY | VP_COL_JSON_ONLY,
+				       * shown nowhere itself) are shown instead: a shorter form, such as an
+				       * address without its PCI domain */
 };
 
 struct vp_col {
