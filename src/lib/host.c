@@ -910,7 +910,7 @@ static void load_misc(struct vp_host *h, struct vp_root *root, unsigned flags)
 
 	h->vfio_pci = VP_MOD_UNKNOWN;
 	if ((flags & VP_HOST_MODULES) && h->kernel_release)
-		h->vfio_pci = vp_module_state(root, h->kernel_release, "vfio-pci");
+		h->vfio_pci = vp_module_state_notes(root, h->kernel_release, "vfio-pci", &h->notes);
 	if (h->vfio_pci_loaded && (h->vfio_pci == VP_MOD_UNKNOWN || h->vfio_pci == VP_MOD_MISSING))
 		h->vfio_pci = live_module ? VP_MOD_MODULE : VP_MOD_BUILTIN; /* present now, so it exists */
 }
