@@ -183,13 +183,15 @@ char *vp_group_verdict(const struct vp_host *h, const struct vp_group *g)
 		const struct vp_card *c = g->card >= 0 ? &h->cards[g->card] : NULL;
 		return strdup(c && c->boot_vga ? "can be handed over, but it is the host's boot display" : "can be handed over");
 	}
-	const struct vp_card *pc = vp_host_card_of(h, pick);
+	/* With a display function, say what shares its group; otherwise name every endpoint. */
+	bool gpu = vp_class_is_display(pick->class_code);
+	const struct vp_card *pc = gpu ? vp_host_card_of(h, pick) : NULL;
 	struct vp_buf b = { 0 };
 	size_t shown = 0, more = 0;
-	vp_buf_puts(&b, "cannot: shared with ");
+	vp_buf_puts(&b, gpu ? "cannot: shared with " : "cannot: shared by ");
 	for (size_t i = 0; i < g->n_devs; i++) {
 		const struct vp_pci_dev *d = g->devs[i];
-		if (vp_class_is_bridge(d->class_code) || d == pick || in_card(pc, d))
+		if (vp_class_is_bridge(d->class_code) || (gpu && (d == pick || in_card(pc, d))))
 			continue;
 		if (shown == 3) {
 			more++;
