@@ -46,18 +46,21 @@ static const char *current_cmd; /* NULL until the command is known */
 void vp_cli_error(const char *fmt, ...)
 {
 	va_list ap;
-	fputs("vfio-pilot: ", stderr);
+	char *m = NULL;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	int n = vasprintf(&m, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	if (json_mode) {
-		char *m = NULL;
-		va_start(ap, fmt);
-		if (vasprintf(&m, fmt, ap) >= 0)
-			vp_strv_push_take(&json_errors, m);
-		va_end(ap);
+	if (n < 0) {
+		fputs("vfio-pilot: out of memory\n", stderr);
+		return;
 	}
+	/* host strings in the message (names, paths) reach the terminal as visible escapes only */
+	_cleanup_free_ char *safe = vp_text_sanitize(m, true);
+	fprintf(stderr, "vfio-pilot: %s\n", safe ? safe : m);
+	if (json_mode)
+		vp_strv_push_take(&json_errors, m);
+	else
+		free(m);
 }
 
 static void json_error_doc(const char *cmd, int code)

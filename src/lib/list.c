@@ -110,6 +110,7 @@ void vp_list_device_row(const struct vp_host *h, const struct vp_pci_dev *d, str
 		vp_strv_push(&marks, "mdev");
 	_cleanup_free_ char *m = marks ? vp_strv_join(marks, ",") : NULL;
 	vp_row_str(row, "marks", m);
+	/* text only (the "marks" test above): the narrow forms */
 	vp_row_str(row, "address_short", vp_startswith(d->addr, "0000:") ? d->addr + 5 : d->addr);
 	if (d->vendor_name && d->device_name) {
 		char ids[24] = "[????:????]";

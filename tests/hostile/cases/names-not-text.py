@@ -33,3 +33,7 @@ def check(t):
         t.expect(b"sys/bus/pci/devices/" + ESC_DEV in names, "the entry is not in the archive with its bytes")
     r = t.vp("snapshot", os.path.join(t.tmp, "snap2.tar.gz"))
     no_controls(t, "snapshot", r.out)
+    # error lines name what was typed: escapes there reach stderr as text too
+    r = t.vp("xml", "\x1b]0;pwned\x07\x1b[31m")
+    t.expect(r.rc == 2 and b"\\x1b]0;pwned\\x07" in r.err, f"xml error line: {r.err!r}")
+    no_controls(t, "xml error line", r.err.rstrip(b"\n"))
