@@ -701,6 +701,8 @@ static void measure(const struct vp_table *t, size_t *w)
 
 /* The narrowest a VP_COL_SHRINK column gets: room for a few words and a [vvvv:dddd] id. */
 #define SHRINK_MIN 24
+/* The narrowest a VP_COL_WRAP column gets. */
+#define WRAP_MIN 20
 
 /* When the rows of t at indent are wider than the document's width, switches to the narrow forms
  * of the columns that have one, then narrows its VP_COL_SHRINK columns. */
@@ -731,15 +733,31 @@ static void fit(const struct vp_table *t, size_t *w, int indent)
 		w[c] -= cut;
 		total -= cut;
 	}
+	/* then VP_COL_WRAP columns, the widest first, one column at a time */
+	while (total > width) {
+		size_t best = nc;
+		for (size_t c = 0; c < nc; c++)
+			if ((t->cols[c].flags & VP_COL_WRAP) && !(t->cols[c].flags & VP_COL_JSON_ONLY) && w[c] > WRAP_MIN &&
+			    (best == nc || w[c] > w[best]))
+				best = c;
+		if (best == nc)
+			break;
+		w[best]--;
+		total--;
+	}
 }
 
+static size_t wrap(struct vp_buf *b, const char *s, size_t col, size_t hang, unsigned width);
+
+/* A row; cells of VP_COL_WRAP columns wider than their column continue on the next lines. */
 static void print_row(FILE *f, const struct vp_table *t, json_object *row, json_object *prev, const size_t *w,
 		      int indent, bool header)
 {
-	struct vp_buf b = { 0 };
-	vp_buf_printf(&b, "%*s", indent, "");
-	bool first = true;
-	for (size_t c = 0; c < t->n_cols; c++) {
+	size_t nc = t->n_cols, n_lines = 1;
+	char **cells = calloc(nc, sizeof(char *));
+	if (!cells)
+		return;
+	for (size_t c = 0; c < nc; c++) {
 		const struct vp_col *col = &t->cols[c];
 		if (!text_col(col, t, row))
 			continue;
@@ -748,7 +766,7 @@ static void print_row(FILE *f, const struct vp_table *t, json_object *row, json_
 			s = header_of(col);
 		} else {
 			char nk[64];
-			const char *key = w[2 * t->n_cols + c] ? narrow_key(col, nk) : col->key;
+			const char *key = w[2 * nc + c] ? narrow_key(col, nk) : col->key;
 			s = cell_text(json_object_object_get(row, key));
 			if ((col->flags & VP_COL_HIDE_REPEAT) && prev) {
 				char *p = cell_text(json_object_object_get(prev, key));
@@ -763,16 +781,45 @@ static void print_row(FILE *f, const struct vp_table *t, json_object *row, json_
 			char *e = ellipsize(s, w[c]);
 			free(s);
 			s = e;
+		} else if ((col->flags & VP_COL_WRAP) && vp_text_width(s) > w[c]) {
+			struct vp_buf wb = { 0 };
+			wrap(&wb, s, 0, 0, (unsigned)w[c]);
+			free(s);
+			s = vp_buf_steal(&wb);
+			size_t lines = 1;
+			for (const char *p = s; p && *p; p++)
+				lines += *p == '\n';
+			if (lines > n_lines)
+				n_lines = lines;
 		}
-		if (!first)
-			vp_buf_append(&b, "  ", 2);
-		pad(&b, s, w[c]);
-		first = false;
-		free(s);
+		cells[c] = s ? s : strdup("");
 	}
-	char *line = vp_buf_steal(&b);
-	fprintf(f, "%s\n", vp_strstrip_tail(line));
-	free(line);
+	for (size_t k = 0; k < n_lines; k++) {
+		struct vp_buf b = { 0 };
+		vp_buf_printf(&b, "%*s", indent, "");
+		bool first = true;
+		for (size_t c = 0; c < nc; c++) {
+			if (!cells[c])
+				continue;
+			/* line k of the cell */
+			const char *p = cells[c];
+			for (size_t i = 0; i < k && p; i++) {
+				p = strchr(p, '\n');
+				p = p ? p + 1 : NULL;
+			}
+			_cleanup_free_ char *part = p ? strndup(p, strcspn(p, "\n")) : strdup("");
+			if (!first)
+				vp_buf_append(&b, "  ", 2);
+			pad(&b, part ? part : "", w[c]);
+			first = false;
+		}
+		char *line = vp_buf_steal(&b);
+		fprintf(f, "%s\n", line ? vp_strstrip_tail(line) : "");
+		free(line);
+	}
+	for (size_t c = 0; c < nc; c++)
+		free(cells[c]);
+	free(cells);
 }
 
 /*

@@ -26,6 +26,8 @@ enum vp_col_flags {
 				       * of the column KEY_short (flagged VP_COL_TEXT_ONLY | VP_COL_JSON_ONLY,
 				       * shown nowhere itself) are shown instead: a shorter form, such as an
 				       * address without its PCI domain */
+	VP_COL_WRAP = 1u << 5,        /* text: when the table is still too wide, the column narrows (to 20
+				       * at least) and its cells wrap onto further lines of the row */
 };
 
 struct vp_col {

@@ -154,6 +154,29 @@ static void test_checklist_wraps(void **state)
 	vp_doc_free(d);
 }
 
+static void test_wrap_column(void **state)
+{
+	(void)state;
+	static const struct vp_col wcols[] = { { "step", NULL, 0 }, { "detail", NULL, VP_COL_WRAP } };
+	struct vp_doc *d = vp_doc_new();
+	struct vp_table *t = vp_doc_table(d, "steps", NULL, wcols, 2, VP_STYLE_TABLE);
+	json_object *r = vp_table_row(t);
+	vp_row_str(r, "step", "unbind");
+	vp_row_str(r, "detail", "echo 0000:01:00.0 > /sys/bus/pci/devices/0000:01:00.0/driver/unbind");
+	r = vp_table_row(t);
+	vp_row_str(r, "step", "probe");
+	vp_row_str(r, "detail", "done");
+	vp_doc_set_width(d, 32);
+	char *out = render(d, VP_FORMAT_TEXT, false);
+	assert_string_equal(out, "STEP    DETAIL\n"
+				 "unbind  echo 0000:01:00.0 >\n"
+				 "        /sys/bus/pci/devices/000\n"
+				 "        0:01:00.0/driver/unbind\n"
+				 "probe   done\n");
+	free(out);
+	vp_doc_free(d);
+}
+
 static void test_diff_colour(void **state)
 {
 	(void)state;
@@ -176,6 +199,7 @@ int main(void)
 		cmocka_unit_test(test_json_utf8),
 		cmocka_unit_test(test_width),
 		cmocka_unit_test(test_checklist_wraps),
+		cmocka_unit_test(test_wrap_column),
 		cmocka_unit_test(test_diff_colour),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
