@@ -172,8 +172,10 @@ static char *edit_grub_var(const char *text, const char *var, char *const *args,
 				tail = strndup(sp, vl - (size_t)(sp - val));
 				quote = '"';
 			}
-			if (ret_words)
+			if (ret_words) { /* the last assignment counts */
+				*ret_words = vp_strv_free(*ret_words);
 				vp_cmdline_split(inner, ret_words);
+			}
 			_cleanup_free_ char *nv = append_args(inner, args);
 			vp_buf_append(&out, p, (size_t)(q - p));
 			vp_buf_printf(&out, "%s=%c%s%c%s", var, quote, nv ? nv : "", quote, tail ? tail : "");
@@ -749,8 +751,14 @@ static void find_missing_kargs(struct vp_plan *p, struct vp_root *root, const st
 	if (b == VP_BOOT_GRUB) {
 		_cleanup_free_ char *g = NULL;
 		if (vp_root_read_file(root, "etc/default/grub", 1u << 20, &g, NULL) >= 0) {
-			_cleanup_free_ char *x = edit_grub_var(g, "GRUB_CMDLINE_LINUX_DEFAULT", NULL, &words);
-			_cleanup_free_ char *y = edit_grub_var(g, "GRUB_CMDLINE_LINUX", NULL, &words);
+			/* each call sets its own list: both variables count (one list leaked and was lost before) */
+			_cleanup_strv_free_ char **wd = NULL, **wl = NULL;
+			_cleanup_free_ char *x = edit_grub_var(g, "GRUB_CMDLINE_LINUX_DEFAULT", NULL, &wd);
+			_cleanup_free_ char *y = edit_grub_var(g, "GRUB_CMDLINE_LINUX", NULL, &wl);
+			for (size_t k = 0; wd && wd[k]; k++)
+				vp_strv_push(&words, wd[k]);
+			for (size_t k = 0; wl && wl[k]; k++)
+				vp_strv_push(&words, wl[k]);
 		}
 	} else if (b == VP_BOOT_SYSTEMD_BOOT) {
 		entries_have(root, entries, "", &words);
