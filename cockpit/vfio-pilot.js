@@ -127,9 +127,9 @@
 
     function checklist(checks) {
         return el("ul", { class: "vp-checks" }, checks.map(c =>
-            el("li", { class: "vp-check", "data-id": c.id, "data-level": c.level },
+            el("li", { class: "vp-check", "data-id": c.subject ? c.id + " " + c.subject : c.id, "data-level": c.level },
                levelBadge(c.level), " ",
-               el("span", { class: "vp-check-title" }, c.title || c.id), " ",
+               el("span", { class: "vp-check-title" }, c.title || (c.subject ? c.id + " " + c.subject : c.id)), " ",
                el("span", { class: "vp-check-summary" }, c.summary || ""),
                c.fix ? el("div", { class: "vp-fix" }, el("strong", {}, "Fix: "), c.fix) : null)));
     }

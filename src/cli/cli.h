@@ -28,6 +28,8 @@ struct vp_opts {
 	enum vp_format format;
 	bool color;
 	bool verbose;
+	unsigned width;       /* text: the terminal's columns (COLUMNS, else the tty's), 0: no limit */
+	bool no_pager;        /* --no-pager */
 };
 
 struct vp_cmd {
@@ -43,6 +45,9 @@ void vp_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vp_cli_load(const struct vp_opts *o, unsigned flags, struct vp_root **ret_root, struct vp_host **ret_host);
 /* Renders doc to stdout in the chosen format. */
 int vp_cli_render(const struct vp_opts *o, struct vp_doc *doc);
+/* The same for long output (plan): text on a terminal goes through $PAGER, else `less -FRX`,
+ * unless --no-pager. */
+int vp_cli_render_paged(const struct vp_opts *o, struct vp_doc *doc);
 /*
  * Takes the host's change lock (an flock on the root directory, vp_root_lock) for a command
  * that changes the host, so that two runs never interleave their changes. Returns VP_EXIT_OK with

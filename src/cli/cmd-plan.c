@@ -111,6 +111,6 @@ int cmd_plan(const struct vp_opts *o, int argc, char *argv[])
 		_cleanup_free_ char *fb = vp_fallback_planned_title(p->cs);
 		vp_cli_recipe(root, h, &p->platform, p->kargs, fb, doc);
 	}
-	r = vp_cli_render(o, doc);
+	r = vp_cli_render_paged(o, doc);
 	return r ? r : p->blockers ? VP_EXIT_REFUSED : VP_EXIT_OK;
 }

@@ -44,7 +44,7 @@ int cmd_snapshot(const struct vp_opts *o, int argc, char *argv[])
 		vp_cli_error("snapshot: cannot create a file next to %s: %s", out, strerror(errno));
 		return VP_EXIT_USAGE;
 	}
-	struct vp_snapshot_stats s;
+	_cleanup_(vp_snapshot_stats_done) struct vp_snapshot_stats s = { 0 };
 	int e = vp_snapshot_write(root, h, fd, &s);
 	if (!e && fchmod(fd, 0644) < 0)
 		e = -errno;
@@ -56,7 +56,10 @@ int cmd_snapshot(const struct vp_opts *o, int argc, char *argv[])
 		e = -errno;
 	if (e) {
 		unlink(tmp);
-		vp_cli_error("snapshot: cannot write %s: %s", out, strerror(-e));
+		if (s.error)
+			vp_cli_error("snapshot: cannot write %s: %s at %s", out, strerror(-e), s.error);
+		else
+			vp_cli_error("snapshot: cannot write %s: %s", out, strerror(-e));
 		return VP_EXIT_USAGE;
 	}
 	if (s.kmsg_error)
@@ -70,6 +73,11 @@ int cmd_snapshot(const struct vp_opts *o, int argc, char *argv[])
 	vp_row_int(rec, "directories", (long long)s.dirs);
 	vp_row_int(rec, "skipped", (long long)s.skipped);
 	vp_row_int(rec, "kmsg_lines", (long long)s.kmsg_lines);
+	vp_doc_json(doc, "notes", vp_json_strv(s.notes));
+	if (s.notes) {
+		_cleanup_free_ char *all = vp_strv_join(s.notes, "\n  ");
+		vp_doc_text(doc, "Entries skipped or stored as they are:\n  %s", all);
+	}
 	vp_doc_text(doc, "Unpack it (mkdir DIR && tar xzf %s -C DIR) and run: vfio-pilot --root DIR list", out);
 	r = vp_cli_render(o, doc);
 	if (r)

@@ -5,7 +5,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -35,14 +37,64 @@ static const struct vp_cmd cmds[] = {
 	{ "xml", cmd_xml, "DEVICE... [--guest-slot N] [--rom-file PATH | --rom-bar on|off]", "Print libvirt <hostdev> XML for the cards" },
 };
 
+/* --json: the error lines of this run, and whether a document was printed; a run that prints none
+ * prints the error document at the end (docs/json.md), so stdout always holds one JSON document. */
+static bool json_mode, doc_printed;
+static char **json_errors;
+static const char *current_cmd; /* NULL until the command is known */
+
 void vp_cli_error(const char *fmt, ...)
 {
 	va_list ap;
-	fputs("vfio-pilot: ", stderr);
+	char *m = NULL;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	int n = vasprintf(&m, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (n < 0) {
+		fputs("vfio-pilot: out of memory\n", stderr);
+		return;
+	}
+	/* host strings in the message (names, paths) reach the terminal as visible escapes only */
+	_cleanup_free_ char *safe = vp_text_sanitize(m, true);
+	fprintf(stderr, "vfio-pilot: %s\n", safe ? safe : m);
+	if (json_mode)
+		vp_strv_push_take(&json_errors, m);
+	else
+		free(m);
+}
+
+static void json_error_doc(const char *cmd, int code)
+{
+	_cleanup_(vp_doc_freep) struct vp_doc *doc = vp_doc_new();
+	json_object *e = vp_doc_record(doc, "error", NULL);
+	vp_row_str(e, "command", cmd);
+	vp_row_int(e, "exit_code", code);
+	vp_row_str(e, "message", json_errors ? json_errors[0] : "failed; see the exit code");
+	vp_row_strv(e, "messages", json_errors);
+	vp_doc_render(doc, stdout, VP_FORMAT_JSON, false);
+}
+
+/* The terminal's width: COLUMNS when set, else the tty's size; 0 (no limit) for piped output. */
+static unsigned term_width(void)
+{
+	const char *c = getenv("COLUMNS");
+	if (c && *c) {
+		char *end;
+		long v = strtol(c, &end, 10);
+		if (!*end && v > 0 && v < 100000)
+			return (unsigned)v;
+	}
+	struct winsize ws;
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 0;
+}
+
+/* --color=auto: a terminal that is not TERM=dumb, and NO_COLOR unset or empty (no-color.org). */
+static bool color_auto(void)
+{
+	const char *term = getenv("TERM"), *nc = getenv("NO_COLOR");
+	return isatty(STDOUT_FILENO) && !(term && streq(term, "dumb")) && !(nc && *nc);
 }
 
 int vp_cli_load(const struct vp_opts *o, unsigned flags, struct vp_root **ret_root, struct vp_host **ret_host)
@@ -83,10 +135,33 @@ int vp_cli_lock(const char *name, struct vp_root *root, int *ret_fd)
 
 int vp_cli_render(const struct vp_opts *o, struct vp_doc *doc)
 {
+	doc_printed = true;
+	vp_doc_set_width(doc, o->format == VP_FORMAT_TEXT ? o->width : 0);
 	if (vp_doc_render(doc, stdout, o->format, o->color) < 0) {
 		vp_cli_error("cannot write the output: %s", strerror(errno));
 		return VP_EXIT_USAGE;
 	}
+	return VP_EXIT_OK;
+}
+
+int vp_cli_render_paged(const struct vp_opts *o, struct vp_doc *doc)
+{
+	if (o->format != VP_FORMAT_TEXT || o->no_pager || !isatty(STDOUT_FILENO))
+		return vp_cli_render(o, doc);
+	const char *pager = getenv("PAGER");
+	if (!pager || !*pager)
+		pager = "less -FRX";
+	fflush(stdout);
+	FILE *p = popen(pager, "w");
+	if (!p)
+		return vp_cli_render(o, doc);
+	doc_printed = true;
+	vp_doc_set_width(doc, o->width);
+	/* quitting the pager early is not an error */
+	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+	vp_doc_render(doc, p, o->format, o->color);
+	pclose(p);
+	signal(SIGPIPE, old);
 	return VP_EXIT_OK;
 }
 
@@ -133,21 +208,24 @@ static void help(FILE *f)
 	fprintf(f, "\nOptions (anywhere on the line):\n"
 		   "  --root DIR   read (and write) the host under DIR instead of /\n"
 		   "  --json       print stable JSON instead of text\n"
-		   "  --no-color   never colour the output\n"
+		   "  --color=WHEN auto (a terminal; not TERM=dumb or NO_COLOR), always or never\n"
+		   "  --no-color   the same as --color=never\n"
+		   "  --no-pager   print long output (plan) directly instead of through $PAGER or less\n"
 		   "  -h, --help   this help; COMMAND --help for a command\n"
 		   "  --version    print the version\n\n"
 		   "Exit codes: 0 ok, 1 a check/diagnosis failed, 2 usage or unreadable host,\n"
 		   "3 change failed and rolled back, 4 needs root, 5 refused for safety.\n");
 }
 
-int main(int argc, char *argv[])
+static int run(int argc, char *argv[])
 {
 	struct vp_opts o = { .root = "/", .format = VP_FORMAT_TEXT };
 	/* The host model and the document are many small blocks freed together at the end. With
 	 * fastbins, freeing the first large block makes glibc consolidate all of them: a 4000-device
 	 * host spent ~10 ms there (bench/list). Without fastbins the frees go to tcache and bins. */
 	mallopt(M_MXFAST, 0);
-	o.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	o.color = color_auto();
+	o.width = term_width();
 
 	/* Global options may appear anywhere; strip them before the command sees argv. */
 	char **args = calloc((size_t)argc + 1, sizeof(char *));
@@ -173,8 +251,18 @@ int main(int argc, char *argv[])
 			o.root = a + 7;
 		} else if (streq(a, "--json")) {
 			o.format = VP_FORMAT_JSON;
-		} else if (streq(a, "--no-color")) {
+		} else if (streq(a, "--no-color") || streq(a, "--color=never")) {
 			o.color = false;
+		} else if (streq(a, "--color") || streq(a, "--color=always")) {
+			o.color = true;
+		} else if (streq(a, "--color=auto")) {
+			o.color = color_auto();
+		} else if (vp_startswith(a, "--color=")) {
+			vp_cli_error("--color takes auto, always or never, not '%s'", a + 8);
+			free(args);
+			return VP_EXIT_USAGE;
+		} else if (streq(a, "--no-pager")) {
+			o.no_pager = true;
 		} else if (streq(a, "-v") || streq(a, "--verbose")) {
 			o.verbose = true;
 		} else if (streq(a, "--version")) {
@@ -198,7 +286,20 @@ int main(int argc, char *argv[])
 		free(args);
 		return VP_EXIT_USAGE;
 	}
+	current_cmd = c->name;
 	int r = c->run(&o, n, args);
 	free(args);
+	return r;
+}
+
+int main(int argc, char *argv[])
+{
+	for (int i = 1; i < argc && !streq(argv[i], "--"); i++)
+		if (streq(argv[i], "--json"))
+			json_mode = true;
+	int r = run(argc, argv);
+	if (json_mode && r != VP_EXIT_OK && !doc_printed)
+		json_error_doc(current_cmd, r);
+	vp_strv_free(json_errors);
 	return r;
 }

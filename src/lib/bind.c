@@ -752,8 +752,8 @@ static const struct vp_col step_cols[] = {
 	{ "device", NULL, 0 },
 	{ "step", NULL, 0 },
 	{ "status", NULL, 0 },
-	{ "detail", NULL, 0 },
-	{ "error", NULL, 0 },
+	{ "detail", NULL, VP_COL_WRAP },
+	{ "error", NULL, VP_COL_WRAP },
 };
 
 /* The renderer keeps a pointer to the columns: one static set per command. */

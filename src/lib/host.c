@@ -576,6 +576,8 @@ static struct vp_pci_dev *find_dev(const struct vp_host *h, const char *addr)
 {
 	struct vp_pci_dev key;
 	snprintf(key.addr, sizeof(key.addr), "%s", addr);
+	if (!h->n_devs) /* bsearch(NULL, 0) is undefined (UBSan: "null pointer passed as argument 2") */
+		return NULL;
 	return bsearch(&key, h->devs, h->n_devs, sizeof(*h->devs), cmp_dev);
 }
 
@@ -652,7 +654,7 @@ static int load_groups(struct vp_host *h, struct vp_root *root)
 		if (d->iommu_group < 0)
 			continue;
 		struct vp_group key = { .id = d->iommu_group };
-		struct vp_group *g = bsearch(&key, h->groups, h->n_groups, sizeof(*h->groups), cmp_group);
+		struct vp_group *g = h->n_groups ? bsearch(&key, h->groups, h->n_groups, sizeof(*h->groups), cmp_group) : NULL;
 		if (!g) {
 			char rel[400];
 			snprintf(rel, sizeof(rel), "%s/%s/%s", IN(VP_IN_PCI_DEVICES), d->addr, PA(VP_PA_IOMMU_GROUP));
@@ -922,7 +924,7 @@ static void load_misc(struct vp_host *h, struct vp_root *root, unsigned flags)
 
 	h->vfio_pci = VP_MOD_UNKNOWN;
 	if ((flags & VP_HOST_MODULES) && h->kernel_release)
-		h->vfio_pci = vp_module_state(root, h->kernel_release, "vfio-pci");
+		h->vfio_pci = vp_module_state_notes(root, h->kernel_release, "vfio-pci", &h->notes);
 	if (h->vfio_pci_loaded && (h->vfio_pci == VP_MOD_UNKNOWN || h->vfio_pci == VP_MOD_MISSING))
 		h->vfio_pci = live_module ? VP_MOD_MODULE : VP_MOD_BUILTIN; /* present now, so it exists */
 }
@@ -1018,7 +1020,7 @@ const struct vp_pci_dev *vp_host_dev(const struct vp_host *h, const char *addr)
 const struct vp_group *vp_host_group(const struct vp_host *h, int id)
 {
 	struct vp_group key = { .id = id };
-	return bsearch(&key, h->groups, h->n_groups, sizeof(*h->groups), cmp_group);
+	return h->n_groups ? bsearch(&key, h->groups, h->n_groups, sizeof(*h->groups), cmp_group) : NULL;
 }
 
 const struct vp_card *vp_host_card_of(const struct vp_host *h, const struct vp_pci_dev *d)

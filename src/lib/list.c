@@ -7,10 +7,10 @@
 #include "util.h"
 
 const struct vp_col vp_list_device_cols[] = {
-	{ "address", NULL, 0 },
+	{ "address", NULL, VP_COL_NARROW },
 	{ "class", NULL, VP_COL_JSON_ONLY },
 	{ "class_name", "CLASS", 0 },
-	{ "description", "DEVICE", VP_COL_TEXT_ONLY },
+	{ "description", "DEVICE", VP_COL_TEXT_ONLY | VP_COL_SHRINK | VP_COL_NARROW },
 	{ "vendor_id", NULL, VP_COL_JSON_ONLY },
 	{ "device_id", NULL, VP_COL_JSON_ONLY },
 	{ "subsystem_id", NULL, VP_COL_JSON_ONLY },
@@ -28,6 +28,9 @@ const struct vp_col vp_list_device_cols[] = {
 	{ "sriov_totalvfs", NULL, VP_COL_JSON_ONLY },
 	{ "physfn", NULL, VP_COL_JSON_ONLY },
 	{ "marks", NULL, VP_COL_TEXT_ONLY },
+	/* narrow text forms (output.h): "01:00.0" as lspci shows it, and the names without the vendor's */
+	{ "address_short", NULL, VP_COL_TEXT_ONLY | VP_COL_JSON_ONLY },
+	{ "description_short", NULL, VP_COL_TEXT_ONLY | VP_COL_JSON_ONLY },
 };
 const size_t vp_list_n_device_cols = ARRAY_SIZE(vp_list_device_cols);
 
@@ -107,6 +110,18 @@ void vp_list_device_row(const struct vp_host *h, const struct vp_pci_dev *d, str
 		vp_strv_push(&marks, "mdev");
 	_cleanup_free_ char *m = marks ? vp_strv_join(marks, ",") : NULL;
 	vp_row_str(row, "marks", m);
+	/* text only (the "marks" test above): the narrow forms */
+	vp_row_str(row, "address_short", vp_startswith(d->addr, "0000:") ? d->addr + 5 : d->addr);
+	if (d->vendor_name && d->device_name) {
+		char ids[24] = "[????:????]";
+		if (d->vendor >= 0 && d->device >= 0)
+			snprintf(ids, sizeof(ids), "[%04x:%04x]", d->vendor, d->device);
+		_cleanup_free_ char *s = vp_strdup_printf("%s %s", d->device_name, ids);
+		vp_row_str(row, "description_short", s);
+	} else {
+		_cleanup_free_ char *s = vp_dev_description(d);
+		vp_row_str(row, "description_short", s);
+	}
 }
 
 char *vp_iommu_inactive_reason(const struct vp_host *h)
@@ -144,6 +159,55 @@ char *vp_iommu_inactive_reason(const struct vp_host *h)
 	return vp_strdup_printf("No IOMMU groups: %s. Enable the IOMMU in the firmware setup and kernel, then reboot.", where);
 }
 
+static bool in_card(const struct vp_card *c, const struct vp_pci_dev *d)
+{
+	for (size_t i = 0; c && i < c->n_devs; i++)
+		if (c->devs[i] == d)
+			return true;
+	return false;
+}
+
+char *vp_group_verdict(const struct vp_host *h, const struct vp_group *g)
+{
+	const struct vp_pci_dev *pick = NULL;
+	for (size_t i = 0; i < g->n_devs; i++) {
+		const struct vp_pci_dev *d = g->devs[i];
+		if (vp_class_is_bridge(d->class_code))
+			continue;
+		/* the card a reader looks for: the first display function, else the first endpoint */
+		if (!pick || (vp_class_is_display(d->class_code) && !vp_class_is_display(pick->class_code)))
+			pick = d;
+	}
+	if (!pick)
+		return strdup("nothing to hand over: bridges only");
+	if (g->isolated) {
+		const struct vp_card *c = g->card >= 0 ? &h->cards[g->card] : NULL;
+		return strdup(c && c->boot_vga ? "can be handed over, but it is the host's boot display" : "can be handed over");
+	}
+	/* With a display function, say what shares its group; otherwise name every endpoint. */
+	bool gpu = vp_class_is_display(pick->class_code);
+	const struct vp_card *pc = gpu ? vp_host_card_of(h, pick) : NULL;
+	struct vp_buf b = { 0 };
+	size_t shown = 0, more = 0;
+	vp_buf_puts(&b, gpu ? "cannot: shared with " : "cannot: shared by ");
+	for (size_t i = 0; i < g->n_devs; i++) {
+		const struct vp_pci_dev *d = g->devs[i];
+		if (vp_class_is_bridge(d->class_code) || (gpu && (d == pick || in_card(pc, d))))
+			continue;
+		if (shown == 3) {
+			more++;
+			continue;
+		}
+		vp_buf_printf(&b, "%s%s (%s)", shown++ ? ", " : "", d->addr,
+			      !d->driver_known ? "driver unknown" : d->driver ? d->driver : "no driver");
+	}
+	if (!shown)
+		vp_buf_puts(&b, "other devices");
+	if (more)
+		vp_buf_printf(&b, " and %zu more", more);
+	return vp_buf_steal(&b);
+}
+
 void vp_list_render(const struct vp_host *h, struct vp_doc *doc)
 {
 	bool active = vp_host_iommu_active(h);
@@ -163,7 +227,7 @@ void vp_list_render(const struct vp_host *h, struct vp_doc *doc)
 		vp_doc_json(doc, "notes", vp_json_strv(h->notes));
 
 	static const struct vp_col gcols[] = {
-		{ "id", "group", 0 }, { "viable", NULL, 0 }, { "isolated", NULL, 0 }, { "card", NULL, 0 },
+		{ "id", "group", 0 }, { "viable", NULL, 0 }, { "isolated", NULL, 0 }, { "card", NULL, 0 }, { "verdict", NULL, 0 },
 	};
 	struct vp_table *gt = vp_doc_table(doc, "groups", NULL, gcols, ARRAY_SIZE(gcols), VP_STYLE_TABLE);
 	for (size_t i = 0; i < h->n_groups; i++) {
@@ -173,6 +237,8 @@ void vp_list_render(const struct vp_host *h, struct vp_doc *doc)
 		vp_row_bool(row, "viable", g->viable);
 		vp_row_bool(row, "isolated", g->isolated);
 		vp_row_str(row, "card", g->card >= 0 ? h->cards[g->card].slot : NULL);
+		_cleanup_free_ char *verdict = vp_group_verdict(h, g);
+		vp_row_str(row, "verdict", verdict);
 		struct vp_table *dt = vp_row_table(gt, row, "devices", vp_list_device_cols, vp_list_n_device_cols);
 		for (size_t j = 0; j < g->n_devs; j++)
 			vp_list_device_row(h, g->devs[j], dt, vp_table_row(dt));

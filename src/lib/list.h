@@ -14,5 +14,8 @@ extern const struct vp_col vp_list_device_cols[];
 extern const size_t vp_list_n_device_cols;
 /* "NVIDIA Corporation TU104 [GeForce RTX 2080] [10de:1e87]"; newly allocated. */
 char *vp_dev_description(const struct vp_pci_dev *d);
+/* The group's verdict in one plain line: "can be handed over", "cannot: shared with 0000:00:1f.3
+ * (snd_hda_intel)", "nothing to hand over: bridges only". Newly allocated. */
+char *vp_group_verdict(const struct vp_host *h, const struct vp_group *g);
 /* Why no IOMMU is active, and what to do, in one sentence for this host. Newly allocated. */
 char *vp_iommu_inactive_reason(const struct vp_host *h);

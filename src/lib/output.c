@@ -40,6 +40,7 @@ struct vp_doc {
 	size_t n_secs;
 	struct vp_table **all_tables; /* every table, for freeing */
 	size_t n_tables, cap_tables;
+	unsigned width; /* text: columns to fit, 0: no limit */
 };
 
 struct vp_doc *vp_doc_new(void)
@@ -55,6 +56,11 @@ struct vp_doc *vp_doc_new(void)
 void vp_doc_set_format(struct vp_doc *d, enum vp_format fmt)
 {
 	d->format = (int)fmt;
+}
+
+void vp_doc_set_width(struct vp_doc *d, unsigned width)
+{
+	d->width = width;
 }
 
 struct vp_doc *vp_doc_free(struct vp_doc *d)
@@ -215,6 +221,87 @@ void (vp_row_take)(json_object *row, const char *key, json_object *v)
 	row_add(row, key, v);
 }
 
+/* ---- bytes that are not text ---- */
+
+/* The length (1-4) of the valid UTF-8 sequence at p, its code point in *cp; 0 when the byte at p
+ * starts none (a stray continuation byte, an overlong form, a surrogate, a truncated sequence). */
+static size_t utf8_seq(const unsigned char *p, uint32_t *cp)
+{
+	unsigned char c = p[0];
+	size_t n;
+	uint32_t v, min;
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, v = c & 0x1f, min = 0x80;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, v = c & 0x0f, min = 0x800;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, v = c & 0x07, min = 0x10000;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80) /* also stops at the terminating NUL */
+			return 0;
+		v = v << 6 | (p[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return n;
+}
+
+/* C0 controls, DEL and the C1 controls (U+0080-U+009F: a terminal takes U+009B as CSI). */
+static bool is_control(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp < 0xa0);
+}
+
+char *vp_text_sanitize(const char *s, bool keep_newlines)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	struct vp_buf b = { 0 };
+	size_t i = 0, run = 0;
+	bool changed = false;
+	while (p[i]) {
+		if (p[i] >= 0x20 && p[i] < 0x7f) { /* the common case: printable ASCII */
+			i++;
+			continue;
+		}
+		uint32_t cp = 0;
+		size_t n = utf8_seq(p + i, &cp);
+		if (n && (!is_control(cp) || (keep_newlines && (cp == '\n' || cp == '\t')))) {
+			i += n;
+			continue;
+		}
+		if (!n)
+			n = 1;
+		changed = true;
+		vp_buf_append(&b, s + run, i - run);
+		for (size_t k = 0; k < n; k++) {
+			char e[4] = { '\\', 'x', hex[p[i + k] >> 4], hex[p[i + k] & 0xf] };
+			vp_buf_append(&b, e, 4);
+		}
+		i += n;
+		run = i;
+	}
+	if (!changed)
+		return strdup(s);
+	vp_buf_puts(&b, s + run);
+	return vp_buf_steal(&b);
+}
+
+size_t vp_text_width(const char *s)
+{
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		n += (*p & 0xc0) != 0x80;
+	return n;
+}
+
 /*
  * ---- JSON ----
  * Written directly from the document's tree, leaving out text-only columns,
@@ -250,15 +337,24 @@ static void json_indent(struct vp_buf *b, int level)
 	vp_buf_append(b, spaces, n);
 }
 
+/* A JSON string: control characters escaped, each byte that is not part of valid UTF-8 replaced
+ * by U+FFFD, so the document always parses (docs/json.md). */
 static void json_str(struct vp_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	vp_buf_append(b, "\"", 1);
-	const char *run = s;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0;
+	while (p[i]) {
+		unsigned char c = p[i];
 		const char *esc = NULL;
 		char u[7];
-		switch (*p) {
+		size_t n = 1;
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			i++;
+			continue;
+		}
+		switch (c) {
 		case '\b': esc = "\\b"; break;
 		case '\n': esc = "\\n"; break;
 		case '\r': esc = "\\r"; break;
@@ -266,19 +362,27 @@ static void json_str(struct vp_buf *b, const char *s)
 		case '\f': esc = "\\f"; break;
 		case '"': esc = "\\\""; break;
 		case '\\': esc = "\\\\"; break;
-		default:
-			if (*p < ' ') {
-				snprintf(u, sizeof(u), "\\u00%c%c", hex[*p >> 4], hex[*p & 0xf]);
+		default: {
+			uint32_t cp = c;
+			if (c >= 0x80 && !(n = utf8_seq(p + i, &cp))) {
+				esc = "\\ufffd";
+				n = 1;
+			} else if (is_control(cp)) {
+				snprintf(u, sizeof(u), "\\u00%c%c", hex[cp >> 4], hex[cp & 0xf]);
 				esc = u;
 			}
 		}
-		if (!esc)
+		}
+		if (!esc) {
+			i += n;
 			continue;
-		vp_buf_append(b, run, (size_t)((const char *)p - run));
+		}
+		vp_buf_append(b, s + run, i - run);
 		vp_buf_puts(b, esc);
-		run = (const char *)p + 1;
+		i += n;
+		run = i;
 	}
-	vp_buf_puts(b, run);
+	vp_buf_puts(b, s + run);
 	vp_buf_append(b, "\"", 1);
 }
 
@@ -468,6 +572,7 @@ static int render_json(struct vp_doc *d, FILE *f)
 
 /* ---- text ---- */
 
+/* A cell as terminal-safe text (vp_text_sanitize). */
 static char *cell_text(json_object *v)
 {
 	if (!v)
@@ -486,7 +591,7 @@ static char *cell_text(json_object *v)
 		return n ? vp_buf_steal(&b) : strdup("-");
 	}
 	case json_type_string:
-		return strdup(json_object_get_string(v));
+		return vp_text_sanitize(json_object_get_string(v), false);
 	default:
 		return strdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
 	}
@@ -509,34 +614,150 @@ static bool text_col(const struct vp_col *c, const struct vp_table *t, json_obje
 	return !(v && json_object_is_type(v, json_type_array) && child_for(t, v));
 }
 
-/* Widths over every row of t and, for nested tables, over all siblings of the same key. */
+/* s padded with spaces to w columns. */
+static void pad(struct vp_buf *b, const char *s, size_t w)
+{
+	vp_buf_puts(b, s);
+	for (size_t n = vp_text_width(s); n < w; n++)
+		vp_buf_append(b, " ", 1);
+}
+
+/* The first n code points of s. */
+static size_t utf8_prefix(const char *s, size_t n)
+{
+	size_t i = 0;
+	for (size_t k = 0; s[i]; i++)
+		if ((s[i] & 0xc0) != 0x80 && k++ == n)
+			break;
+	return i;
+}
+
+/* s shortened to w columns with "...", keeping a trailing " [...]" (the [vvvv:dddd] id). */
+static char *ellipsize(const char *s, size_t w)
+{
+	if (vp_text_width(s) <= w)
+		return strdup(s);
+	size_t len = strlen(s);
+	const char *tail = "";
+	if (len && s[len - 1] == ']') {
+		const char *lb = strrchr(s, '[');
+		if (lb && lb > s && lb[-1] == ' ')
+			tail = lb - 1;
+	}
+	if (vp_text_width(tail) + 4 > w)
+		tail = "";
+	size_t head = w - 3 - vp_text_width(tail);
+	size_t hl = utf8_prefix(s, head);
+	while (hl && s[hl - 1] == ' ')
+		hl--;
+	return vp_strdup_printf("%.*s...%s", (int)hl, s, tail);
+}
+
+/* The key of c's narrow form (VP_COL_NARROW), or c's own key. */
+static const char *narrow_key(const struct vp_col *c, char buf[64])
+{
+	if (!(c->flags & VP_COL_NARROW) || strlen(c->key) > 50)
+		return c->key;
+	snprintf(buf, 64, "%s_short", c->key);
+	return buf;
+}
+
+/*
+ * Widths over every row of t and, for nested tables, over all siblings of the same key. w holds
+ * 3 * n_cols: the widths, the widths of the narrow forms (VP_COL_NARROW), and whether fit()
+ * chose the narrow form.
+ */
 static void measure(const struct vp_table *t, size_t *w)
 {
-	size_t n = json_object_array_length(t->rows);
-	for (size_t c = 0; c < t->n_cols; c++) {
+	size_t n = json_object_array_length(t->rows), nc = t->n_cols;
+	for (size_t c = 0; c < nc; c++) {
 		char *h = header_of(&t->cols[c]);
-		if (strlen(h) > w[c])
-			w[c] = strlen(h);
+		for (size_t k = 0; k < 2; k++)
+			if (vp_text_width(h) > w[k * nc + c])
+				w[k * nc + c] = vp_text_width(h);
 		free(h);
 	}
 	for (size_t i = 0; i < n; i++) {
 		json_object *row = json_object_array_get_idx(t->rows, i);
-		for (size_t c = 0; c < t->n_cols; c++) {
-			char *s = cell_text(json_object_object_get(row, t->cols[c].key));
-			if (strlen(s) > w[c])
-				w[c] = strlen(s);
-			free(s);
+		for (size_t c = 0; c < nc; c++) {
+			if (t->cols[c].flags & VP_COL_JSON_ONLY)
+				continue;
+			for (size_t k = 0; k < 2; k++) {
+				char nk[64];
+				const char *key = k ? narrow_key(&t->cols[c], nk) : t->cols[c].key;
+				if (k && key == t->cols[c].key) {
+					if (w[c] > w[nc + c])
+						w[nc + c] = w[c];
+					continue;
+				}
+				char *s = cell_text(json_object_object_get(row, key));
+				if (vp_text_width(s) > w[k * nc + c])
+					w[k * nc + c] = vp_text_width(s);
+				free(s);
+			}
 		}
 	}
 }
 
+/* The narrowest a VP_COL_SHRINK column gets: room for a few words and a [vvvv:dddd] id. */
+#define SHRINK_MIN 24
+/* The narrowest a VP_COL_WRAP column gets. */
+#define WRAP_MIN 20
+
+/* When the rows of t at indent are wider than the document's width, switches to the narrow forms
+ * of the columns that have one, then narrows its VP_COL_SHRINK columns. */
+static void fit(const struct vp_table *t, size_t *w, int indent)
+{
+	unsigned width = t->doc->width;
+	size_t nc = t->n_cols;
+	if (!width)
+		return;
+	size_t total = (size_t)indent, n = 0;
+	for (size_t c = 0; c < nc; c++)
+		if (!(t->cols[c].flags & VP_COL_JSON_ONLY))
+			total += w[c] + (n++ ? 2 : 0);
+	if (total <= width)
+		return;
+	for (size_t c = 0; c < nc; c++)
+		if ((t->cols[c].flags & VP_COL_NARROW) && !(t->cols[c].flags & VP_COL_JSON_ONLY)) {
+			total -= w[c] - w[nc + c];
+			w[c] = w[nc + c];
+			w[2 * nc + c] = 1;
+		}
+	for (size_t c = 0; c < nc && total > width; c++) {
+		if (!(t->cols[c].flags & VP_COL_SHRINK) || w[c] <= SHRINK_MIN)
+			continue;
+		size_t cut = total - width;
+		if (cut > w[c] - SHRINK_MIN)
+			cut = w[c] - SHRINK_MIN;
+		w[c] -= cut;
+		total -= cut;
+	}
+	/* then VP_COL_WRAP columns, the widest first, one column at a time */
+	while (total > width) {
+		size_t best = nc;
+		for (size_t c = 0; c < nc; c++)
+			if ((t->cols[c].flags & VP_COL_WRAP) && !(t->cols[c].flags & VP_COL_JSON_ONLY) && w[c] > WRAP_MIN &&
+			    (best == nc || w[c] > w[best]))
+				best = c;
+		if (best == nc)
+			break;
+		w[best]--;
+		total--;
+	}
+}
+
+static size_t wrap(struct vp_buf *b, const char *s, size_t col, size_t hang, unsigned width);
+
+/* A row; cells of VP_COL_WRAP columns wider than their column continue on the next lines. */
 static void print_row(FILE *f, const struct vp_table *t, json_object *row, json_object *prev, const size_t *w,
 		      int indent, bool header)
 {
-	struct vp_buf b = { 0 };
-	vp_buf_printf(&b, "%*s", indent, "");
-	bool first = true;
-	for (size_t c = 0; c < t->n_cols; c++) {
+	size_t nc = t->n_cols, n_lines = 1;
+	char **cells = calloc(nc, sizeof(char *));
+	if (!cells)
+		return;
+	for (size_t c = 0; c < nc; c++) {
 		const struct vp_col *col = &t->cols[c];
 		if (!text_col(col, t, row))
 			continue;
@@ -544,9 +765,11 @@ static void print_row(FILE *f, const struct vp_table *t, json_object *row, json_
 		if (header) {
 			s = header_of(col);
 		} else {
-			s = cell_text(json_object_object_get(row, col->key));
+			char nk[64];
+			const char *key = w[2 * nc + c] ? narrow_key(col, nk) : col->key;
+			s = cell_text(json_object_object_get(row, key));
 			if ((col->flags & VP_COL_HIDE_REPEAT) && prev) {
-				char *p = cell_text(json_object_object_get(prev, col->key));
+				char *p = cell_text(json_object_object_get(prev, key));
 				if (streq(p, s)) {
 					free(s);
 					s = strdup("");
@@ -554,34 +777,133 @@ static void print_row(FILE *f, const struct vp_table *t, json_object *row, json_
 				free(p);
 			}
 		}
-		vp_buf_printf(&b, "%s%-*s", first ? "" : "  ", (int)w[c], s);
-		first = false;
-		free(s);
+		if ((col->flags & VP_COL_SHRINK) && vp_text_width(s) > w[c]) {
+			char *e = ellipsize(s, w[c]);
+			free(s);
+			s = e;
+		} else if ((col->flags & VP_COL_WRAP) && vp_text_width(s) > w[c]) {
+			struct vp_buf wb = { 0 };
+			wrap(&wb, s, 0, 0, (unsigned)w[c]);
+			free(s);
+			s = vp_buf_steal(&wb);
+			size_t lines = 1;
+			for (const char *p = s; p && *p; p++)
+				lines += *p == '\n';
+			if (lines > n_lines)
+				n_lines = lines;
+		}
+		cells[c] = s ? s : strdup("");
 	}
-	char *line = vp_buf_steal(&b);
-	fprintf(f, "%s\n", vp_strstrip_tail(line));
-	free(line);
+	for (size_t k = 0; k < n_lines; k++) {
+		struct vp_buf b = { 0 };
+		vp_buf_printf(&b, "%*s", indent, "");
+		bool first = true;
+		for (size_t c = 0; c < nc; c++) {
+			if (!cells[c])
+				continue;
+			/* line k of the cell */
+			const char *p = cells[c];
+			for (size_t i = 0; i < k && p; i++) {
+				p = strchr(p, '\n');
+				p = p ? p + 1 : NULL;
+			}
+			_cleanup_free_ char *part = p ? strndup(p, strcspn(p, "\n")) : strdup("");
+			if (!first)
+				vp_buf_append(&b, "  ", 2);
+			pad(&b, part ? part : "", w[c]);
+			first = false;
+		}
+		char *line = vp_buf_steal(&b);
+		fprintf(f, "%s\n", line ? vp_strstrip_tail(line) : "");
+		free(line);
+	}
+	for (size_t c = 0; c < nc; c++)
+		free(cells[c]);
+	free(cells);
 }
 
-/* A parent row of nested tables: "group 1  viable: yes  isolated: yes". */
+/*
+ * Appends s to b, the first line continuing at column col, wrapped at spaces to the width (0: not
+ * wrapped) with continuation lines indented by hang columns. A word longer than a whole line is
+ * broken. Returns the column where the text ends.
+ */
+static size_t wrap(struct vp_buf *b, const char *s, size_t col, size_t hang, unsigned width)
+{
+	if (!width || col + vp_text_width(s) <= width) {
+		vp_buf_puts(b, s);
+		return col + vp_text_width(s);
+	}
+	size_t limit = width < hang + 20 ? hang + 20 : width;
+	bool line_empty = true;
+	while (*s) {
+		size_t wl = strcspn(s, " ");
+		if (!wl) {
+			s++;
+			continue;
+		}
+		char *word = strndup(s, wl);
+		size_t ww = vp_text_width(word);
+		s += wl;
+		if (!line_empty && col + 1 + ww > limit) {
+			vp_buf_printf(b, "\n%*s", (int)hang, "");
+			col = hang;
+			line_empty = true;
+		}
+		if (!line_empty) {
+			vp_buf_append(b, " ", 1);
+			col++;
+		}
+		const char *p = word;
+		while (col + vp_text_width(p) > limit) { /* longer than a line */
+			size_t take = utf8_prefix(p, limit - col);
+			vp_buf_append(b, p, take);
+			vp_buf_printf(b, "\n%*s", (int)hang, "");
+			col = hang;
+			p += take;
+		}
+		vp_buf_puts(b, p);
+		col += vp_text_width(p);
+		line_empty = false;
+		free(word);
+	}
+	return col;
+}
+
+/* A parent row of nested tables: "group 1  viable: yes  isolated: yes", wrapped at the separators. */
 static void print_row_inline(FILE *f, const struct vp_table *t, json_object *row, int indent)
 {
-	fprintf(f, "%*s", indent, "");
+	struct vp_buf b = { 0 };
+	vp_buf_printf(&b, "%*s", indent, "");
+	size_t col = (size_t)indent, hang = (size_t)indent + 4;
+	unsigned width = t->doc->width;
 	bool first = true;
 	for (size_t c = 0; c < t->n_cols; c++) {
-		const struct vp_col *col = &t->cols[c];
-		if (!text_col(col, t, row))
+		const struct vp_col *colp = &t->cols[c];
+		if (!text_col(colp, t, row))
 			continue;
-		char *h = header_of(col);
+		char *h = header_of(colp);
 		for (char *p = h; *p; p++)
 			*p = (char)tolower((unsigned char)*p);
-		char *v = cell_text(json_object_object_get(row, col->key));
-		fprintf(f, first ? "%s %s" : "  %s: %s", h, v);
+		char *v = cell_text(json_object_object_get(row, colp->key));
+		char *part = vp_strdup_printf(first ? "%s %s" : "%s: %s", h, v);
+		if (!first) {
+			if (width && col + 2 + vp_text_width(part) > width) {
+				vp_buf_printf(&b, "\n%*s", (int)hang, "");
+				col = hang;
+			} else {
+				vp_buf_append(&b, "  ", 2);
+				col += 2;
+			}
+		}
+		col = wrap(&b, part, col, hang + 2, width);
 		first = false;
+		free(part);
 		free(h);
 		free(v);
 	}
-	fputc('\n', f);
+	char *line = vp_buf_steal(&b);
+	fprintf(f, "%s\n", line ? line : "");
+	free(line);
 }
 
 static void render_table(FILE *f, const struct vp_table *t, int indent)
@@ -589,8 +911,9 @@ static void render_table(FILE *f, const struct vp_table *t, int indent)
 	size_t n = json_object_array_length(t->rows);
 	if (n == 0)
 		return;
-	size_t *w = calloc(t->n_cols, sizeof(size_t));
+	size_t *w = calloc(3 * t->n_cols, sizeof(size_t));
 	measure(t, w);
+	fit(t, w, indent);
 	json_object *first = json_object_array_get_idx(t->rows, 0);
 	if (!t->n_children)
 		print_row(f, t, first, NULL, w, indent, true);
@@ -602,10 +925,12 @@ static void render_table(FILE *f, const struct vp_table *t, int indent)
 	for (size_t i = 0; i < t->n_children; i++) {
 		const struct vp_table *c = t->children[i];
 		if (!proto)
-			proto = c, cw_n = c->n_cols, cw = calloc(cw_n, sizeof(size_t));
+			proto = c, cw_n = c->n_cols, cw = calloc(3 * cw_n, sizeof(size_t));
 		if (c->n_cols == cw_n)
 			measure(c, cw);
 	}
+	if (proto)
+		fit(proto, cw, indent + 4);
 
 	json_object *prev = NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -626,8 +951,9 @@ static void render_table(FILE *f, const struct vp_table *t, int indent)
 			size_t *usew = c->n_cols == cw_n ? cw : NULL;
 			size_t *own = NULL;
 			if (!usew) {
-				own = calloc(c->n_cols, sizeof(size_t));
+				own = calloc(3 * c->n_cols, sizeof(size_t));
 				measure(c, own);
+				fit(c, own, indent + 4);
 				usew = own;
 			}
 			json_object *cprev = NULL;
@@ -655,36 +981,57 @@ static const char *level_color(const char *level)
 	return "\033[2m";
 }
 
+static const char *row_str(json_object *row, const char *key)
+{
+	const char *s = json_object_get_string(json_object_object_get(row, key));
+	return s ? s : "";
+}
+
+/* "[PASS] id  summary", the summary wrapped under itself; "fix:" on its own line, wrapped likewise. */
 static void render_checklist(FILE *f, const struct vp_table *t, bool color)
 {
 	size_t n = json_object_array_length(t->rows);
 	size_t idw = 0;
+	unsigned width = t->doc->width;
 	for (size_t i = 0; i < n; i++) {
-		json_object *row = json_object_array_get_idx(t->rows, i);
-		size_t l = strlen(json_object_get_string(json_object_object_get(row, "id")));
-		if (l > idw)
-			idw = l;
+		_cleanup_free_ char *id = vp_text_sanitize(row_str(json_object_array_get_idx(t->rows, i), "id"), false);
+		if (id && vp_text_width(id) > idw)
+			idw = vp_text_width(id);
 	}
 	for (size_t i = 0; i < n; i++) {
 		json_object *row = json_object_array_get_idx(t->rows, i);
-		const char *id = json_object_get_string(json_object_object_get(row, "id"));
-		const char *level = json_object_get_string(json_object_object_get(row, "level"));
-		json_object *fix = json_object_object_get(row, "fix");
+		_cleanup_free_ char *id = vp_text_sanitize(row_str(row, "id"), false);
+		_cleanup_free_ char *summary = vp_text_sanitize(row_str(row, "summary"), false);
+		_cleanup_free_ char *fix = vp_text_sanitize(row_str(row, "fix"), false);
+		const char *level = row_str(row, "level");
 		char up[8] = { 0 };
 		for (size_t k = 0; k < sizeof(up) - 1 && level[k]; k++)
 			up[k] = (char)toupper((unsigned char)level[k]);
-		fprintf(f, "%s[%-4s]%s %-*s  %s\n", color ? level_color(level) : "", up, color ? "\033[0m" : "",
-			(int)idw, id, json_object_get_string(json_object_object_get(row, "summary")));
-		if (fix && json_object_get_string_len(fix))
-			fprintf(f, "       %*s  fix: %s\n", (int)idw, "", json_object_get_string(fix));
+		struct vp_buf b = { 0 };
+		vp_buf_printf(&b, "%s[%-4s]%s ", color ? level_color(level) : "", up, color ? "\033[0m" : "");
+		pad(&b, id ? id : "", idw);
+		vp_buf_append(&b, "  ", 2);
+		size_t at = 7 + idw + 2;
+		wrap(&b, summary ? summary : "", at, at, width);
+		vp_buf_append(&b, "\n", 1);
+		if (fix && *fix) {
+			vp_buf_printf(&b, "%*sfix: ", (int)at, "");
+			wrap(&b, fix, at + 5, at + 5, width);
+			vp_buf_append(&b, "\n", 1);
+		}
+		if (b.data)
+			fwrite(b.data, 1, b.len, f);
+		vp_buf_free(&b);
 	}
 }
 
-static void render_record(FILE *f, const struct section *s, json_object *o)
+static void render_record(FILE *f, const struct vp_doc *d, const struct section *s, json_object *o)
 {
 	int indent = s->title ? 2 : 0;
-	if (s->title)
-		fprintf(f, "%s\n", s->title);
+	if (s->title) {
+		_cleanup_free_ char *title = vp_text_sanitize(s->title, false);
+		fprintf(f, "%s\n", title ? title : "");
+	}
 	size_t kw = 0;
 	json_object_object_foreach(o, k0, v0) {
 		(void)v0;
@@ -698,8 +1045,52 @@ static void render_record(FILE *f, const struct section *s, json_object *o)
 		for (char *p = label; *p; p++)
 			if (*p == '_')
 				*p = ' ';
-		fprintf(f, "%*s%-*s %s\n", indent, "", (int)kw + 1, label, t);
+		struct vp_buf b = { 0 };
+		vp_buf_printf(&b, "%*s%-*s ", indent, "", (int)kw + 1, label);
+		size_t at = (size_t)indent + kw + 2;
+		wrap(&b, t, at, at, d->width);
+		vp_buf_append(&b, "\n", 1);
+		fwrite(b.data, 1, b.len, f);
+		vp_buf_free(&b);
 		free(t);
+	}
+}
+
+/* A paragraph; with colour, the lines of unified diffs in it (from a "--- " and "+++ " pair or an
+ * "@@ " line to the first line that is not a diff line) are coloured as git does. */
+static void render_paragraph(FILE *f, const char *text, bool color)
+{
+	_cleanup_free_ char *s = vp_text_sanitize(text ? text : "", true);
+	if (!s)
+		return;
+	if (!color) {
+		fprintf(f, "%s\n", s);
+		return;
+	}
+	bool in_diff = false;
+	for (char *line = s, *next; line; line = next) {
+		char *nl = strchr(line, '\n');
+		next = nl ? nl + 1 : NULL;
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		const char *c = NULL;
+		if (vp_startswith(line, "--- ") && next && vp_startswith(next, "+++ ")) {
+			in_diff = true;
+			c = "\033[1m";
+		} else if (in_diff && vp_startswith(line, "+++ ")) {
+			c = "\033[1m";
+		} else if (vp_startswith(line, "@@ ")) {
+			in_diff = true;
+			c = "\033[36m";
+		} else if (in_diff && line[0] == '+') {
+			c = "\033[32m";
+		} else if (in_diff && line[0] == '-') {
+			c = "\033[31m";
+		} else if (in_diff && (line[0] == ' ' || line[0] == '\\')) {
+			c = NULL;
+		} else {
+			in_diff = false;
+		}
+		fprintf(f, "%s%.*s%s\n", c ? c : "", (int)len, line, c ? "\033[0m" : "");
 	}
 }
 
@@ -717,14 +1108,16 @@ static int render_text(struct vp_doc *d, FILE *f, bool color)
 		need_gap = true;
 		switch (s->kind) {
 		case SEC_TEXT:
-			fprintf(f, "%s\n", s->text ? s->text : "");
+			render_paragraph(f, s->text, color);
 			break;
 		case SEC_RECORD:
-			render_record(f, s, json_object_object_get(d->root, s->key));
+			render_record(f, d, s, json_object_object_get(d->root, s->key));
 			break;
 		case SEC_TABLE:
-			if (s->title)
-				fprintf(f, "%s\n", s->title);
+			if (s->title) {
+				_cleanup_free_ char *title = vp_text_sanitize(s->title, false);
+				fprintf(f, "%s\n", title ? title : "");
+			}
 			if (s->table->style == VP_STYLE_CHECKLIST)
 				render_checklist(f, s->table, color);
 			else

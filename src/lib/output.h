@@ -20,6 +20,14 @@ enum vp_col_flags {
 	VP_COL_TEXT_ONLY = 1u << 0,
 	VP_COL_JSON_ONLY = 1u << 1,
 	VP_COL_HIDE_REPEAT = 1u << 2, /* text: blank when equal to the previous row's value */
+	VP_COL_SHRINK = 1u << 3,      /* text: shortened with "..." when the table is wider than the document's
+				       * width; a trailing " [...]" (an id such as [10de:1e87]) is always kept */
+	VP_COL_NARROW = 1u << 4,      /* text: when the table is wider than the document's width, the cells
+				       * of the column KEY_short (flagged VP_COL_TEXT_ONLY | VP_COL_JSON_ONLY,
+				       * shown nowhere itself) are shown instead: a shorter form, such as an
+				       * address without its PCI domain */
+	VP_COL_WRAP = 1u << 5,        /* text: when the table is still too wide, the column narrows (to 20
+				       * at least) and its cells wrap onto further lines of the row */
 };
 
 struct vp_col {
@@ -42,6 +50,10 @@ struct vp_doc *vp_doc_new(void);
  * format is refused (-EINVAL). */
 void vp_doc_set_format(struct vp_doc *d, enum vp_format fmt);
 struct vp_doc *vp_doc_free(struct vp_doc *d);
+/* Text: the width to fit (the terminal's columns); 0, the default, means no limit (piped output
+ * stays whole). Tables then shorten VP_COL_SHRINK cells, and checklist summaries, record values
+ * and group lines wrap with a hanging indent. */
+void vp_doc_set_width(struct vp_doc *d, unsigned width);
 static inline void vp_doc_freep(struct vp_doc **d) { vp_doc_free(*d); }
 
 /* A key/value object: JSON {"key": {...}}; text "Title:" and "  key: value" lines
@@ -83,5 +95,17 @@ void vp_row_take(json_object *row, const char *key, json_object *v);
 #define vp_row_strv(row, key, v) vp_row_strv(row, "" key, v)
 #define vp_row_take(row, key, v) vp_row_take(row, "" key, v)
 
-/* Renders the document. JSON is pretty-printed with two spaces and a final newline. */
+/*
+ * Text that is safe for a terminal: control characters (C0, DEL, C1) and bytes that are not
+ * UTF-8 become visible escapes ("\x1b"); keep_newlines keeps '\n' and '\t' (paragraphs).
+ * Returns a new string (NULL only when out of memory).
+ */
+char *vp_text_sanitize(const char *s, bool keep_newlines);
+/* Columns s takes on a terminal: UTF-8 code points (each counted as one column). */
+size_t vp_text_width(const char *s);
+
+/* Renders the document. JSON is pretty-printed with two spaces and a final newline; strings that
+ * are not valid UTF-8 have each offending byte replaced by U+FFFD, and control characters are
+ * escaped (docs/json.md). Text passes every string through vp_text_sanitize; with color, checklist
+ * levels and unified diffs inside paragraphs are coloured. */
 int vp_doc_render(struct vp_doc *d, FILE *f, enum vp_format fmt, bool color);

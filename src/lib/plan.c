@@ -1238,14 +1238,18 @@ void vp_plan_render(const struct vp_plan *p, struct vp_doc *doc)
 
 /* ------------------------------------------------------------------ status */
 
+/* Check ids are stable words (reboot, cmdline, vfio-pci, device, group); what a row is about is its
+ * subject (JSON) and is named in its summary. */
 static const struct vp_col status_cols[] = {
-	{ "id", NULL, 0 }, { "level", NULL, 0 }, { "summary", NULL, 0 }, { "fix", NULL, 0 },
+	{ "id", NULL, 0 }, { "subject", NULL, VP_COL_JSON_ONLY }, { "level", NULL, 0 }, { "summary", NULL, 0 }, { "fix", NULL, 0 },
 };
 
-static void status_row(struct vp_table *t, int *fails, const char *id, bool ok, bool warn, char *summary, char *fix)
+static void status_row(struct vp_table *t, int *fails, const char *id, const char *subject, bool ok, bool warn, char *summary,
+		       char *fix)
 {
 	json_object *row = vp_table_row(t);
 	vp_row_str(row, "id", id);
+	vp_row_str(row, "subject", subject);
 	vp_row_str(row, "level", ok ? "pass" : warn ? "warn" : "fail");
 	vp_row_str(row, "summary", summary);
 	vp_row_str(row, "fix", ok ? NULL : fix);
@@ -1283,12 +1287,15 @@ int vp_plan_status(struct vp_root *root, const struct vp_host *h, const struct v
 	struct vp_table *tab = vp_doc_table(doc, "checks", NULL, status_cols, ARRAY_SIZE(status_cols), VP_STYLE_CHECKLIST);
 
 	long long bt = boot_time(root);
+	/* an unknown boot time passes nothing: it is a warning, and the later fixes read as after a reboot */
 	bool rebooted = bt < 0 || t->created <= bt;
-	status_row(tab, &fails, "reboot", rebooted, false,
-		   rebooted ? (bt < 0 ? strdup("boot time unknown (no /proc/stat); assuming the host was rebooted")
-				      : vp_strdup_printf("the host was booted after transaction %s", t->id))
-			    : vp_strdup_printf("the host has not been rebooted since transaction %s was applied", t->id),
-		   strdup("reboot, then run `vfio-pilot status` again"));
+	status_row(tab, &fails, "reboot", t->id, bt >= 0 && rebooted, bt < 0,
+		   bt < 0 ? vp_strdup_printf("boot time unknown (no btime in /proc/stat): cannot tell whether the host was "
+					     "rebooted after transaction %s", t->id)
+		   : rebooted ? vp_strdup_printf("the host was booted after transaction %s", t->id)
+			      : vp_strdup_printf("the host has not been rebooted since transaction %s was applied", t->id),
+		   bt < 0 ? vp_strdup_printf("if the host was not rebooted since transaction %s, reboot, then run `vfio-pilot status` again", t->id)
+			  : strdup("reboot, then run `vfio-pilot status` again"));
 
 	struct vp_platform plat;
 	vp_platform_detect(root, h, &plat);
@@ -1297,16 +1304,15 @@ int vp_plan_status(struct vp_root *root, const struct vp_host *h, const struct v
 	for (size_t i = 0; args && i < json_object_array_length(args); i++) {
 		const char *a = json_object_get_string(json_object_array_get_idx(args, i));
 		bool ok = vp_cmdline_has(h->cmdline_words, a);
-		_cleanup_free_ char *id = vp_strdup_printf("cmdline %s", a);
 		_cleanup_free_ char *fix = vp_platform_karg_fix(&plat, true, a);
-		status_row(tab, &fails, id, ok, false,
+		status_row(tab, &fails, "cmdline", a, ok, false,
 			   ok ? vp_strdup_printf("%s is on the running kernel's command line", a)
 			      : vp_strdup_printf("%s is not in /proc/cmdline", a),
 			   rebooted ? vp_strdup_printf("the boot configuration did not pass it: %s", fix ? fix : "")
 				    : strdup("reboot first"));
 	}
 	bool mod = vp_root_exists(root, "sys/module/vfio_pci") > 0;
-	status_row(tab, &fails, "vfio-pci", mod, false,
+	status_row(tab, &fails, "vfio-pci", "vfio_pci", mod, false,
 		   mod ? strdup("vfio-pci is loaded (or built in): /sys/module/vfio_pci exists")
 		       : strdup("vfio-pci is not loaded: /sys/module/vfio_pci does not exist"),
 		   rebooted ? strdup("the initramfs did not load it; check `lsinitrd | grep vfio` (dracut) or "
@@ -1316,15 +1322,14 @@ int vp_plan_status(struct vp_root *root, const struct vp_host *h, const struct v
 	for (size_t i = 0; devs && i < json_object_array_length(devs); i++) {
 		const char *addr = json_object_get_string(json_object_array_get_idx(devs, i));
 		const struct vp_pci_dev *d = vp_host_dev(h, addr);
-		_cleanup_free_ char *id = vp_strdup_printf("device %s", addr);
 		if (!d) {
-			status_row(tab, &fails, id, false, false, vp_strdup_printf("%s is not on this host any more", addr),
+			status_row(tab, &fails, "device", addr, false, false, vp_strdup_printf("%s is not on this host any more", addr),
 				   strdup("the card was moved or removed; `vfio-pilot undo`, then plan again for its new address"));
 			continue;
 		}
 		bool on = d->driver && streq(d->driver, "vfio-pci");
 		bool runtime = on && !by_addr && d->driver_override && streq(d->driver_override, "vfio-pci");
-		status_row(tab, &fails, id, on && !runtime, runtime,
+		status_row(tab, &fails, "device", addr, on && !runtime, runtime,
 			   !on ? vp_strdup_printf("%s is on %s, not vfio-pci", addr, driver_str(d))
 			   : runtime ? vp_strdup_printf("%s is on vfio-pci, but through a runtime driver_override, not the boot configuration", addr)
 				     : vp_strdup_printf("%s is on vfio-pci since boot", addr),
@@ -1344,8 +1349,7 @@ int vp_plan_status(struct vp_root *root, const struct vp_host *h, const struct v
 		_cleanup_free_ char *node = vp_strdup_printf("dev/vfio/%d", gid);
 		bool dev = vp_root_exists(root, node) > 0;
 		bool viable = g && g->viable;
-		_cleanup_free_ char *id = vp_strdup_printf("group %d", gid);
-		status_row(tab, &fails, id, dev && viable, false,
+		status_row(tab, &fails, "group", groups[i], dev && viable, false,
 			   vp_strdup_printf("IOMMU group %d is %sviable; /dev/vfio/%d %s", gid, viable ? "" : "not ", gid,
 					    dev ? "exists" : "is missing"),
 			   !viable ? vp_strdup_printf("every device of group %d must be on vfio-pci (or unbound, or a bridge on pcieport): "

@@ -88,9 +88,24 @@ static void put(struct ctx *c, const char *rel, unsigned type, mode_t perm, cons
 	archive_entry_set_size(e, type == AE_IFREG ? (la_int64_t)len : 0);
 	if (link)
 		archive_entry_set_symlink(e, link);
-	if (archive_write_header(c->a, e) != ARCHIVE_OK ||
-	    (type == AE_IFREG && len && archive_write_data(c->a, data, len) != (la_ssize_t)len))
+	int r = archive_write_header(c->a, e);
+	if (r == ARCHIVE_WARN) {
+		/* a name (or link target) that is not UTF-8: pax stores its bytes as they are (hdrcharset=BINARY) */
+		vp_strv_push_take(&c->st->notes, vp_strdup_printf("/%s: name is not UTF-8, stored with its bytes as they are", rel));
+		r = ARCHIVE_OK;
+	} else if (r == ARCHIVE_FAILED) { /* this entry only; the archive goes on */
+		const char *why = archive_error_string(c->a);
+		vp_strv_push_take(&c->st->notes, vp_strdup_printf("/%s: skipped (%s)", rel, why ? why : "the archive refused it"));
+		c->st->skipped++;
+		archive_entry_free(e);
+		return;
+	}
+	if (r != ARCHIVE_OK || (type == AE_IFREG && len && archive_write_data(c->a, data, len) != (la_ssize_t)len)) {
+		const char *why = archive_error_string(c->a);
+		if (!c->st->error)
+			c->st->error = vp_strdup_printf("/%s: %s", rel, why ? why : "write failed");
 		c->error = -EIO;
+	}
 	archive_entry_free(e);
 }
 
@@ -449,5 +464,15 @@ int vp_snapshot_write(struct vp_root *root, const struct vp_host *h, int fd, str
 	free(c.seen);
 	if (ret_stats)
 		*ret_stats = st;
+	else
+		vp_snapshot_stats_done(&st);
 	return e;
+}
+
+void vp_snapshot_stats_done(struct vp_snapshot_stats *s)
+{
+	vp_strv_free(s->notes);
+	s->notes = NULL;
+	free(s->error);
+	s->error = NULL;
 }

@@ -24,7 +24,11 @@ struct vp_snapshot_stats {
 	size_t files, links, dirs, skipped;
 	size_t kmsg_lines;     /* kernel log records stored */
 	int kmsg_error;        /* <0 errno when the kernel log could not be read (e.g. -EPERM), 0 otherwise */
+	char **notes;          /* entries skipped or stored with raw bytes: "/path: what was done" */
+	char *error;           /* when writing failed: the entry and libarchive's reason */
 };
+/* Frees notes and error. */
+void vp_snapshot_stats_done(struct vp_snapshot_stats *s);
 
 /* Writes the archive to fd (gzip-compressed pax tar). Returns 0 or -errno. */
 int vp_snapshot_write(struct vp_root *root, const struct vp_host *h, int fd, struct vp_snapshot_stats *ret_stats);

@@ -94,6 +94,13 @@ def dev(doc, addr):
             return d
     raise AssertionError(f"{addr} not listed")
 
+def error_doc(out, code):
+    try:
+        e = json.loads(out.decode("utf-8"))["error"]
+        return e["exit_code"] == code and e["message"]
+    except (ValueError, KeyError, TypeError):
+        return False
+
 def has_note(doc, text):
     return any(text in n for n in doc.get("notes", []))
 
@@ -131,8 +138,10 @@ def main():
                 if p.returncode < 0:
                     problems.append(f"{' '.join(args)}: killed by signal {-p.returncode}")
                 elif pred is None:
-                    if p.returncode != 2 or len(err.splitlines()) != 1 or not err.startswith("vfio-pilot: ") or p.stdout:
-                        problems.append(f"{' '.join(args)}: want exit 2 and one error line, got {p.returncode}: {err!r}")
+                    # text: nothing on stdout; --json: exactly the error document (docs/json.md)
+                    if p.returncode != 2 or len(err.splitlines()) != 1 or not err.startswith("vfio-pilot: ") \
+                            or (p.stdout if "--json" not in args else not error_doc(p.stdout, 2)):
+                        problems.append(f"{' '.join(args)}: want exit 2 and one error line, got {p.returncode}: {err!r} {p.stdout[:200]!r}")
                 elif p.returncode not in (0, 1) or err:
                     problems.append(f"{' '.join(args)}: exit {p.returncode}, stderr {err!r}")
                 else:
