@@ -96,8 +96,7 @@ int cmd_xml(const struct vp_opts *o, int argc, char *argv[])
 			return VP_EXIT_OK;
 		}
 		if (c == '?' || c == ':') {
-			vp_cli_error("xml: %s '%s'", c == ':' ? "missing value for" : "unknown option", argv[optind - 1]);
-			return vp_cli_usage("xml");
+			return vp_cli_opt_error("xml", argc, argv, "h", longopts);
 		}
 		int r = vp_cli_hostdev_option("xml", c, optarg, &ho);
 		if (r >= 0)
