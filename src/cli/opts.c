@@ -117,7 +117,7 @@ int vp_cli_opt_error(const char *cmd, int argc, char *argv[], const char *shorto
 		if (s)
 			vp_cli_error("%s: unknown option '%s'; did you mean '%s'?", cmd, word, s);
 		else
-			vp_cli_error("%s: unknown option '%s'; run 'vfio-pilot %s --help' for its options", cmd, word, cmd);
+			vp_cli_error("%s: unknown option '%s'", cmd, word);
 		return vp_cli_usage(cmd);
 	}
 	int c = optopt;
@@ -132,9 +132,9 @@ int vp_cli_opt_error(const char *cmd, int argc, char *argv[], const char *shorto
 		else
 			vp_cli_error("%s: -%c needs a value", cmd, c);
 	} else if (c) {
-		vp_cli_error("%s: unknown option '-%c'; run 'vfio-pilot %s --help' for its options", cmd, c, cmd);
+		vp_cli_error("%s: unknown option '-%c'", cmd, c);
 	} else {
-		vp_cli_error("%s: unknown option '%s'; run 'vfio-pilot %s --help' for its options", cmd, arg ? arg : "?", cmd);
+		vp_cli_error("%s: unknown option '%s'", cmd, arg ? arg : "?");
 	}
 	return vp_cli_usage(cmd);
 }

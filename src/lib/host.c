@@ -666,7 +666,21 @@ static int load_groups(struct vp_host *h, struct vp_root *root)
 	return 0;
 }
 
-/* Devices are sorted by address, so the functions of one slot are adjacent. */
+static void card_add(struct vp_card *c, struct vp_pci_dev *d, int index)
+{
+	d->card = index;
+	c->devs[c->n_devs++] = d;
+	if (vp_class_is_display(d->class_code))
+		c->display = true;
+	if (d->boot_vga == 1)
+		c->boot_vga = true;
+}
+
+/*
+ * Devices are sorted by address, so the functions of one slot are adjacent. The physical functions
+ * of a slot form one card (the slot's key); each SR-IOV virtual function is a card of its own, keyed
+ * by its address, which sorts after the slot's key ("0000:4c:02" < "0000:4c:02.1" < "0000:4c:03").
+ */
 static int build_cards(struct vp_host *h)
 {
 	h->cards = calloc(h->n_devs ? h->n_devs : 1, sizeof(*h->cards));
@@ -676,8 +690,14 @@ static int build_cards(struct vp_host *h)
 		size_t j = i;
 		while (j < h->n_devs && streq(h->devs[j].slot, h->devs[i].slot))
 			j++;
-		/* Function 0's vendor defines the card; without function 0, the lowest function's. */
-		int vendor = h->devs[i].vendor;
+		/* Function 0's vendor defines the card; without function 0, the lowest function's (VFs aside). */
+		int vendor = -1;
+		bool have = false;
+		for (size_t k = i; k < j && !have; k++)
+			if (!h->devs[k].physfn) {
+				vendor = h->devs[k].vendor;
+				have = true;
+			}
 		struct vp_card *c = &h->cards[h->n_cards];
 		memcpy(c->slot, h->devs[i].slot, sizeof(c->slot));
 		c->vendor = vendor;
@@ -686,19 +706,27 @@ static int build_cards(struct vp_host *h)
 			return -ENOMEM;
 		for (size_t k = i; k < j; k++) {
 			struct vp_pci_dev *d = &h->devs[k];
-			if (d->vendor != vendor || vendor < 0 || vp_class_is_bridge(d->class_code))
+			if (d->physfn || d->vendor != vendor || vendor < 0 || vp_class_is_bridge(d->class_code))
 				continue;
-			d->card = (int)h->n_cards;
-			c->devs[c->n_devs++] = d;
-			if (vp_class_is_display(d->class_code))
-				c->display = true;
-			if (d->boot_vga == 1)
-				c->boot_vga = true;
+			card_add(c, d, (int)h->n_cards);
 		}
 		if (c->n_devs)
 			h->n_cards++;
 		else
 			free(c->devs);
+		for (size_t k = i; k < j; k++) {
+			struct vp_pci_dev *d = &h->devs[k];
+			if (!d->physfn || d->vendor < 0 || vp_class_is_bridge(d->class_code))
+				continue;
+			memcpy(d->slot, d->addr, sizeof(d->slot));
+			struct vp_card *vc = &h->cards[h->n_cards];
+			memcpy(vc->slot, d->addr, sizeof(vc->slot));
+			vc->vendor = d->vendor;
+			if (!(vc->devs = calloc(1, sizeof(*vc->devs))))
+				return -ENOMEM;
+			card_add(vc, d, (int)h->n_cards);
+			h->n_cards++;
+		}
 		i = j;
 	}
 	return 0;
