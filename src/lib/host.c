@@ -178,12 +178,28 @@ struct devdir {
 	char ***notes;    /* this device's notes */
 	int fd;
 	const char *rel;  /* "sys/bus/pci/devices/ADDR", for notes */
+	/* The directory's and its attributes' descriptors, closed together by devdir_close(): consecutive
+	 * numbers go in one close_range() (each thread has its own descriptor table, vp_parallel_for). */
+	int fds[_VP_PA_MAX + 1];
+	size_t n_fds;
 };
 
-/* Reads attribute id into buf; 0 when absent (silently), <0 after noting garbage, else the length. */
+static void devdir_close(struct devdir *dd)
+{
+	vp_fds_close(dd->fds, dd->n_fds);
+	dd->n_fds = 0;
+}
+
+/* Reads attribute id into buf; 0 when absent (silently), <0 after noting garbage, else the length.
+ * Each attribute is read at most once per device: the loader asks for each id once. */
 static int dev_attr(struct devdir *dd, enum vp_pci_attr_id id, char *buf, size_t size)
 {
-	int n = vp_dir_read_attr(dd->fd, PA(id), buf, size);
+	int fd = -1;
+	int n = vp_dir_read_attr_keep(dd->fd, PA(id), buf, size, &fd);
+	if (fd >= 0 && dd->n_fds < ARRAY_SIZE(dd->fds))
+		dd->fds[dd->n_fds++] = fd;
+	else if (fd >= 0)
+		close(fd);
 	if (n == -ENOENT)
 		return 0;
 	if (n > 0 && !text_ok(buf))
@@ -418,6 +434,7 @@ static void load_dev(struct vp_root *root, int busfd, bool bus_plain, const char
 		note_to(notes, rel, dd.fd == -ENOENT ? "link does not resolve, device treated as unknown" : errno_word(dd.fd));
 		return;
 	}
+	dd.fds[dd.n_fds++] = dd.fd;
 
 	char buf[VP_ATTR_MAX + 1];
 	bool ids = false;
@@ -436,9 +453,17 @@ static void load_dev(struct vp_root *root, int busfd, bool bus_plain, const char
 		d->class_code = dev_hex(&dd, VP_PA_CLASS, 0xffffff);
 	}
 	d->revision = dev_hex(&dd, VP_PA_REVISION, 0xff);
-	d->sriov_totalvfs = dev_uint(&dd, VP_PA_SRIOV_TOTALVFS, 0xffff);
-	if (d->sriov_totalvfs >= 0)
-		d->sriov_numvfs = dev_uint(&dd, VP_PA_SRIOV_NUMVFS, 0xffff);
+	/* A virtual function never has the SR-IOV capability (the kernel shows sriov_* on physical
+	 * functions only, pci_iov_attrs_are_visible()): its physfn link spares the failed lookups. */
+	char base[256];
+	char pfaddr[VP_PCI_ADDR_LEN];
+	if (dev_link_base(&dd, VP_PA_PHYSFN, base, sizeof(base)) > 0 && vp_pci_addr_parse(base, pfaddr) == 0)
+		d->physfn = strdup(pfaddr);
+	if (!d->physfn) {
+		d->sriov_totalvfs = dev_uint(&dd, VP_PA_SRIOV_TOTALVFS, 0xffff);
+		if (d->sriov_totalvfs >= 0)
+			d->sriov_numvfs = dev_uint(&dd, VP_PA_SRIOV_NUMVFS, 0xffff);
+	}
 	/* The kernel shows boot_vga on display devices only (pci_dev_attrs_are_visible()). */
 	if (d->class_code < 0 || vp_class_is_display(d->class_code))
 		d->boot_vga = dev_uint(&dd, VP_PA_BOOT_VGA, 1);
@@ -448,7 +473,6 @@ static void load_dev(struct vp_root *root, int busfd, bool bus_plain, const char
 	if (dev_attr(&dd, VP_PA_RESET_METHOD, buf, sizeof(buf)) > 0)
 		vp_strv_split(buf, " \t", &d->reset_methods);
 
-	char base[256];
 	int r;
 	if (!ids) { /* no usable uevent: the driver link says the same */
 		r = dev_link_base(&dd, VP_PA_DRIVER, base, sizeof(base));
@@ -468,12 +492,15 @@ static void load_dev(struct vp_root *root, int busfd, bool bus_plain, const char
 		}
 	}
 
-	char pfaddr[VP_PCI_ADDR_LEN];
-	if (dev_link_base(&dd, VP_PA_PHYSFN, base, sizeof(base)) > 0 && vp_pci_addr_parse(base, pfaddr) == 0)
-		d->physfn = strdup(pfaddr);
-	struct stat st;
-	bool mdev = fstatat(dd.fd, PA(VP_PA_MDEV_TYPES), &st, AT_SYMLINK_NOFOLLOW) == 0;
-	close(dd.fd);
+	/* mdev parents are GPUs (i915 GVT-g, vendor vGPU) and accelerators that a bound driver registered
+	 * (mdev_register_parent() at probe): only those, or a device of unknown class, are looked at. */
+	bool mdev = false;
+	int base_class = d->class_code < 0 ? -1 : d->class_code >> 16;
+	if ((base_class < 0 || base_class == 0x03 || base_class == 0x12) && !(d->driver_known && !d->driver)) {
+		struct stat st;
+		mdev = fstatat(dd.fd, PA(VP_PA_MDEV_TYPES), &st, AT_SYMLINK_NOFOLLOW) == 0;
+	}
+	devdir_close(&dd);
 
 	if (mdev)
 		load_mdev_types(notes, root, rel, d);
