@@ -13,7 +13,7 @@
 #include "../lib/rescue.h"
 #include "../lib/root.h"
 
-/* Exit codes, documented in the README and vfio-pilot(1). */
+/* Exit codes, documented in the README and vfio-pilot(8). */
 enum {
 	VP_EXIT_OK = 0,       /* success; nothing failed */
 	VP_EXIT_FAIL = 1,     /* a check failed, an error was diagnosed, or verification failed */
