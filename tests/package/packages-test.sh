@@ -53,7 +53,8 @@ if [ -n "$rpmfile" ]; then
 	echo "payload of $(basename "$rpmfile"):"
 	rpm -qlp "$rpmfile" 2>/dev/null | tee "$tmp/rpm-payload" | sed 's/^/  /'
 	for f in /usr/sbin/vfio-pilot /usr/share/man/man8/vfio-pilot.8 /usr/share/bash-completion/completions/vfio-pilot \
-		/usr/share/zsh/site-functions/_vfio-pilot /usr/share/doc/vfio-pilot/README.md /usr/share/doc/vfio-pilot/rescue.md; do
+		/usr/share/zsh/site-functions/_vfio-pilot /usr/share/doc/vfio-pilot/README.md /usr/share/doc/vfio-pilot/rescue.md \
+		/usr/share/cockpit/vfio-pilot/manifest.json; do
 		if grep -q "^$f" "$tmp/rpm-payload"; then ok "rpm holds $f"; else bad "rpm lacks $f"; fi
 	done
 	if grep -q "unit.*Ok:\|Ok: *[1-9]" "$log" && ! grep -q "Fail: *[1-9]" "$log"; then
