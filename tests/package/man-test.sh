@@ -17,6 +17,10 @@ for c in $("$bin" --list-commands); do
 		if grep -qF -- "$o" <<<"$text"; then ok; else bad "option $o of '$c' is not in man/vfio-pilot.8"; fi
 	done
 done
+# --list-commands (what the completions offer) names exactly the commands of --help
+l=$("$bin" --list-commands | sort | tr '\n' ' ')
+h=$("$bin" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF && !/^Commands:/ {print $1}' | sort | tr '\n' ' ')
+if [ -n "$l" ] && [ "$l" = "$h" ]; then ok; else bad "--list-commands ($l) differs from --help's commands ($h)"; fi
 v=$("$bin" --version | awk '{print $2}')
 if grep -q "^\.TH VFIO-PILOT 8 .*\"vfio-pilot $v\"" "$man"; then ok; else bad ".TH does not say section 8 and version $v"; fi
 w=$(groff -man -Tutf8 -ww -z "$man" 2>&1)
