@@ -278,7 +278,9 @@ int main(int argc, char *argv[])
 		free(args);
 		return VP_EXIT_USAGE;
 	}
-	if (!wants_help(n, args) && (r = check_root_tree(o.root)) != VP_EXIT_OK) {
+	/* undo checks a --root itself (vp_rescue_check: an installed Linux root, its journal), with a
+	 * message for the live-USB case */
+	if (!wants_help(n, args) && !streq(c->name, "undo") && (r = check_root_tree(o.root)) != VP_EXIT_OK) {
 		free(args);
 		return r;
 	}
