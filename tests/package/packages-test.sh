@@ -82,7 +82,7 @@ if [ -n "$deb" ]; then
 		./usr/share/zsh/vendor-completions/_vfio-pilot ./usr/share/doc/vfio-pilot/copyright; do
 		if grep -q "^  $f\$" "$tmp/deb-payload"; then ok "deb holds $f"; else bad "deb lacks $f"; fi
 	done
-	lintian --no-tag-display-limit "$deb" >"$tmp/lintian" 2>&1
+	lintian --tag-display-limit 0 "$deb" >"$tmp/lintian" 2>&1
 	sed 's/^/  lintian: /' "$tmp/lintian"
 	if grep -q "^E: " "$tmp/lintian"; then bad "lintian reports errors"; else ok "lintian: no errors ($(grep -c '^W: ' "$tmp/lintian") warnings)"; fi
 
