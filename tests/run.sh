@@ -1,6 +1,6 @@
 #!/bin/sh
 # The test command: builds from scratch in build/ and runs every suite
-# (unit, golden, integration, live, fuzz, sanitize, e2e). Ends with "N passed, N failed" over all suites.
+# (unit, golden, integration, live, fuzz, sanitize, package, e2e). Ends with "N passed, N failed" over all suites.
 # VP_SUITES="unit golden" limits the suites.
 set -u
 cd "$(dirname "$0")/.."
@@ -9,7 +9,7 @@ if [ ! -f build/build.ninja ]; then
 fi
 ninja -C build >/dev/null || { ninja -C build; exit 1; }
 suites=""
-for s in ${VP_SUITES:-unit golden integration live fuzz sanitize e2e}; do suites="$suites --suite $s"; done
+for s in ${VP_SUITES:-unit golden integration live fuzz sanitize package e2e}; do suites="$suites --suite $s"; done
 meson test -C build --num-processes 2 --print-errorlogs $suites
 rc=$?
 python3 tests/summarize.py build/meson-logs/testlog.json

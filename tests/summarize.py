@@ -29,7 +29,7 @@ for line in open(sys.argv[1]):
         continue
     p, f = counts(t)
     cmd = " ".join(t.get("command") or [])
-    s = next((k for k in ("unit", "golden", "live", "e2e", "fuzz", "sanitize", "fixtures") if f"/{k}/" in cmd or f"tests/{k}" in cmd), "other")
+    s = next((k for k in ("unit", "golden", "live", "e2e", "fuzz", "sanitize", "package", "fixtures") if f"/{k}/" in cmd or f"tests/{k}" in cmd), "other")
     suites[s][0] += p
     suites[s][1] += f
 tp = sum(v[0] for v in suites.values())

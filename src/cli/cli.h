@@ -13,7 +13,7 @@
 #include "../lib/rescue.h"
 #include "../lib/root.h"
 
-/* Exit codes, documented in the README and vfio-pilot(1). */
+/* Exit codes, documented in the README and vfio-pilot(8). */
 enum {
 	VP_EXIT_OK = 0,       /* success; nothing failed */
 	VP_EXIT_FAIL = 1,     /* a check failed, an error was diagnosed, or verification failed */
@@ -60,6 +60,12 @@ int vp_cli_usage(const char *cmd);
 /* Handles a command's -h/--help and rejects unknown options; returns -1 to continue,
  * or an exit code. Commands with options of their own use getopt_long directly. */
 int vp_cli_no_options(const char *cmd, int argc, char *argv[]);
+/* opts.c: the closest of cands (NULL-terminated) to word, within one or two edits, or NULL (none or a tie). */
+const char *vp_cli_suggest(const char *word, const char *const *cands);
+/* After getopt_long returned '?' or ':' (opterr = 0): prints "--NAME needs a value", or "unknown option
+ * 'X'; did you mean '--Y'?" (from longopts and the global options), then the usage; returns VP_EXIT_USAGE. */
+struct option;
+int vp_cli_opt_error(const char *cmd, int argc, char *argv[], const char *shortopts, const struct option *longopts);
 
 int cmd_list(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_check(const struct vp_opts *o, int argc, char *argv[]);

@@ -54,8 +54,33 @@ static bool confirm(size_t n)
 	return streq(line, "yes\n") || streq(line, "yes");
 }
 
+/* apply --dry-run is plan: the same arguments without --dry-run and --yes. */
+static int dry_run(const struct vp_opts *o, int argc, char *argv[])
+{
+	char **args = calloc((size_t)argc + 1, sizeof(char *));
+	if (!args)
+		return VP_EXIT_USAGE;
+	int n = 0;
+	bool opts = true, dry = false;
+	args[n++] = (char *)"plan";
+	for (int i = 1; i < argc; i++) {
+		if (opts && streq(argv[i], "--"))
+			opts = false;
+		if (opts && streq(argv[i], "--dry-run"))
+			dry = true;
+		else if (!(opts && (streq(argv[i], "--yes") || streq(argv[i], "-y"))))
+			args[n++] = argv[i];
+	}
+	int r = dry ? cmd_plan(o, n, args) : -1;
+	free(args);
+	return r;
+}
+
 int cmd_apply(const struct vp_opts *o, int argc, char *argv[])
 {
+	int dr = dry_run(o, argc, argv);
+	if (dr >= 0)
+		return dr;
 	struct vp_plan_opts po;
 	bool yes = false;
 	int first;

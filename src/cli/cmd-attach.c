@@ -99,8 +99,7 @@ static int run(const struct vp_opts *o, int argc, char *argv[], bool detach)
 			return VP_EXIT_OK;
 		case '?':
 		case ':':
-			vp_cli_error("%s: %s '%s'", name, c == ':' ? "missing value for" : "unknown option", argv[optind - 1]);
-			return vp_cli_usage(name);
+			return vp_cli_opt_error(name, argc, argv, "h", detach ? detach_opts : attach_opts);
 		default:
 			r = vp_cli_hostdev_option(name, c, optarg, &ho);
 			if (r >= 0)

@@ -62,8 +62,7 @@ static int run(const struct vp_opts *o, int argc, char *argv[], bool unbind)
 			       "5 refused (bridge, boot VGA, used by a running domain, no IOMMU group).\n");
 			return VP_EXIT_OK;
 		default:
-			vp_cli_error("%s: unknown option '%s'", name, argv[optind - 1]);
-			return vp_cli_usage(name);
+			return vp_cli_opt_error(name, argc, argv, "h", longopts);
 		}
 	}
 	if (optind >= argc) {

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vfio-pilot check [DEVICE...]: host readiness. DEVICEs name the cards to hand over. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -9,7 +11,28 @@
 
 int cmd_check(const struct vp_opts *o, int argc, char *argv[])
 {
-	int r = vp_cli_no_options("check", argc, argv);
+	/* -q/--quiet: only the checks that did not pass. The DEVICEs stay in argv[1..]; "--" ends the options. */
+	bool quiet = false;
+	int n = 1, nopt = argc;
+	for (int i = 1; i < argc; i++) {
+		if (streq(argv[i], "--")) {
+			nopt = n;
+			for (i++; i < argc; i++)
+				argv[n++] = argv[i];
+			break;
+		}
+		if (streq(argv[i], "-q") || streq(argv[i], "--quiet"))
+			quiet = true;
+		else
+			argv[n++] = argv[i];
+	}
+	argv[n] = NULL;
+	if (nopt > n)
+		nopt = n;
+	argc = n;
+	int r = vp_cli_no_options("check", nopt, argv);
+	if (r == VP_EXIT_OK)
+		printf("  -q, --quiet   print only the checks that did not pass\n");
 	if (r >= 0)
 		return r;
 	_cleanup_(vp_root_freep) struct vp_root *root = NULL;
@@ -34,7 +57,15 @@ int cmd_check(const struct vp_opts *o, int argc, char *argv[])
 		return VP_EXIT_USAGE;
 	}
 	_cleanup_(vp_doc_freep) struct vp_doc *doc = vp_doc_new();
-	vp_check_report_render(&rep, doc);
+	struct vp_check_report shown = rep;
+	_cleanup_free_ struct vp_check_result *kept = NULL;
+	if (quiet && (kept = calloc(rep.n ? rep.n : 1, sizeof(*kept)))) {
+		shown = (struct vp_check_report){ .results = kept, .n = 0 };
+		for (size_t i = 0; i < rep.n; i++)
+			if (rep.results[i].level != VP_LEVEL_PASS)
+				kept[shown.n++] = rep.results[i];
+	}
+	vp_check_report_render(&shown, doc);
 	bool failed = vp_check_report_failed(&rep);
 	vp_check_report_free(&rep);
 	r = vp_cli_render(o, doc);

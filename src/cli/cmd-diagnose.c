@@ -82,8 +82,7 @@ int cmd_diagnose(const struct vp_opts *o, int argc, char *argv[])
 		case 'h':
 			return usage_help();
 		default:
-			vp_cli_error("diagnose: unknown option '%s'", argv[optind - 1]);
-			return vp_cli_usage("diagnose");
+			return vp_cli_opt_error("diagnose", argc, argv, "f:b:h", opts);
 		}
 	}
 	if (optind < argc) {

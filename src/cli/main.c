@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vfio-pilot: global options, the command table and shared CLI helpers. */
 #include <errno.h>
+#include <getopt.h>
 #include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "../lib/util.h"
@@ -20,7 +22,7 @@
 static const struct vp_cmd cmds[] = {
 	{ "attach", cmd_attach, "DOMAIN DEVICE... [--connect URI] [--live] [--guest-slot N] [--rom-file PATH | --rom-bar on|off]", "Add the cards' hostdevs to a libvirt domain's definition" },
 	{ "bind", cmd_bind, "DEVICE... [--whole-group] [--allow-host-gpu] [--connect URI]", "Move the cards to vfio-pci now (remembering their drivers)" },
-	{ "check", cmd_check, "[DEVICE...]", "Check whether this host is ready for GPU passthrough" },
+	{ "check", cmd_check, "[-q] [DEVICE...]", "Check whether this host is ready for GPU passthrough" },
 	{ "detach", cmd_detach, "DOMAIN DEVICE... [--connect URI] [--live]", "Remove the cards' hostdevs from a libvirt domain's definition" },
 	{ "diagnose", cmd_diagnose, "[--file PATH|-]... [--boot N] [--no-host]", "Explain passthrough failures from the kernel journal, libvirt and QEMU logs" },
 	{ "list", cmd_list, "", "List IOMMU groups, their devices and drivers, and whether each group can be handed over" },
@@ -191,8 +193,9 @@ int vp_cli_no_options(const char *cmd, int argc, char *argv[])
 			return VP_EXIT_OK;
 		}
 		if (argv[i][0] == '-' && argv[i][1]) {
-			vp_cli_error("%s: unknown option '%s'", cmd, argv[i]);
-			return vp_cli_usage(cmd);
+			optind = i + 1;
+			optopt = argv[i][1] == '-' ? 0 : argv[i][1];
+			return vp_cli_opt_error(cmd, argc, argv, NULL, NULL);
 		}
 	}
 	return -1;
@@ -212,14 +215,79 @@ static void help(FILE *f)
 		   "  --no-color   the same as --color=never\n"
 		   "  --no-pager   print long output (plan) directly instead of through $PAGER or less\n"
 		   "  -h, --help   this help; COMMAND --help for a command\n"
-		   "  --version    print the version\n\n"
+		   "  -V, --version  print the version\n"
+		   "  --           ends the options: what follows is an argument\n\n"
 		   "Exit codes: 0 ok, 1 a check/diagnosis failed, 2 usage or unreadable host,\n"
 		   "3 change failed and rolled back, 4 needs root, 5 refused for safety.\n");
+}
+
+static void unknown_command(const char *word)
+{
+	const char *names[ARRAY_SIZE(cmds) + 1];
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
+		names[i] = cmds[i].name;
+	names[ARRAY_SIZE(cmds)] = NULL;
+	if (word[0] == '-' && word[1]) {
+		/* an option before the command that is none of the global ones */
+		static const char *const global[] = { "--root", "--json", "--color", "--no-color", "--no-pager", "--verbose", "--version", "--help", NULL };
+		char w[64];
+		snprintf(w, sizeof(w), "%.*s", (int)strcspn(word, "="), word);
+		const char *s = vp_cli_suggest(w, global);
+		if (s)
+			vp_cli_error("unknown option '%s'; did you mean '%s'?", w, s);
+		else
+			vp_cli_error("unknown option '%s'; run 'vfio-pilot --help' for the options", w);
+		return;
+	}
+	const char *s = vp_cli_suggest(word, names);
+	if (s)
+		vp_cli_error("unknown command '%s'; did you mean '%s'? ('vfio-pilot --help' lists them)", word, s);
+	else
+		vp_cli_error("unknown command '%s'; run 'vfio-pilot --help' for the list", word);
+}
+
+static bool wants_help(int n, char **args)
+{
+	for (int i = 1; i < n; i++) {
+		if (streq(args[i], "--"))
+			break;
+		if (streq(args[i], "-h") || streq(args[i], "--help"))
+			return true;
+	}
+	return false;
+}
+
+/* A --root other than / must look like a host tree (sys/ and proc/), else every command would
+ * report an empty host as if it were real. */
+static int check_root_tree(const char *path)
+{
+	_cleanup_(vp_root_freep) struct vp_root *root = NULL;
+	int e = vp_root_open(path, &root);
+	if (e < 0) {
+		vp_cli_error("cannot open root '%s': %s; give --root an existing directory", path, strerror(-e));
+		return VP_EXIT_USAGE;
+	}
+	if (vp_root_is_live(root))
+		return VP_EXIT_OK;
+	const char *missing[2];
+	size_t n = 0;
+	struct stat st;
+	if (vp_root_stat(root, "sys", &st) < 0 || !S_ISDIR(st.st_mode))
+		missing[n++] = "sys/";
+	if (vp_root_stat(root, "proc", &st) < 0 || !S_ISDIR(st.st_mode))
+		missing[n++] = "proc/";
+	if (!n)
+		return VP_EXIT_OK;
+	vp_cli_error("--root '%s' is not a host tree: it has no %s%s%s; give the directory that holds the host's "
+		     "sys/, proc/ and etc/ (an unpacked snapshot or a mounted root)",
+		     path, missing[0], n > 1 ? " and no " : "", n > 1 ? missing[1] : "");
+	return VP_EXIT_USAGE;
 }
 
 static int run(int argc, char *argv[])
 {
 	struct vp_opts o = { .root = "/", .format = VP_FORMAT_TEXT };
+	int r;
 	/* The host model and the document are many small blocks freed together at the end. With
 	 * fastbins, freeing the first large block makes glibc consolidate all of them: a 4000-device
 	 * host spent ~10 ms there (bench/list). Without fastbins the frees go to tcache and bins. */
@@ -238,8 +306,14 @@ static int run(int argc, char *argv[])
 		if (dashdash) {
 			args[n++] = argv[i];
 		} else if (streq(a, "--")) {
+			/* Ends the options. The command sees it only when an argument after it looks like
+			 * an option (its getopt then stops there); otherwise it is dropped here. */
 			dashdash = true;
-			args[n++] = argv[i];
+			for (int j = i + 1; j < argc; j++)
+				if (argv[j][0] == '-') {
+					args[n++] = argv[i];
+					break;
+				}
 		} else if (streq(a, "--root")) {
 			if (i + 1 >= argc) {
 				vp_cli_error("--root needs a directory");
@@ -265,7 +339,13 @@ static int run(int argc, char *argv[])
 			o.no_pager = true;
 		} else if (streq(a, "-v") || streq(a, "--verbose")) {
 			o.verbose = true;
-		} else if (streq(a, "--version")) {
+		} else if (streq(a, "--list-commands")) {
+			/* hidden: the command names, one a line, for the shell completions (shell/) */
+			for (size_t j = 0; j < ARRAY_SIZE(cmds); j++)
+				printf("%s\n", cmds[j].name);
+			free(args);
+			return VP_EXIT_OK;
+		} else if (streq(a, "--version") || streq(a, "-V")) {
 			printf("vfio-pilot %s\n", VP_VERSION);
 			free(args);
 			return VP_EXIT_OK;
@@ -282,12 +362,18 @@ static int run(int argc, char *argv[])
 	}
 	const struct vp_cmd *c = find_cmd(args[0]);
 	if (!c) {
-		vp_cli_error("unknown command '%s'; run 'vfio-pilot --help' for the list", args[0]);
+		unknown_command(args[0]);
 		free(args);
 		return VP_EXIT_USAGE;
 	}
 	current_cmd = c->name;
-	int r = c->run(&o, n, args);
+	/* undo checks a --root itself (vp_rescue_check: an installed Linux root, its journal), with a
+	 * message for the live-USB case */
+	if (!wants_help(n, args) && !streq(c->name, "undo") && (r = check_root_tree(o.root)) != VP_EXIT_OK) {
+		free(args);
+		return r;
+	}
+	r = c->run(&o, n, args);
 	free(args);
 	return r;
 }

@@ -52,7 +52,7 @@ enum vp_bind_result {
 
 struct vp_bind_dev {
 	char addr[VP_PCI_ADDR_LEN];
-	char slot[11];
+	char slot[13];
 	char *driver_before;      /* at the start; NULL unbound */
 	char *driver_after;       /* at the end */
 	char *previous;           /* unbind: the remembered driver, NULL unknown/none */

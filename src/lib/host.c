@@ -192,12 +192,28 @@ struct devdir {
 	char ***notes;    /* this device's notes */
 	int fd;
 	const char *rel;  /* "sys/bus/pci/devices/ADDR", for notes */
+	/* The directory's and its attributes' descriptors, closed together by devdir_close(): consecutive
+	 * numbers go in one close_range() (each thread has its own descriptor table, vp_parallel_for). */
+	int fds[_VP_PA_MAX + 1];
+	size_t n_fds;
 };
 
-/* Reads attribute id into buf; 0 when absent (silently), <0 after noting garbage, else the length. */
+static void devdir_close(struct devdir *dd)
+{
+	vp_fds_close(dd->fds, dd->n_fds);
+	dd->n_fds = 0;
+}
+
+/* Reads attribute id into buf; 0 when absent (silently), <0 after noting garbage, else the length.
+ * Each attribute is read at most once per device: the loader asks for each id once. */
 static int dev_attr(struct devdir *dd, enum vp_pci_attr_id id, char *buf, size_t size)
 {
-	int n = vp_dir_read_attr(dd->fd, PA(id), buf, size);
+	int fd = -1;
+	int n = vp_dir_read_attr_keep(dd->fd, PA(id), buf, size, &fd);
+	if (fd >= 0 && dd->n_fds < ARRAY_SIZE(dd->fds))
+		dd->fds[dd->n_fds++] = fd;
+	else if (fd >= 0)
+		close(fd);
 	if (n == -ENOENT)
 		return 0;
 	if (n > 0 && !text_ok(buf))
@@ -432,6 +448,7 @@ static void load_dev(struct vp_root *root, int busfd, bool bus_plain, const char
 		note_to(notes, rel, dd.fd == -ENOENT ? "link does not resolve, device treated as unknown" : errno_word(dd.fd));
 		return;
 	}
+	dd.fds[dd.n_fds++] = dd.fd;
 
 	char buf[VP_ATTR_MAX + 1];
 	bool ids = false;
@@ -450,9 +467,17 @@ static void load_dev(struct vp_root *root, int busfd, bool bus_plain, const char
 		d->class_code = dev_hex(&dd, VP_PA_CLASS, 0xffffff);
 	}
 	d->revision = dev_hex(&dd, VP_PA_REVISION, 0xff);
-	d->sriov_totalvfs = dev_uint(&dd, VP_PA_SRIOV_TOTALVFS, 0xffff);
-	if (d->sriov_totalvfs >= 0)
-		d->sriov_numvfs = dev_uint(&dd, VP_PA_SRIOV_NUMVFS, 0xffff);
+	/* A virtual function never has the SR-IOV capability (the kernel shows sriov_* on physical
+	 * functions only, pci_iov_attrs_are_visible()): its physfn link spares the failed lookups. */
+	char base[256];
+	char pfaddr[VP_PCI_ADDR_LEN];
+	if (dev_link_base(&dd, VP_PA_PHYSFN, base, sizeof(base)) > 0 && vp_pci_addr_parse(base, pfaddr) == 0)
+		d->physfn = strdup(pfaddr);
+	if (!d->physfn) {
+		d->sriov_totalvfs = dev_uint(&dd, VP_PA_SRIOV_TOTALVFS, 0xffff);
+		if (d->sriov_totalvfs >= 0)
+			d->sriov_numvfs = dev_uint(&dd, VP_PA_SRIOV_NUMVFS, 0xffff);
+	}
 	/* The kernel shows boot_vga on display devices only (pci_dev_attrs_are_visible()). */
 	if (d->class_code < 0 || vp_class_is_display(d->class_code))
 		d->boot_vga = dev_uint(&dd, VP_PA_BOOT_VGA, 1);
@@ -462,7 +487,6 @@ static void load_dev(struct vp_root *root, int busfd, bool bus_plain, const char
 	if (dev_attr(&dd, VP_PA_RESET_METHOD, buf, sizeof(buf)) > 0)
 		vp_strv_split(buf, " \t", &d->reset_methods);
 
-	char base[256];
 	int r;
 	if (!ids) { /* no usable uevent: the driver link says the same */
 		r = dev_link_base(&dd, VP_PA_DRIVER, base, sizeof(base));
@@ -482,12 +506,15 @@ static void load_dev(struct vp_root *root, int busfd, bool bus_plain, const char
 		}
 	}
 
-	char pfaddr[VP_PCI_ADDR_LEN];
-	if (dev_link_base(&dd, VP_PA_PHYSFN, base, sizeof(base)) > 0 && vp_pci_addr_parse(base, pfaddr) == 0)
-		d->physfn = strdup(pfaddr);
-	struct stat st;
-	bool mdev = fstatat(dd.fd, PA(VP_PA_MDEV_TYPES), &st, AT_SYMLINK_NOFOLLOW) == 0;
-	close(dd.fd);
+	/* mdev parents are GPUs (i915 GVT-g, vendor vGPU) and accelerators that a bound driver registered
+	 * (mdev_register_parent() at probe): only those, or a device of unknown class, are looked at. */
+	bool mdev = false;
+	int base_class = d->class_code < 0 ? -1 : d->class_code >> 16;
+	if ((base_class < 0 || base_class == 0x03 || base_class == 0x12) && !(d->driver_known && !d->driver)) {
+		struct stat st;
+		mdev = fstatat(dd.fd, PA(VP_PA_MDEV_TYPES), &st, AT_SYMLINK_NOFOLLOW) == 0;
+	}
+	devdir_close(&dd);
 
 	if (mdev)
 		load_mdev_types(notes, root, rel, d);
@@ -682,7 +709,21 @@ static int load_groups(struct vp_host *h, struct vp_root *root)
 	return 0;
 }
 
-/* Devices are sorted by address, so the functions of one slot are adjacent. */
+static void card_add(struct vp_card *c, struct vp_pci_dev *d, int index)
+{
+	d->card = index;
+	c->devs[c->n_devs++] = d;
+	if (vp_class_is_display(d->class_code))
+		c->display = true;
+	if (d->boot_vga == 1)
+		c->boot_vga = true;
+}
+
+/*
+ * Devices are sorted by address, so the functions of one slot are adjacent. The physical functions
+ * of a slot form one card (the slot's key); each SR-IOV virtual function is a card of its own, keyed
+ * by its address, which sorts after the slot's key ("0000:4c:02" < "0000:4c:02.1" < "0000:4c:03").
+ */
 static int build_cards(struct vp_host *h)
 {
 	h->cards = calloc(h->n_devs ? h->n_devs : 1, sizeof(*h->cards));
@@ -692,8 +733,14 @@ static int build_cards(struct vp_host *h)
 		size_t j = i;
 		while (j < h->n_devs && streq(h->devs[j].slot, h->devs[i].slot))
 			j++;
-		/* Function 0's vendor defines the card; without function 0, the lowest function's. */
-		int vendor = h->devs[i].vendor;
+		/* Function 0's vendor defines the card; without function 0, the lowest function's (VFs aside). */
+		int vendor = -1;
+		bool have = false;
+		for (size_t k = i; k < j && !have; k++)
+			if (!h->devs[k].physfn) {
+				vendor = h->devs[k].vendor;
+				have = true;
+			}
 		struct vp_card *c = &h->cards[h->n_cards];
 		memcpy(c->slot, h->devs[i].slot, sizeof(c->slot));
 		c->vendor = vendor;
@@ -702,19 +749,27 @@ static int build_cards(struct vp_host *h)
 			return -ENOMEM;
 		for (size_t k = i; k < j; k++) {
 			struct vp_pci_dev *d = &h->devs[k];
-			if (d->vendor != vendor || vendor < 0 || vp_class_is_bridge(d->class_code))
+			if (d->physfn || d->vendor != vendor || vendor < 0 || vp_class_is_bridge(d->class_code))
 				continue;
-			d->card = (int)h->n_cards;
-			c->devs[c->n_devs++] = d;
-			if (vp_class_is_display(d->class_code))
-				c->display = true;
-			if (d->boot_vga == 1)
-				c->boot_vga = true;
+			card_add(c, d, (int)h->n_cards);
 		}
 		if (c->n_devs)
 			h->n_cards++;
 		else
 			free(c->devs);
+		for (size_t k = i; k < j; k++) {
+			struct vp_pci_dev *d = &h->devs[k];
+			if (!d->physfn || d->vendor < 0 || vp_class_is_bridge(d->class_code))
+				continue;
+			memcpy(d->slot, d->addr, sizeof(d->slot));
+			struct vp_card *vc = &h->cards[h->n_cards];
+			memcpy(vc->slot, d->addr, sizeof(vc->slot));
+			vc->vendor = d->vendor;
+			if (!(vc->devs = calloc(1, sizeof(*vc->devs))))
+				return -ENOMEM;
+			card_add(vc, d, (int)h->n_cards);
+			h->n_cards++;
+		}
 		i = j;
 	}
 	return 0;

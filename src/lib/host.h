@@ -34,7 +34,7 @@ struct vp_mdev_type {
 
 struct vp_pci_dev {
 	char addr[13];            /* "0000:01:00.0", canonical lower case */
-	char slot[11];            /* "0000:01:00": the card key */
+	char slot[13];            /* the card key: "0000:01:00", or an SR-IOV VF's own address "0000:4c:02.1" */
 	unsigned domain, bus, dev, func;
 	int vendor, device;       /* -1 unknown */
 	int subsys_vendor, subsys_device;
@@ -67,9 +67,10 @@ struct vp_group {
 	int card;                 /* that card's index when isolated, else -1 */
 };
 
-/* The functions of one slot that share function 0's vendor id. */
+/* The functions of one slot that share function 0's vendor id; an SR-IOV virtual function is a
+ * card of its own, keyed by its address. */
 struct vp_card {
-	char slot[11];            /* "0000:01:00" */
+	char slot[13];            /* "0000:01:00", or a VF's "0000:4c:02.1" */
 	int vendor;
 	struct vp_pci_dev **devs; /* borrowed, by function */
 	size_t n_devs;

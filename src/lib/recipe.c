@@ -117,7 +117,7 @@ int vp_recipe_build(struct vp_root *root, const struct vp_host *h, const struct 
 	}
 	r->then = strdup("sudo vfio-pilot undo");
 	r->live_usb = strdup("no menu, or no way in? Boot a live USB, mount the installed root at /mnt/sysroot (with its "
-			     "/boot and EFI partition) and run `sudo vfio-pilot --root /mnt/sysroot undo` (docs/rescue.md)");
+			     "/boot and EFI partition) and run `sudo vfio-pilot --root /mnt/sysroot undo` (man 8 vfio-pilot, RESCUE)");
 	if (!r->menu || !r->then || !r->live_usb || !r->remove || !r->add)
 		return -ENOMEM;
 	return 0;

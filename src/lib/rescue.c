@@ -42,7 +42,7 @@ int vp_rescue_check(struct vp_root *root, char **ret_reason)
 	if (missing) {
 		_cleanup_free_ char *j = vp_strv_join(missing, ", ");
 		*ret_reason = vp_strdup_printf("%s is not an installed Linux root (%s); mount the installed system's root file "
-					       "system there, then its /boot and EFI partition under it (docs/rescue.md)", dir, j);
+					       "system there, then its /boot and EFI partition under it (man 8 vfio-pilot, RESCUE)", dir, j);
 		return *ret_reason ? -ENOTDIR : -ENOMEM;
 	}
 	if (!has_entry(root, VP_TXN_DIR, NULL)) {

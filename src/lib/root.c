@@ -632,6 +632,40 @@ int vp_dir_read_attr(int dfd, const char *name, char *buf, size_t size)
 	return read_attr_fd(fd, buf, size);
 }
 
+int vp_dir_read_attr_keep(int dfd, const char *name, char *buf, size_t size, int *ret_fd)
+{
+	*ret_fd = -1;
+	if (!single_component(name) || size < 2)
+		return -EINVAL;
+	int fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*ret_fd = fd;
+	return read_attr_fd(fd, buf, size);
+}
+
+void vp_fds_close(int *fds, size_t n)
+{
+	int lo = INT_MAX, hi = -1;
+	size_t valid = 0;
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0) {
+			lo = fds[i] < lo ? fds[i] : lo;
+			hi = fds[i] > hi ? fds[i] : hi;
+			valid++;
+		}
+	if (!valid)
+		return;
+	/* Distinct descriptors, as many as the numbers from lo to hi: the run holds ours only. */
+#ifdef SYS_close_range
+	if ((size_t)(hi - lo) + 1 == valid && valid > 1 && syscall(SYS_close_range, (unsigned)lo, (unsigned)hi, 0) == 0)
+		return;
+#endif
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
 int vp_dir_read_attr2(int dfd, const char *sub, const char *name, char *buf, size_t size)
 {
 	if (!single_component(sub) || !single_component(name) || size < 2)

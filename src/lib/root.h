@@ -108,6 +108,11 @@ int vp_root_open_dir_nolinks(struct vp_root *r, const char *rel);
  * -EINVAL when it holds NUL bytes, -ENODATA when empty, -EBADFD when it is
  * not a regular file (FIFO, socket, device). */
 int vp_dir_read_attr(int dfd, const char *name, char *buf, size_t size);
+/* The same, leaving the attribute open: *ret_fd is its descriptor (or -1 when it could not be opened),
+ * for the caller to close with the others of one directory in one close_range() (vp_fds_close). */
+int vp_dir_read_attr_keep(int dfd, const char *name, char *buf, size_t size, int *ret_fd);
+/* Closes fds[0..n): one close_range() when they are exactly a run of consecutive numbers, else one by one. */
+void vp_fds_close(int *fds, size_t n);
 /* The same for attribute "sub/name" of dfd: no symlink is followed on the way. */
 int vp_dir_read_attr2(int dfd, const char *sub, const char *name, char *buf, size_t size);
 /* readlink of name in dfd into buf; returns the length. -ENOLINK if not a link. */

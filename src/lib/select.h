@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Device selection shared by check, plan, bind and xml: a DEVICE argument is a
- * PCI address ("0000:01:00.0" or "01:00.0") or a vendor:device id ("10de:2204",
- * every matching device). Each selection expands to its whole card.
+ * PCI address ("0000:01:00.0" or "01:00.0"), a card address as list and check
+ * print it ("0000:01:00" or "01:00"), or a vendor:device id ("10de:2204", every
+ * matching device). Each selection expands to its whole card; an SR-IOV virtual
+ * function is a card of its own.
  */
 #pragma once
 

@@ -181,12 +181,57 @@ static void test_write_attr_trace(void **state)
 	vp_root_free(r);
 }
 
+static bool fd_open(int fd)
+{
+	return fcntl(fd, F_GETFD) >= 0;
+}
+
+/* vp_fds_close closes exactly the given descriptors: a run in one call, a set with gaps one by one,
+ * never a descriptor in a gap; vp_dir_read_attr_keep leaves the attribute open for it. */
+static void test_fds_close(void **state)
+{
+	int a = open("/dev/null", O_RDONLY), b = open("/dev/null", O_RDONLY), c = open("/dev/null", O_RDONLY);
+	int d = open("/dev/null", O_RDONLY);
+	assert_true(a >= 0 && b == a + 1 && c == b + 1 && d == c + 1);
+	int gap[] = { a, c, d, -1 };
+	vp_fds_close(gap, 4);
+	assert_false(fd_open(a));
+	assert_true(fd_open(b)); /* in the gap: not ours */
+	assert_false(fd_open(c));
+	assert_false(fd_open(d));
+	close(b);
+
+	char dir[] = "/tmp/vp-fds-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[64];
+	snprintf(path, sizeof(path), "%s/attr", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("flr bus\n", f);
+	fclose(f);
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	int fds[3] = { dfd, -1, -1 };
+	char buf[32];
+	assert_int_equal(vp_dir_read_attr_keep(dfd, "attr", buf, sizeof(buf), &fds[1]), 7);
+	assert_string_equal(buf, "flr bus");
+	assert_true(fds[1] >= 0 && fd_open(fds[1]));
+	assert_int_equal(vp_dir_read_attr_keep(dfd, "absent", buf, sizeof(buf), &fds[2]), -ENOENT);
+	assert_int_equal(fds[2], -1);
+	int keep = fds[1];
+	vp_fds_close(fds, 3);
+	assert_false(fd_open(dfd));
+	assert_false(fd_open(keep));
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read_through_relative_links), cmocka_unit_test(test_links_stay_inside),
 		cmocka_unit_test(test_limits), cmocka_unit_test(test_list_sorted), cmocka_unit_test(test_write_atomic),
-		cmocka_unit_test(test_write_attr_trace), cmocka_unit_test(test_lock),
+		cmocka_unit_test(test_write_attr_trace), cmocka_unit_test(test_lock), cmocka_unit_test(test_fds_close),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
