@@ -9,6 +9,7 @@
 
 #include "exec.h"
 #include "fallback.h"
+#include "handover.h"
 #include "modules.h"
 #include "select.h"
 #include "output.h"
@@ -264,6 +265,13 @@ struct vp_plan *vp_plan_free(struct vp_plan *p)
 	vp_strv_free(p->notes);
 	vp_strv_free(p->next_steps);
 	vp_changeset_free(p->cs);
+	free(p->state_txn);
+	vp_strv_free(p->state_devices);
+	vp_strv_free(p->state_kargs);
+	vp_strv_free(p->stays);
+	vp_strv_free(p->added);
+	vp_strv_free(p->removed);
+	vp_strv_free(p->kargs_stale);
 	free(p);
 	return NULL;
 }
@@ -759,7 +767,7 @@ static void find_missing_kargs(struct vp_plan *p, struct vp_root *root, const st
 		const char *c = cmdline_conflict(words, p->kargs[i]);
 		if (!c)
 			c = cmdline_conflict(h->cmdline_words, p->kargs[i]);
-		if (!c)
+		if (!c || vp_strv_contains(p->kargs_stale, c)) /* the previous handed-over set's: replaced (handover.c) */
 			continue;
 		char k[128];
 		arg_key(p->kargs[i], k, sizeof(k));
@@ -922,10 +930,36 @@ static char *itools_modules(const char *text, char *const *mods, char ***unused)
 	return vp_buf_steal(&b);
 }
 
+/* /etc/initramfs-tools/modules without the lines itools_modules added (the header and the modules after it). */
+static char *itools_unmodules(const char *text)
+{
+	struct vp_buf b = { 0 };
+	vp_buf_puts(&b, "");
+	bool ours = false;
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		_cleanup_free_ char *line = strndup(p, len);
+		if (line && vp_startswith(line, "# vfio-pilot: vfio modules"))
+			ours = true;
+		else if (ours && line && vp_startswith(line, "vfio") && !strchr(line, ' '))
+			;
+		else {
+			ours = false;
+			vp_buf_append(&b, p, len);
+			if (nl)
+				vp_buf_puts(&b, "\n");
+		}
+		p = nl ? nl + 1 : p + len;
+	}
+	return vp_buf_steal(&b);
+}
+
 static void plan_initramfs(struct vp_plan *p, bool modprobe_changed, const struct vp_host *h)
 {
 	_cleanup_free_ char *mods = modules_line(p, " ");
 	bool changed = modprobe_changed;
+	bool empty = !p->addrs || !p->addrs[0]; /* the last device released: take out what vfio-pilot wrote */
 	switch (p->platform.initramfs) {
 	case VP_INITRAMFS_DRACUT: {
 		struct vp_buf b = { 0 };
@@ -936,7 +970,10 @@ static void plan_initramfs(struct vp_plan *p, bool modprobe_changed, const struc
 			vp_buf_printf(&b, "force_drivers+=\" %s \"\n", mods);
 		vp_buf_puts(&b, "install_items+=\" /" VP_PLAN_MODPROBE " \"\n");
 		_cleanup_free_ char *t = vp_buf_steal(&b);
-		changed = plan_file(p, VP_PLAN_DRACUT, t, 0644) > 0 || changed;
+		if (empty)
+			changed = vp_changeset_set_file(p->cs, VP_PLAN_DRACUT, NULL, 0, 0644) > 0 || changed;
+		else
+			changed = plan_file(p, VP_PLAN_DRACUT, t, 0644) > 0 || changed;
 		if (!changed)
 			break;
 		bool debian = p->platform.distro == VP_DISTRO_DEBIAN || p->platform.distro == VP_DISTRO_UBUNTU ||
@@ -952,12 +989,21 @@ static void plan_initramfs(struct vp_plan *p, bool modprobe_changed, const struc
 			cmd(p, (char *[]){ "dracut", "--force", "--regenerate-all", NULL }, NULL, VP_CMD_RERUN_ON_UNDO,
 			    "rebuild the initramfs of every installed kernel");
 		}
-		ADD(p->next_steps, "Check the image: lsinitrd -f /%s (it must print the file)", VP_PLAN_MODPROBE);
+		if (!empty)
+			ADD(p->next_steps, "Check the image: lsinitrd -f /%s (it must print the file)", VP_PLAN_MODPROBE);
 		break;
 	}
 	case VP_INITRAMFS_RPM_OSTREE:
 		if (!changed)
 			break;
+		if (empty) {
+			cmd(p, (char *[]){ "rpm-ostree", "initramfs-etc", "--untrack=/" VP_PLAN_MODPROBE, NULL },
+			    (char *[]){ "rpm-ostree", "initramfs-etc", "--track=/" VP_PLAN_MODPROBE, NULL }, 0,
+			    "stop carrying the modprobe.d file into the initramfs");
+			cmd(p, (char *[]){ "rpm-ostree", "initramfs", "--disable", NULL }, NULL, 0,
+			    "go back to the distribution's generic initramfs");
+			break;
+		}
 		cmd(p, (char *[]){ "rpm-ostree", "initramfs-etc", "--track=/" VP_PLAN_MODPROBE, NULL },
 		    (char *[]){ "rpm-ostree", "initramfs-etc", "--untrack=/" VP_PLAN_MODPROBE, NULL }, 0,
 		    "carry the modprobe.d file into the (generic, non-hostonly) initramfs");
@@ -975,15 +1021,27 @@ static void plan_initramfs(struct vp_plan *p, bool modprobe_changed, const struc
 			"# Written by vfio-pilot: the vfio modules load before the GPU driver (the modconf hook carries\n"
 			"# /etc/modprobe.d/vfio-pilot.conf). MODULES+= adds to mkinitcpio.conf instead of replacing it.\n"
 			"MODULES+=(%s)\n", mods ? mods : "");
-		changed = plan_file(p, VP_PLAN_MKINITCPIO, t, 0644) > 0 || changed;
+		if (empty)
+			changed = vp_changeset_set_file(p->cs, VP_PLAN_MKINITCPIO, NULL, 0, 0644) > 0 || changed;
+		else
+			changed = plan_file(p, VP_PLAN_MKINITCPIO, t, 0644) > 0 || changed;
 		if (changed)
 			cmd(p, (char *[]){ "mkinitcpio", "-P", NULL }, NULL, VP_CMD_RERUN_ON_UNDO,
 			    "rebuild the initramfs of every preset (every installed kernel)");
 		break;
 	}
 	case VP_INITRAMFS_TOOLS: {
-		int e = plan_edit(p, "etc/initramfs-tools/modules", itools_modules, p->modules);
-		if (e == -ENOENT) {
+		int e;
+		_cleanup_free_ char *cur = NULL;
+		if (empty) {
+			e = vp_changeset_read(p->cs, "etc/initramfs-tools/modules", &cur, NULL) > 0 ? 0 : -ENOENT;
+			_cleanup_free_ char *t = cur ? itools_unmodules(cur) : NULL;
+			if (t && !streq(t, cur))
+				e = plan_file(p, "etc/initramfs-tools/modules", t, 0644);
+		} else {
+			e = plan_edit(p, "etc/initramfs-tools/modules", itools_modules, p->modules);
+		}
+		if (e == -ENOENT && !empty) {
 			_cleanup_free_ char *t = itools_modules("", p->modules, NULL);
 			e = plan_file(p, "etc/initramfs-tools/modules", t, 0644);
 		}
@@ -1036,10 +1094,21 @@ int vp_plan_build(struct vp_root *root, const struct vp_host *h, const struct vp
 		*ret = TAKE_PTR(p);
 		return 0;
 	}
+	/* the handed-over set: apply adds the cards to it, release takes them out (handover.c) */
+	e = vp_handover_merge(p, root, h, o, &err);
+	if (e == -EINVAL) {
+		*ret_err = err;
+		return e;
+	}
+	if (e < 0)
+		return e;
+	bool empty = !p->slots[0] && !p->extra;
 	judge_selection(p, h, o);
 	collect_devices(p, h, root, o);
 	collect_kernels(p, root, h);
-	collect_kargs(p, h, o);
+	if (!empty)
+		collect_kargs(p, h, o);
+	vp_handover_kargs(p, h);
 	find_missing_kargs(p, root, h);
 	if (!p->addrs)
 		p->addrs = calloc(1, sizeof(char *));
@@ -1050,13 +1119,22 @@ int vp_plan_build(struct vp_root *root, const struct vp_host *h, const struct vp
 		return 0;
 	}
 
-	/* files first (their diffs lead the plan), then the commands */
-	_cleanup_free_ char *mp = modprobe_content(p);
-	int mchanged = plan_file(p, VP_PLAN_MODPROBE, mp, 0644);
-	/* the boot loader's file edits come before the initramfs so commands run: kargs, then rebuilds */
-	plan_bootloader(p, root, h);
-	vp_fallback_plan(p, root, h); /* the way back from a black screen (fallback.c) */
-	plan_initramfs(p, mchanged > 0, h);
+	if (empty) {
+		/* the last device released: vfio-pilot's configuration goes entirely */
+		vp_handover_drop_stale(p, root);
+		vp_handover_teardown(p, root);
+		plan_initramfs(p, true, h);
+	} else {
+		/* files first (their diffs lead the plan), then the commands */
+		_cleanup_free_ char *mp = modprobe_content(p);
+		int mchanged = plan_file(p, VP_PLAN_MODPROBE, mp, 0644);
+		/* the previous set's arguments out, then the boot loader's edits add the new ones */
+		vp_handover_drop_stale(p, root);
+		/* the boot loader's file edits come before the initramfs so commands run: kargs, then rebuilds */
+		plan_bootloader(p, root, h);
+		vp_fallback_plan(p, root, h); /* the way back from a black screen (fallback.c) */
+		plan_initramfs(p, mchanged > 0, h);
+	}
 	if (p->blockers) {
 		vp_changeset_free(p->cs);
 		vp_changeset_new(root, &p->cs);
@@ -1075,7 +1153,15 @@ int vp_plan_build(struct vp_root *root, const struct vp_host *h, const struct vp
 	vp_changeset_set_meta(p->cs, "bootloader", json_object_new_string(p->no_bootloader ? "none"
 										: vp_bootloader_to_string(p->platform.bootloader)));
 	vp_changeset_set_meta(p->cs, "initramfs", json_object_new_string(vp_initramfs_to_string(p->platform.initramfs)));
-	ADD(p->next_steps, "Reboot, then run `vfio-pilot status` to verify that vfio-pci holds %s", p->addrs[0] ? p->addrs[0] : "the card");
+	vp_handover_meta(p, h);
+	if (p->addrs[0])
+		ADD(p->next_steps, "Reboot, then run `vfio-pilot status` to verify that vfio-pci holds %s", p->addrs[0]);
+	if (p->removed && p->removed[0]) {
+		_cleanup_free_ char *r = vp_strv_join(p->removed, " ");
+		ADD(p->next_steps, "After the reboot %s %s on %s host driver%s again (`vfio-pilot unbind DEVICE` gives a card back "
+				   "now, without a reboot)", r, p->removed[1] ? "are" : "is", p->removed[1] ? "their" : "its",
+		    p->removed[1] ? "s" : "");
+	}
 	*ret = TAKE_PTR(p);
 	return 0;
 }
@@ -1115,10 +1201,26 @@ void vp_plan_render(const struct vp_plan *p, struct vp_doc *doc)
 		json_object_array_add(kern, k);
 	}
 	vp_doc_json(doc, "kernels", kern);
+	json_object *ho = json_object_new_object();
+	json_object_object_add(ho, "action", json_object_new_string(p->release ? "release" : "apply"));
+	json_object_object_add(ho, "previous_transaction", p->state_txn ? json_object_new_string(p->state_txn) : NULL);
+	json_object_object_add(ho, "stays", vp_json_strv(p->stays));
+	json_object_object_add(ho, "added", vp_json_strv(p->added));
+	json_object_object_add(ho, "removed", vp_json_strv(p->removed));
+	json_object_object_add(ho, "kernel_args_removed", vp_json_strv(p->kargs_stale));
+	vp_doc_json(doc, "handover", ho);
 
 	_cleanup_free_ char *devs = vp_strv_join(p->addrs, " ");
 	vp_doc_text(doc, "Plan for %s on %s (boot loader: %s, initramfs: %s)", devs && *devs ? devs : "(nothing)",
 		    vp_distro_to_string(p->platform.distro), boot, vp_initramfs_to_string(p->platform.initramfs));
+	if (p->state_txn || p->release) {
+		/* the handed-over set changes: what stays, what is added, what is removed (handover.h) */
+		_cleanup_free_ char *st = vp_strv_join(p->stays, " "), *ad = vp_strv_join(p->added, " "),
+				    *rm = vp_strv_join(p->removed, " ");
+		vp_doc_text(doc, "Handed-over set (now: transaction %s):\n  stays:   %s\n  added:   %s\n  removed: %s%s",
+			    p->state_txn ? p->state_txn : "none", st && *st ? st : "-", ad && *ad ? ad : "-", rm && *rm ? rm : "-",
+			    devs && *devs ? "" : "\n  nothing stays handed over: vfio-pilot's configuration is removed");
+	}
 	if (p->blockers && p->blockers[0]) {
 		text_list(doc, "Refused", p->blockers);
 		text_list(doc, "Warnings", p->warnings);

@@ -31,6 +31,7 @@ struct vp_plan_opts {
 	bool no_bootloader;        /* --bootloader none: print the arguments, edit nothing */
 	enum vp_bootloader bootloader; /* VP_BOOT_UNKNOWN: detect */
 	enum vp_initramfs initramfs;   /* VP_INITRAMFS_UNKNOWN: detect */
+	bool release;              /* `release`: take the devices out of the handed-over set (handover.h) */
 };
 
 struct vp_plan_kernel {
@@ -56,6 +57,13 @@ struct vp_plan {
 	size_t n_kernels;
 	char **blockers, **warnings, **notes, **next_steps;
 	struct vp_changeset *cs;
+	/* the handed-over set (handover.h): the current one from the journal, and what this plan changes */
+	bool release;              /* planned by `release` */
+	char *state_txn;           /* the transaction that made the current set (NULL: none) */
+	char **state_devices;      /* the current set */
+	char **state_kargs;        /* kernel arguments vfio-pilot owns now */
+	char **stays, **added, **removed; /* functions: in both sets, only in the new one, only in the current one */
+	char **kargs_stale;        /* owned arguments the new set drops (taken out of the boot configuration) */
 };
 
 /*
