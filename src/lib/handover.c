@@ -113,7 +113,7 @@ int vp_handover_merge(struct vp_plan *p, struct vp_root *root, const struct vp_h
 		for (size_t i = 0; p->slots[i]; i++)
 			if (!vp_strv_contains(slots, p->slots[i])) {
 				_cleanup_free_ char *now = vp_strv_join(p->state_devices, " ");
-				*ret_err = vp_strdup_printf("%s is not handed over by vfio-pilot (handed over now: %s); name a "
+				*ret_err = vp_strdup_printf("the card %s is not handed over by vfio-pilot (handed over now: %s); name a "
 							    "device of that set", p->slots[i], now ? now : "");
 				return -EINVAL;
 			}

@@ -1279,7 +1279,7 @@ void vp_plan_render(const struct vp_plan *p, struct vp_doc *doc)
 	text_list(doc, "Notes", p->notes);
 	if (n) {
 		vp_doc_json(doc, "next_steps", vp_json_strv(p->next_steps));
-		text_list(doc, "After `vfio-pilot apply`", p->next_steps);
+		text_list(doc, p->release ? "After `vfio-pilot release`" : "After `vfio-pilot apply`", p->next_steps);
 	} else {
 		vp_doc_json(doc, "next_steps", json_object_new_array());
 	}
