@@ -360,8 +360,8 @@ void vp_handover_teardown(struct vp_plan *p, struct vp_root *root)
 				continue;
 			for (size_t k = 0; k < v[i]->n_changes; k++) {
 				const struct vp_change *c = &v[i]->changes[k];
-				if (c->kind == VP_CHANGE_COMMAND && c->undo_argv && streq(c->argv[0], "grubby") &&
-				    vp_strv_contains(c->argv, "--add-kernel"))
+				if (c->kind == VP_CHANGE_COMMAND && c->undo_argv && streq(c->argv[0], "grubby") && c->argv[1] &&
+				    vp_startswith(c->argv[1], "--add-kernel"))
 					vp_changeset_command(p->cs, c->undo_argv, c->argv, 0, "remove the fallback boot entry");
 			}
 		}
