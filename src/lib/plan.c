@@ -686,8 +686,8 @@ static bool intel_iommu_needed(struct vp_root *root, const struct vp_host *h, co
 			continue;
 		*why = t == VP_TRI_NO ? vp_strdup_printf("kernel %s leaves VT-d off by default (its config has no "
 							 "CONFIG_INTEL_IOMMU_DEFAULT_ON)", k)
-				      : vp_strdup_printf("kernel %s has no config (/boot/config-%s) that says whether VT-d is on by "
-							 "default", k, k);
+				      : vp_strdup_printf("nothing in kernel %s's config (/boot/config-%s, if there is one) says "
+							 "whether VT-d is on by default", k, k);
 		return true;
 	}
 	return false;
