@@ -1287,6 +1287,19 @@ static bool plan_mkinitcpio(struct vp_plan *p, const char *mods, bool empty)
 	return changed;
 }
 
+/* Does this root's dracut know --parallel (dracut 059 and later; its usage text names the option)? */
+static bool dracut_has_parallel(struct vp_root *root)
+{
+	static const char *const where[] = { "usr/bin/dracut", "usr/sbin/dracut", "sbin/dracut", "bin/dracut" };
+	for (size_t i = 0; i < ARRAY_SIZE(where); i++) {
+		_cleanup_free_ char *text = NULL;
+		if (vp_root_read_file(root, where[i], 4u << 20, &text, NULL) < 0)
+			continue;
+		return strstr(text, "--parallel") && strstr(text, "--regenerate-all");
+	}
+	return false;
+}
+
 static void plan_initramfs(struct vp_plan *p, bool modprobe_changed, const struct vp_host *h)
 {
 	_cleanup_free_ char *mods = modules_line(p, " ");
@@ -1317,6 +1330,10 @@ static void plan_initramfs(struct vp_plan *p, bool modprobe_changed, const struc
 				_cleanup_free_ char *why = vp_strdup_printf("rebuild the initramfs of %s", p->kernels[i].kver);
 				cmd(p, (char *[]){ "dracut", "--force", img, p->kernels[i].kver, NULL }, NULL, VP_CMD_RERUN_ON_UNDO, why);
 			}
+		} else if (dracut_has_parallel(vp_changeset_root(p->cs))) {
+			/* one dracut per kernel, all at once (dracut 059: --parallel, with --regenerate-all only) */
+			cmd(p, (char *[]){ "dracut", "--force", "--regenerate-all", "--parallel", NULL }, NULL, VP_CMD_RERUN_ON_UNDO,
+			    "rebuild the initramfs of every installed kernel, once each, in parallel");
 		} else {
 			cmd(p, (char *[]){ "dracut", "--force", "--regenerate-all", NULL }, NULL, VP_CMD_RERUN_ON_UNDO,
 			    "rebuild the initramfs of every installed kernel");
