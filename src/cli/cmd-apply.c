@@ -54,6 +54,24 @@ static bool confirm(size_t n)
 	return streq(line, "yes\n") || streq(line, "yes");
 }
 
+/* --dry-run: the plan as apply (or release) would make it; changes nothing, needs no root. */
+static int dry_run(const struct vp_opts *o, const char *cmdname, struct vp_plan_opts *po)
+{
+	_cleanup_(vp_root_freep) struct vp_root *root = NULL;
+	_cleanup_(vp_host_freep) struct vp_host *h = NULL;
+	int r = vp_cli_load(o, VP_HOST_MODULES, &root, &h);
+	if (r)
+		return r;
+	_cleanup_(vp_plan_freep) struct vp_plan *p = NULL;
+	r = vp_cli_plan_build(o, cmdname, po, root, h, &p);
+	if (r >= 0)
+		return r;
+	_cleanup_(vp_doc_freep) struct vp_doc *doc = vp_doc_new();
+	vp_plan_render(p, doc);
+	r = vp_cli_render(o, doc);
+	return r ? r : p->blockers ? VP_EXIT_REFUSED : VP_EXIT_OK;
+}
+
 int cmd_apply(const struct vp_opts *o, int argc, char *argv[])
 {
 	return vp_cli_apply(o, "apply", argc, argv, false);
@@ -69,6 +87,8 @@ int vp_cli_apply(const struct vp_opts *o, const char *cmdname, int argc, char *a
 		return r;
 	po.devices = argv + first;
 	po.release = release;
+	if (po.dry_run)
+		return dry_run(o, cmdname, &po);
 	if (geteuid() != 0) {
 		vp_cli_error("%s changes the boot configuration and needs root; run it with sudo%s", cmdname,
 			     release ? "" : " (`vfio-pilot plan` shows the same changes without root)");

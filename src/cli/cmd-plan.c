@@ -10,12 +10,13 @@
 
 int vp_cli_plan_opts(const char *cmd, int argc, char *argv[], struct vp_plan_opts *po, bool *yes, int *ret_optind)
 {
-	enum { O_ALLOW = 0x100, O_WHOLE, O_PT, O_BLACKLIST, O_BOOT, O_INITRAMFS, O_YES };
+	enum { O_ALLOW = 0x100, O_WHOLE, O_PT, O_BLACKLIST, O_BOOT, O_INITRAMFS, O_YES, O_DRYRUN };
 	static const struct option longopts[] = {
 		{ "allow-host-gpu", no_argument, NULL, O_ALLOW }, { "whole-group", no_argument, NULL, O_WHOLE },
 		{ "iommu-pt", no_argument, NULL, O_PT },          { "blacklist", no_argument, NULL, O_BLACKLIST },
 		{ "bootloader", required_argument, NULL, O_BOOT }, { "initramfs", required_argument, NULL, O_INITRAMFS },
 		{ "yes", no_argument, NULL, O_YES },              { "help", no_argument, NULL, 'h' },
+		{ "dry-run", no_argument, NULL, O_DRYRUN },
 		{ NULL, 0, NULL, 0 },
 	};
 	*po = (struct vp_plan_opts){ 0 };
@@ -52,6 +53,13 @@ int vp_cli_plan_opts(const char *cmd, int argc, char *argv[], struct vp_plan_opt
 			}
 			*yes = true;
 			break;
+		case O_DRYRUN:
+			if (!yes) {
+				vp_cli_error("%s: unknown option '--dry-run' (plan changes nothing anyway)", cmd);
+				return vp_cli_usage(cmd);
+			}
+			po->dry_run = true;
+			break;
 		case 'h':
 			vp_cli_no_options(cmd, 2, (char *[]){ (char *)cmd, "--help", NULL });
 			printf("\nOptions:\n"
@@ -61,7 +69,8 @@ int vp_cli_plan_opts(const char *cmd, int argc, char *argv[], struct vp_plan_opt
 			       "  --blacklist          also blacklist the card's host GPU drivers\n"
 			       "  --bootloader NAME    grub, grubby, systemd-boot, kernelstub, rpm-ostree or none (default: detected)\n"
 			       "  --initramfs NAME     dracut, mkinitcpio, initramfs-tools or rpm-ostree (default: detected)\n%s",
-			       yes ? "  -y, --yes            apply without asking\n" : "");
+			       yes ? "  -y, --yes            apply without asking\n"
+				     "  --dry-run            show the plan and change nothing (no root needed)\n" : "");
 			return VP_EXIT_OK;
 		default:
 			vp_cli_error("%s: unknown option or missing value '%s'", cmd, argv[optind - 1]);

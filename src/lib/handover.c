@@ -105,17 +105,12 @@ int vp_handover_merge(struct vp_plan *p, struct vp_root *root, const struct vp_h
 			vp_strv_push(&extra, a);
 	}
 	if (o->release) {
-		if (!slots && !extra) {
-			*ret_err = strdup("nothing is handed over by vfio-pilot on this host (no applied transaction lists a "
-					  "device); `vfio-pilot history` shows the transactions");
-			return -EINVAL;
-		}
+		/* releasing a card outside the set changes nothing for it (the desired state holds already) */
 		for (size_t i = 0; p->slots[i]; i++)
 			if (!vp_strv_contains(slots, p->slots[i])) {
 				_cleanup_free_ char *now = vp_strv_join(p->state_devices, " ");
-				*ret_err = vp_strdup_printf("the card %s is not handed over by vfio-pilot (handed over now: %s); name a "
-							    "device of that set", p->slots[i], now ? now : "");
-				return -EINVAL;
+				ADD(p->notes, "the card %s is not handed over by vfio-pilot (handed over now: %s); nothing to release for it",
+				    p->slots[i], now && *now ? now : "nothing");
 			}
 		char **keep = NULL;
 		for (size_t i = 0; slots && slots[i]; i++)

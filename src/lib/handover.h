@@ -40,8 +40,8 @@ int vp_handover_load(struct vp_root *root, struct vp_handover *ret);
 /*
  * Merges the current set into a plan whose p->slots hold the selected cards:
  * apply adds them (p->slots/p->extra become the whole set), release takes
- * them out (o->release). Fills p->stays/added/removed and p->state_txn. Returns
- * 0, or -EINVAL with *ret_err for a release of a card that is not handed over.
+ * them out (o->release; a card outside the set gets a note and changes nothing).
+ * Fills p->state_*. Returns 0 or -errno.
  */
 int vp_handover_merge(struct vp_plan *p, struct vp_root *root, const struct vp_host *h, const struct vp_plan_opts *o,
 		      char **ret_err);

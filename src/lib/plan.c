@@ -1466,7 +1466,7 @@ int vp_plan_build(struct vp_root *root, const struct vp_host *h, const struct vp
 		/* the last device released: vfio-pilot's configuration goes entirely */
 		vp_handover_drop_stale(p, root);
 		vp_handover_teardown(p, root);
-		plan_initramfs(p, true, h);
+		plan_initramfs(p, !vp_changeset_empty(p->cs), h);
 	} else {
 		/* files first (their diffs lead the plan), then the commands */
 		_cleanup_free_ char *mp = modprobe_content(p);

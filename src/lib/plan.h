@@ -32,6 +32,7 @@ struct vp_plan_opts {
 	enum vp_bootloader bootloader; /* VP_BOOT_UNKNOWN: detect */
 	enum vp_initramfs initramfs;   /* VP_INITRAMFS_UNKNOWN: detect */
 	bool release;              /* `release`: take the devices out of the handed-over set (handover.h) */
+	bool dry_run;              /* CLI: apply/release --dry-run (show the plan, change nothing) */
 };
 
 struct vp_plan_kernel {
