@@ -311,9 +311,45 @@ static bool has_command(struct vp_changeset *cs, const char *needle)
 	return false;
 }
 
+/*
+ * A file that an applied transaction created and that, without vfio-pilot's arguments, still holds
+ * what vfio-pilot wrote there (the user has not edited it since) goes: /etc/kernel/cmdline made from
+ * /proc/cmdline for kernel-install. Without it kernel-install copies the running command line into
+ * the entries of kernels installed later; after the reboot that line no longer has the arguments.
+ */
+static void delete_if_ours(struct vp_plan *p, struct vp_root *root, const char *rel)
+{
+	_cleanup_free_ char *cur = NULL;
+	if (vp_changeset_read(p->cs, rel, &cur, NULL) <= 0)
+		return;
+	struct vp_txn **v = NULL;
+	size_t n = 0;
+	if (vp_txn_list(root, &v, &n) < 0)
+		return;
+	bool ours = false;
+	for (size_t i = 0; i < n && !ours; i++) {
+		if (!streq(v[i]->state, "applied"))
+			continue;
+		for (size_t k = 0; k < v[i]->n_changes && !ours; k++) {
+			const struct vp_change *c = &v[i]->changes[k];
+			if (c->kind != VP_CHANGE_FILE || c->action != VP_FILE_CREATE || !c->new || !streq(c->path, rel))
+				continue;
+			_cleanup_free_ char *orig = vp_handover_drop_words(c->new, NULL, p->state_kargs);
+			ours = orig && streq(orig, cur);
+		}
+	}
+	vp_txn_list_free(v, n);
+	if (ours) {
+		delete_file(p, rel);
+		ADD(p->next_steps, "Reboot before installing another kernel: without /%s, kernel-install takes the running "
+				   "command line (still with the passthrough arguments until the reboot) for new entries", rel);
+	}
+}
+
 void vp_handover_teardown(struct vp_plan *p, struct vp_root *root)
 {
 	delete_file(p, VP_PLAN_MODPROBE);
+	delete_if_ours(p, root, "etc/kernel/cmdline");
 	if (p->no_bootloader)
 		return;
 	switch (p->platform.bootloader) {
