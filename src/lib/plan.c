@@ -611,6 +611,7 @@ static void collect_kernels(struct vp_plan *p, struct vp_root *root, const struc
 	 * where it exists.
 	 */
 	char **mods = NULL;
+	_cleanup_strv_free_ char **builtin_in = NULL;
 	for (size_t m = 0; m < ARRAY_SIZE(wanted); m++) {
 		bool some = false;
 		const char *lacks = NULL, *builtin = NULL;
@@ -629,11 +630,13 @@ static void collect_kernels(struct vp_plan *p, struct vp_root *root, const struc
 				      "it); vfio-pci loads it as a dependency in the kernels that have it", wanted[m], lacks);
 			continue;
 		}
-		if (builtin)
-			ADD(p->notes, "%s is built into %s and a module in another installed kernel: it is named for every "
-				      "initramfs, which is harmless where it is built in", wanted[m], builtin);
+		if (builtin && !vp_strv_contains(builtin_in, builtin))
+			vp_strv_push(&builtin_in, builtin);
 		vp_strv_push(&mods, wanted[m]);
 	}
+	for (size_t i = 0; builtin_in && builtin_in[i]; i++)
+		ADD(p->notes, "the vfio modules are built into %s and modules in another installed kernel: they are named for "
+			      "every initramfs, which is harmless where they are built in", builtin_in[i]);
 	p->modules = mods ? mods : calloc(1, sizeof(char *));
 	(void)h;
 }
