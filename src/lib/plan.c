@@ -1422,7 +1422,8 @@ int vp_plan_build(struct vp_root *root, const struct vp_host *h, const struct vp
 	p->no_bootloader = o->no_bootloader;
 
 	if (!o->devices || !o->devices[0]) {
-		*ret_err = strdup("name the card to hand over: a PCI address (01:00.0) or a vendor:device id (10de:2204)");
+		*ret_err = vp_strdup_printf("name the card to %s: a PCI address (01:00.0) or a vendor:device id (10de:2204)",
+					    o->release ? "release" : "hand over");
 		return -EINVAL;
 	}
 	char *err = NULL;
