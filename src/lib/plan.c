@@ -654,7 +654,7 @@ static enum vp_tri kernel_intel_default(struct vp_root *root, const char *kver)
 			return VP_TRI_YES;
 		if (strstr(buf, "CONFIG_INTEL_IOMMU=y"))
 			return VP_TRI_NO;
-		return VP_TRI_UNKNOWN;
+		/* a config without the IOMMU lines says nothing: try the next place */
 	}
 	return VP_TRI_UNKNOWN;
 }
