@@ -70,6 +70,9 @@ int vp_cli_opt_error(const char *cmd, int argc, char *argv[], const char *shorto
 int cmd_list(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_check(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_plan(const struct vp_opts *o, int argc, char *argv[]);
+int cmd_release(const struct vp_opts *o, int argc, char *argv[]);
+/* apply and release: plan, show, confirm, apply as one transaction (release: take the devices out of the set). */
+int vp_cli_apply(const struct vp_opts *o, const char *cmdname, int argc, char *argv[], bool release);
 int cmd_apply(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_undo(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_history(const struct vp_opts *o, int argc, char *argv[]);

@@ -54,43 +54,44 @@ static bool confirm(size_t n)
 	return streq(line, "yes\n") || streq(line, "yes");
 }
 
-/* apply --dry-run is plan: the same arguments without --dry-run and --yes. */
-static int dry_run(const struct vp_opts *o, int argc, char *argv[])
+/* --dry-run: the plan as apply (or release) would make it; changes nothing, needs no root. */
+static int dry_run(const struct vp_opts *o, const char *cmdname, struct vp_plan_opts *po)
 {
-	char **args = calloc((size_t)argc + 1, sizeof(char *));
-	if (!args)
-		return VP_EXIT_USAGE;
-	int n = 0;
-	bool opts = true, dry = false;
-	args[n++] = (char *)"plan";
-	for (int i = 1; i < argc; i++) {
-		if (opts && streq(argv[i], "--"))
-			opts = false;
-		if (opts && streq(argv[i], "--dry-run"))
-			dry = true;
-		else if (!(opts && (streq(argv[i], "--yes") || streq(argv[i], "-y"))))
-			args[n++] = argv[i];
-	}
-	int r = dry ? cmd_plan(o, n, args) : -1;
-	free(args);
-	return r;
+	_cleanup_(vp_root_freep) struct vp_root *root = NULL;
+	_cleanup_(vp_host_freep) struct vp_host *h = NULL;
+	int r = vp_cli_load(o, VP_HOST_MODULES, &root, &h);
+	if (r)
+		return r;
+	_cleanup_(vp_plan_freep) struct vp_plan *p = NULL;
+	r = vp_cli_plan_build(o, cmdname, po, root, h, &p);
+	if (r >= 0)
+		return r;
+	_cleanup_(vp_doc_freep) struct vp_doc *doc = vp_doc_new();
+	vp_plan_render(p, doc);
+	r = vp_cli_render(o, doc);
+	return r ? r : p->blockers ? VP_EXIT_REFUSED : VP_EXIT_OK;
 }
 
 int cmd_apply(const struct vp_opts *o, int argc, char *argv[])
 {
-	int dr = dry_run(o, argc, argv);
-	if (dr >= 0)
-		return dr;
+	return vp_cli_apply(o, "apply", argc, argv, false);
+}
+
+int vp_cli_apply(const struct vp_opts *o, const char *cmdname, int argc, char *argv[], bool release)
+{
 	struct vp_plan_opts po;
 	bool yes = false;
 	int first;
-	int r = vp_cli_plan_opts("apply", argc, argv, &po, &yes, &first);
+	int r = vp_cli_plan_opts(cmdname, argc, argv, &po, &yes, &first);
 	if (r >= 0)
 		return r;
 	po.devices = argv + first;
+	po.release = release;
+	if (po.dry_run)
+		return dry_run(o, cmdname, &po);
 	if (geteuid() != 0) {
-		vp_cli_error("apply changes the boot configuration and needs root; run it with sudo "
-			     "(`vfio-pilot plan` shows the same changes without root)");
+		vp_cli_error("%s changes the boot configuration and needs root; run it with sudo%s", cmdname,
+			     release ? "" : " (`vfio-pilot plan` shows the same changes without root)");
 		return VP_EXIT_PERM;
 	}
 	_cleanup_(vp_root_freep) struct vp_root *root = NULL;
@@ -99,16 +100,16 @@ int cmd_apply(const struct vp_opts *o, int argc, char *argv[])
 	if (r)
 		return r;
 	_cleanup_close_ int lock = -1;
-	if ((r = vp_cli_lock("apply", root, &lock)))
+	if ((r = vp_cli_lock(cmdname, root, &lock)))
 		return r;
 	struct vp_txn_report rep = { 0 };
-	r = vp_cli_recover("apply", root, &rep);
+	r = vp_cli_recover(cmdname, root, &rep);
 	if (r >= 0) {
 		vp_txn_report_done(&rep);
 		return r;
 	}
 	_cleanup_(vp_plan_freep) struct vp_plan *p = NULL;
-	r = vp_cli_plan_build(o, "apply", &po, root, h, &p);
+	r = vp_cli_plan_build(o, cmdname, &po, root, h, &p);
 	if (r >= 0) {
 		vp_txn_report_done(&rep);
 		return r;
@@ -134,7 +135,7 @@ int cmd_apply(const struct vp_opts *o, int argc, char *argv[])
 	}
 	if (n && !yes && !confirm(n)) {
 		vp_txn_report_done(&rep);
-		vp_cli_error("apply: not confirmed; nothing was changed (add --yes to apply without a terminal)");
+		vp_cli_error("%s: not confirmed; nothing was changed (add --yes to %s without a terminal)", cmdname, cmdname);
 		return VP_EXIT_USAGE;
 	}
 	const char *result;
@@ -150,8 +151,8 @@ int cmd_apply(const struct vp_opts *o, int argc, char *argv[])
 				 "`vfio-pilot undo %s` reverts it.", rep.id, n, rep.id);
 	} else if (e == -ESTALE) {
 		result = "refused";
-		vp_cli_error("apply: %s changed since it was read; nothing was changed, run apply again",
-			     rep.stale_path ? rep.stale_path : "a file");
+		vp_cli_error("%s: %s changed since it was read; nothing was changed, run %s again", cmdname,
+			     rep.stale_path ? rep.stale_path : "a file", cmdname);
 		code = VP_EXIT_REFUSED;
 	} else if (e == -ECANCELED || e == -ENOTRECOVERABLE) {
 		result = e == -ECANCELED ? "rolled-back" : "rollback-failed";
@@ -159,14 +160,14 @@ int cmd_apply(const struct vp_opts *o, int argc, char *argv[])
 			fprintf(stderr, "%s%s", rep.failed_output,
 				rep.failed_output[strlen(rep.failed_output) - 1] == '\n' ? "" : "\n");
 		if (e == -ECANCELED)
-			vp_cli_error("apply: %s; every change was rolled back (transaction %s)", rep.failed_step, rep.id);
+			vp_cli_error("%s: %s; every change was rolled back (transaction %s)", cmdname, rep.failed_step, rep.id);
 		else
-			vp_cli_error("apply: %s, and the rollback failed too: %s; see `vfio-pilot history`", rep.failed_step,
+			vp_cli_error("%s: %s, and the rollback failed too: %s; see `vfio-pilot history`", cmdname, rep.failed_step,
 				     rep.rollback_errors && rep.rollback_errors[0] ? rep.rollback_errors[0] : "unknown");
 		code = VP_EXIT_ROLLBACK;
 	} else {
 		result = "failed";
-		vp_cli_error("apply: cannot write the journal under /%s: %s; nothing was changed", VP_TXN_DIR, strerror(-e));
+		vp_cli_error("%s: cannot write the journal under /%s: %s; nothing was changed", cmdname, VP_TXN_DIR, strerror(-e));
 		code = VP_EXIT_FAIL;
 	}
 	json_object *t = json_object_new_object();
@@ -176,7 +177,7 @@ int cmd_apply(const struct vp_opts *o, int argc, char *argv[])
 	json_object_object_add(t, "recovered", strv_json(rep.recovered));
 	json_object_object_add(t, "error", rep.failed_step ? json_object_new_string(rep.failed_step) : NULL);
 	vp_doc_json(doc, "transaction", t);
-	if ((e == 0) && !p->no_bootloader) /* the way back (recipe.c) */
+	if ((e == 0) && !p->no_bootloader && p->addrs[0]) /* the way back (recipe.c) */
 		vp_cli_recipe(root, h, &p->platform, p->kargs, NULL, doc);
 	vp_txn_report_done(&rep);
 	r = vp_cli_render(o, doc);

@@ -15,6 +15,8 @@ static const struct vp_col cols[] = {
 	{ "kernel_args", NULL, VP_COL_JSON_ONLY },
 	{ "files", NULL, 0 },
 	{ "commands", NULL, 0 },
+	{ "rebuild", NULL, VP_COL_TEXT_ONLY },
+	{ "rebuild_wall_s", NULL, VP_COL_JSON_ONLY },
 	{ "changes", NULL, VP_COL_JSON_ONLY },
 };
 
@@ -82,6 +84,24 @@ int cmd_history(const struct vp_opts *o, int argc, char *argv[])
 		vp_row_take(row, "kernel_args", args ? json_object_get(args) : json_object_new_array());
 		vp_row_int(row, "files", (long long)files);
 		vp_row_int(row, "commands", (long long)cmds);
+		/* the initramfs rebuild step's wall time (whole seconds, from the journal's command_wall_s) */
+		json_object *walls = NULL;
+		json_object_object_get_ex(x->meta, "command_wall_s", &walls);
+		long long rebuild = -1;
+		for (size_t k = 0, ci = 0; walls && k < x->n_changes; k++) {
+			const struct vp_change *c = &x->changes[k];
+			if (c->kind != VP_CHANGE_COMMAND)
+				continue;
+			json_object *w = json_object_array_get_idx(walls, ci++);
+			const char *a0 = c->argv[0];
+			bool rb = streq(a0, "dracut") || streq(a0, "mkinitcpio") || streq(a0, "update-initramfs") ||
+				  (streq(a0, "rpm-ostree") && c->argv[1] && vp_startswith(c->argv[1], "initramfs"));
+			if (rb && w)
+				rebuild = (rebuild < 0 ? 0 : rebuild) + json_object_get_int64(w);
+		}
+		_cleanup_free_ char *rs = rebuild >= 0 ? vp_strdup_printf("%llds", rebuild) : NULL;
+		vp_row_str(row, "rebuild", rs ? rs : "-");
+		vp_row_int_opt(row, "rebuild_wall_s", rebuild);
 		vp_row_take(row, "changes", ch);
 	}
 	if (n == 0)

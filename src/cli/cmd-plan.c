@@ -10,13 +10,13 @@
 
 int vp_cli_plan_opts(const char *cmd, int argc, char *argv[], struct vp_plan_opts *po, bool *yes, int *ret_optind)
 {
-	enum { O_ALLOW = 0x100, O_WHOLE, O_PT, O_BLACKLIST, O_BOOT, O_INITRAMFS, O_YES, O_DRY_RUN };
+	enum { O_ALLOW = 0x100, O_WHOLE, O_PT, O_BLACKLIST, O_BOOT, O_INITRAMFS, O_YES, O_DRYRUN };
 	static const struct option longopts[] = {
 		{ "allow-host-gpu", no_argument, NULL, O_ALLOW }, { "whole-group", no_argument, NULL, O_WHOLE },
 		{ "iommu-pt", no_argument, NULL, O_PT },          { "blacklist", no_argument, NULL, O_BLACKLIST },
 		{ "bootloader", required_argument, NULL, O_BOOT }, { "initramfs", required_argument, NULL, O_INITRAMFS },
 		{ "yes", no_argument, NULL, O_YES },              { "help", no_argument, NULL, 'h' },
-		{ "dry-run", no_argument, NULL, O_DRY_RUN }, /* apply --dry-run runs plan (cmd_apply) */
+		{ "dry-run", no_argument, NULL, O_DRYRUN },
 		{ NULL, 0, NULL, 0 },
 	};
 	*po = (struct vp_plan_opts){ 0 };
@@ -45,8 +45,6 @@ int vp_cli_plan_opts(const char *cmd, int argc, char *argv[], struct vp_plan_opt
 				return VP_EXIT_USAGE;
 			}
 			break;
-		case O_DRY_RUN: /* plan changes nothing anyway */
-			break;
 		case 'y':
 		case O_YES:
 			if (!yes) {
@@ -54,6 +52,11 @@ int vp_cli_plan_opts(const char *cmd, int argc, char *argv[], struct vp_plan_opt
 				return vp_cli_usage(cmd);
 			}
 			*yes = true;
+			break;
+		case O_DRYRUN:
+			/* apply/release: show the plan only; plan changes nothing anyway */
+			if (yes)
+				po->dry_run = true;
 			break;
 		case 'h':
 			vp_cli_no_options(cmd, 2, (char *[]){ (char *)cmd, "--help", NULL });
@@ -65,7 +68,7 @@ int vp_cli_plan_opts(const char *cmd, int argc, char *argv[], struct vp_plan_opt
 			       "  --bootloader NAME    grub, grubby, systemd-boot, kernelstub, rpm-ostree or none (default: detected)\n"
 			       "  --initramfs NAME     dracut, mkinitcpio, initramfs-tools or rpm-ostree (default: detected)\n%s",
 			       yes ? "  -y, --yes            apply without asking\n"
-				     "  --dry-run            change nothing: the same as `vfio-pilot plan`\n" : "");
+				     "  --dry-run            show the plan and change nothing (no root needed)\n" : "");
 			return VP_EXIT_OK;
 		default:
 			return vp_cli_opt_error(cmd, argc, argv, "hy", longopts);

@@ -28,6 +28,7 @@ static const struct vp_cmd cmds[] = {
 	{ "list", cmd_list, "", "List IOMMU groups, their devices and drivers, and whether each group can be handed over" },
 	{ "plan", cmd_plan, "[OPTIONS] DEVICE...", "Show the boot configuration that hands DEVICE to vfio-pci (changes nothing)" },
 	{ "apply", cmd_apply, "[OPTIONS] [--yes] DEVICE...", "Apply that plan as one transaction (needs root)" },
+	{ "release", cmd_release, "[OPTIONS] [--yes] DEVICE...", "Give handed-over cards back to their host drivers at boot, as one transaction (needs root)" },
 	{ "undo", cmd_undo, "[ID]", "Undo a transaction (default: the last applied one), restoring every file exactly" },
 	{ "export", cmd_export, "kubevirt|nova|proxmox [DEVICE...] [--format yaml|json] [--patch] [--node NAME]", "Print the cards handed over as KubeVirt, OpenStack Nova or Proxmox VE configuration" },
 	{ "history", cmd_history, "", "List the transactions" },

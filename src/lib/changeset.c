@@ -1103,7 +1103,20 @@ int vp_changeset_apply(struct vp_changeset *cs, const struct vp_apply_opts *o, s
 		if ((e = txn_save(root, &t)) < 0)
 			goto fail;
 		CRASH_POINT();
-		if ((e = run_cmd(root, c->argv, rep, &rep->failed_step)) < 0)
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		e = run_cmd(root, c->argv, rep, &rep->failed_step);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		/* meta "command_wall_s": each command's wall time in whole seconds, in order (history reports the
+		 * rebuild step's) */
+		json_object *walls = NULL;
+		if (!json_object_object_get_ex(t.meta, "command_wall_s", &walls)) {
+			walls = json_object_new_array();
+			json_object_object_add(t.meta, "command_wall_s", walls);
+		}
+		long long ms = (long long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		json_object_array_add(walls, json_object_new_int64(ms / 1000));
+		if (e < 0)
 			goto fail;
 		c->done = true;
 	}

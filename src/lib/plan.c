@@ -11,6 +11,7 @@
 #include "exec.h"
 #include "fallback.h"
 #include "grubdefault.h"
+#include "handover.h"
 #include "kargs.h"
 #include "modules.h"
 #include "select.h"
@@ -47,6 +48,13 @@ struct vp_plan *vp_plan_free(struct vp_plan *p)
 	vp_strv_free(p->next_steps);
 	free(p->bad_input);
 	vp_changeset_free(p->cs);
+	free(p->state_txn);
+	vp_strv_free(p->state_devices);
+	vp_strv_free(p->state_kargs);
+	vp_strv_free(p->stays);
+	vp_strv_free(p->added);
+	vp_strv_free(p->removed);
+	vp_strv_free(p->kargs_stale);
 	free(p);
 	return NULL;
 }
@@ -261,6 +269,78 @@ static void collect_devices(struct vp_plan *p, const struct vp_host *h, struct v
 	}
 }
 
+/* The ids= value of an `options vfio-pci ... ids=...` line, else NULL (newly allocated). */
+static char *vfio_options_ids(const char *line)
+{
+	_cleanup_strv_free_ char **w = NULL;
+	if (vp_strv_split(line, " \t", &w) < 0 || !w[0] || !streq(w[0], "options") || !w[1] ||
+	    !(streq(w[1], "vfio-pci") || streq(w[1], "vfio_pci")))
+		return NULL;
+	for (size_t i = 2; w[i]; i++)
+		if (vp_startswith(w[i], "ids="))
+			return strdup(w[i] + 4);
+	return NULL;
+}
+
+/*
+ * What the user already configured: another modprobe.d file that sets vfio-pci's ids= competes with
+ * ours (the kernel keeps one value), so it is merged when it names only ids of the set, else refused
+ * with the reason. A softdep on a driver built into a kernel does nothing there.
+ */
+static void judge_existing_modprobe(struct vp_plan *p, struct vp_root *root)
+{
+	static const char *const dirs[] = { "etc/modprobe.d", "run/modprobe.d", "usr/lib/modprobe.d", "lib/modprobe.d" };
+	for (size_t d = 0; d < ARRAY_SIZE(dirs) && p->addrs && p->addrs[0]; d++) {
+		_cleanup_strv_free_ char **names = NULL;
+		if (vp_root_list(root, dirs[d], &names) < 0)
+			continue;
+		for (size_t i = 0; names[i]; i++) {
+			_cleanup_free_ char *rel = vp_strdup_printf("%s/%s", dirs[d], names[i]);
+			if (!rel || streq(rel, VP_PLAN_MODPROBE) || !(strlen(names[i]) > 5 && streq(names[i] + strlen(names[i]) - 5, ".conf")))
+				continue;
+			if (d == 3 && vp_root_exists(root, "usr/lib/modprobe.d") > 0)
+				continue; /* lib -> usr/lib: read once */
+			_cleanup_free_ char *text = NULL;
+			if (vp_root_read_file(root, rel, 1u << 20, &text, NULL) < 0)
+				continue;
+			_cleanup_strv_free_ char **lines = NULL;
+			if (vp_strv_split(text, "\n", &lines) < 0)
+				continue;
+			for (size_t l = 0; lines[l]; l++) {
+				_cleanup_free_ char *ids = vfio_options_ids(lines[l]);
+				if (!ids)
+					continue;
+				_cleanup_strv_free_ char **v = NULL;
+				vp_strv_split(ids, ",", &v);
+				bool inside = !p->by_address;
+				for (size_t k = 0; inside && v && v[k]; k++)
+					inside = vp_strv_contains(p->ids, v[k]);
+				if (inside)
+					ADD(p->notes, "/%s already sets `options vfio-pci ids=%s`: every id of it is in the handed-over set, "
+						      "and /%s names them all, so whichever value the kernel keeps binds the same devices",
+					    rel, ids, VP_PLAN_MODPROBE);
+				else
+					ADD(p->blockers, "/%s sets `options vfio-pci ids=%s`, for devices outside this plan%s; vfio-pci takes "
+							 "one ids= value, so one of the two files would be ignored. Hand those devices over "
+							 "with vfio-pilot too (name them in the plan) and remove that line, or remove it if it "
+							 "is stale", rel, ids, p->by_address ? " (and this plan binds by address, without ids=)" : "");
+			}
+		}
+	}
+	for (size_t s = 0; p->softdeps && p->softdeps[s]; s++)
+		for (size_t i = 0; i < p->n_kernels; i++)
+			if (vp_module_state(root, p->kernels[i].kver, p->softdeps[s]) == VP_MOD_BUILTIN) {
+				if (p->by_address)
+					ADD(p->warnings, "%s is built into %s: `softdep %s pre: vfio-pci` does nothing there and binding by "
+							 "address has no command-line form, so when booting that kernel %s keeps the card",
+					    p->softdeps[s], p->kernels[i].kver, p->softdeps[s], p->softdeps[s]);
+				else
+					ADD(p->notes, "%s is built into %s: `softdep %s pre: vfio-pci` does nothing there; early binding on "
+						      "that kernel rests on vfio-pci.ids= on the kernel command line", p->softdeps[s],
+					    p->kernels[i].kver, p->softdeps[s]);
+			}
+}
+
 static int kver_cmp(const char *k, int major, int minor)
 {
 	unsigned a = 0, b = 0;
@@ -285,8 +365,6 @@ static void collect_kernels(struct vp_plan *p, struct vp_root *root, const struc
 	if (!p->kernels)
 		return;
 	static const char *const wanted[] = { "vfio_pci", "vfio", "vfio_iommu_type1", "vfio_virqfd" };
-	char **common = NULL;
-	bool first = true;
 	for (size_t i = 0; i < n; i++) {
 		struct vp_plan_kernel *k = &p->kernels[p->n_kernels++];
 		k->kver = strdup(kvers[i]);
@@ -307,55 +385,112 @@ static void collect_kernels(struct vp_plan *p, struct vp_root *root, const struc
 		if (k->vfio_pci == VP_MOD_BUILTIN && p->by_address)
 			ADD(p->warnings, "vfio-pci is built into %s: the modprobe install hook that sets driver_override never runs there, "
 					 "so binding by address does not work when booting that kernel", kvers[i]);
-		/* modules named for the initramfs: those that are modules in every kernel */
-		if (first) {
-			for (size_t m = 0; k->modules && k->modules[m]; m++)
-				vp_strv_push(&common, k->modules[m]);
-			first = false;
-		} else {
-			char **keep = NULL;
-			for (size_t m = 0; common && common[m]; m++)
-				if (vp_strv_contains(k->modules, common[m]))
-					vp_strv_push(&keep, common[m]);
-			vp_strv_free(common);
-			common = keep;
-		}
 	}
-	p->modules = common ? common : calloc(1, sizeof(char *));
+	/*
+	 * The modules named for the initramfs span every installed kernel: a module of any kernel is named,
+	 * also where another kernel has it built in (the generators skip a built-in module, and modprobe
+	 * succeeds for one). A module that another kernel lacks altogether (vfio_virqfd, merged into vfio in
+	 * 6.2) is left out: the generators fail on a missing module, and vfio-pci pulls it in as a dependency
+	 * where it exists.
+	 */
+	char **mods = NULL;
+	_cleanup_strv_free_ char **builtin_in = NULL;
+	for (size_t m = 0; m < ARRAY_SIZE(wanted); m++) {
+		bool some = false;
+		const char *lacks = NULL, *builtin = NULL;
+		for (size_t i = 0; i < p->n_kernels; i++) {
+			if (vp_strv_contains(p->kernels[i].modules, wanted[m]))
+				some = true;
+			else if (vp_module_state(root, p->kernels[i].kver, wanted[m]) == VP_MOD_BUILTIN)
+				builtin = p->kernels[i].kver;
+			else if (!lacks)
+				lacks = p->kernels[i].kver;
+		}
+		if (!some)
+			continue;
+		if (lacks && p->n_kernels > 1) {
+			ADD(p->notes, "%s is not named for the initramfs: kernel %s has no such module (the generators would fail on "
+				      "it); vfio-pci loads it as a dependency in the kernels that have it", wanted[m], lacks);
+			continue;
+		}
+		if (builtin && !vp_strv_contains(builtin_in, builtin))
+			vp_strv_push(&builtin_in, builtin);
+		vp_strv_push(&mods, wanted[m]);
+	}
+	for (size_t i = 0; builtin_in && builtin_in[i]; i++)
+		ADD(p->notes, "the vfio modules are built into %s and modules in another installed kernel: they are named for "
+			      "every initramfs, which is harmless where they are built in", builtin_in[i]);
+	p->modules = mods ? mods : calloc(1, sizeof(char *));
 	(void)h;
 }
 
-static bool intel_iommu_needed(const struct vp_host *h, const struct vp_plan *p)
+/* CONFIG_INTEL_IOMMU_DEFAULT_ON of one installed kernel, from its config file (boot/ or the module directory). */
+static enum vp_tri kernel_intel_default(struct vp_root *root, const char *kver)
 {
+	static const char *const where[] = { "boot/config-%s", "usr/lib/modules/%s/config", "lib/modules/%s/config" };
+	for (size_t i = 0; i < ARRAY_SIZE(where); i++) {
+		_cleanup_free_ char *rel = vp_strdup_printf(where[i], kver);
+		_cleanup_free_ char *buf = NULL;
+		if (!rel || vp_root_read_file(root, rel, 16u << 20, &buf, NULL) < 0)
+			continue;
+		if (strstr(buf, "\nCONFIG_INTEL_IOMMU_DEFAULT_ON=y") || strstr(buf, "\nCONFIG_INTEL_IOMMU_DEFAULT_ON_INTGPU_OFF=y"))
+			return VP_TRI_YES;
+		if (strstr(buf, "CONFIG_INTEL_IOMMU=y"))
+			return VP_TRI_NO;
+		/* a config without the IOMMU lines says nothing: try the next place */
+	}
+	return VP_TRI_UNKNOWN;
+}
+
+/*
+ * intel_iommu=on is needed unless every installed kernel turns VT-d on by itself
+ * (CONFIG_INTEL_IOMMU_DEFAULT_ON, or Debian's ..._INTGPU_OFF), judged from each
+ * kernel's config, the running one's as host.c read it where its file is
+ * missing. The distribution's name decides nothing: a kernel without a config
+ * gets the argument, which is harmless where VT-d is on anyway. *why names the
+ * kernel that needs it (or is unknown), NULL when every kernel has it on.
+ */
+static bool intel_iommu_needed(struct vp_root *root, const struct vp_host *h, const struct vp_plan *p, char **why)
+{
+	*why = NULL;
 	bool intel = h->cpu_vendor == VP_CPU_INTEL || h->iommu_vendor == VP_IOMMU_INTEL;
 	if (!intel)
 		return false;
-	if (h->intel_iommu_default_on == VP_TRI_YES)
-		return false;
-	if (h->intel_iommu_default_on == VP_TRI_NO)
-		return true;
-	switch (p->platform.distro) {
-	case VP_DISTRO_DEBIAN:
-	case VP_DISTRO_UBUNTU:
-	case VP_DISTRO_POPOS:
-		return false; /* their kernels default the Intel IOMMU on (kernel-facts §8.3) */
-	default:
+	if (p->n_kernels == 0) {
+		if (h->intel_iommu_default_on == VP_TRI_YES)
+			return false;
+		*why = strdup(h->intel_iommu_default_on == VP_TRI_NO ? "the running kernel's config leaves VT-d off by default"
+								       : "no kernel config says whether VT-d is on by default");
 		return true;
 	}
+	for (size_t i = 0; i < p->n_kernels; i++) {
+		const char *k = p->kernels[i].kver;
+		enum vp_tri t = kernel_intel_default(root, k);
+		if (t == VP_TRI_UNKNOWN && h->kernel_release && streq(h->kernel_release, k))
+			t = h->intel_iommu_default_on;
+		if (t == VP_TRI_YES)
+			continue;
+		*why = t == VP_TRI_NO ? vp_strdup_printf("kernel %s leaves VT-d off by default (its config has no "
+							 "CONFIG_INTEL_IOMMU_DEFAULT_ON)", k)
+				      : vp_strdup_printf("nothing in kernel %s's config (/boot/config-%s, if there is one) says "
+							 "whether VT-d is on by default", k, k);
+		return true;
+	}
+	return false;
 }
 
-static void collect_kargs(struct vp_plan *p, const struct vp_host *h, const struct vp_plan_opts *o)
+static void collect_kargs(struct vp_plan *p, struct vp_root *root, const struct vp_host *h, const struct vp_plan_opts *o)
 {
-	if (intel_iommu_needed(h, p))
+	_cleanup_free_ char *why = NULL;
+	if (intel_iommu_needed(root, h, p, &why)) {
 		vp_strv_push(&p->kargs, "intel_iommu=on");
-	else if (h->cpu_vendor == VP_CPU_AMD)
+		if (why && !vp_cmdline_has(h->cmdline_words, "intel_iommu=on"))
+			ADD(p->notes, "intel_iommu=on is added: %s", why);
+	} else if (h->cpu_vendor == VP_CPU_AMD)
 		ADD(p->notes, "AMD: the IOMMU (AMD-Vi) is on by default; no kernel argument is added (amd_iommu=on is not a valid value)");
-	else if (h->cpu_vendor == VP_CPU_INTEL && h->intel_iommu_default_on == VP_TRI_YES)
-		ADD(p->notes, "the running kernel's config turns the Intel IOMMU on by default (CONFIG_INTEL_IOMMU_DEFAULT_ON); "
-			      "intel_iommu=on is not added");
 	else if (h->cpu_vendor == VP_CPU_INTEL)
-		ADD(p->notes, "%s kernels turn the Intel IOMMU on by default (kernel-facts §8.3); intel_iommu=on is not added",
-		    vp_distro_to_string(p->platform.distro));
+		ADD(p->notes, "every installed kernel's config turns the Intel IOMMU on by default (CONFIG_INTEL_IOMMU_DEFAULT_ON); "
+			      "intel_iommu=on is not added");
 	if (o->iommu_pt)
 		vp_strv_push(&p->kargs, "iommu=pt");
 	if (p->ids && p->ids[0]) {
@@ -561,7 +696,7 @@ static void find_missing_kargs(struct vp_plan *p, struct vp_root *root, const st
 		const char *c = cmdline_conflict(words, p->kargs[i]);
 		if (!c)
 			c = cmdline_conflict(h->cmdline_words, p->kargs[i]);
-		if (!c)
+		if (!c || vp_strv_contains(p->kargs_stale, c)) /* the previous handed-over set's: replaced (handover.c) */
 			continue;
 		char k[128];
 		arg_key(p->kargs[i], k, sizeof(k));
@@ -955,10 +1090,257 @@ static char *itools_modules(const char *text, char *const *mods, char ***unused)
 	return vp_buf_steal(&b);
 }
 
+/* /etc/initramfs-tools/modules without the lines itools_modules added (the header and the modules after it). */
+static char *itools_unmodules(const char *text)
+{
+	struct vp_buf b = { 0 };
+	vp_buf_puts(&b, "");
+	bool ours = false;
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		_cleanup_free_ char *line = strndup(p, len);
+		if (line && vp_startswith(line, "# vfio-pilot: vfio modules"))
+			ours = true;
+		else if (ours && line && vp_startswith(line, "vfio") && !strchr(line, ' '))
+			;
+		else {
+			ours = false;
+			vp_buf_append(&b, p, len);
+			if (nl)
+				vp_buf_puts(&b, "\n");
+		}
+		p = nl ? nl + 1 : p + len;
+	}
+	return vp_buf_steal(&b);
+}
+
+/* ---- mkinitcpio: presets, drop-ins, MODULES order, HOOKS (kernel-facts §4.3) */
+
+/* A shell value without its quotes (mkinitcpio's files are bash). Newly allocated. */
+static char *unquote(const char *v)
+{
+	size_t l = strlen(v);
+	while (l && (v[l - 1] == ' ' || v[l - 1] == '\t' || v[l - 1] == '\r'))
+		l--;
+	if (l >= 2 && (v[0] == '"' || v[0] == '\'') && v[l - 1] == v[0])
+		return strndup(v + 1, l - 2);
+	return strndup(v, l);
+}
+
+/* The value of the last active `NAME=...` line of text (no leading '#'), else NULL. */
+static char *last_assignment(const char *text, const char *name, bool *ret_append)
+{
+	char *val = NULL;
+	size_t nl = strlen(name);
+	for (const char *p = text; p && *p;) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		const char *q = p;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (strncmp(q, name, nl) == 0 && (q[nl] == '=' || (q[nl] == '+' && q[nl + 1] == '='))) {
+			bool app = q[nl] == '+';
+			const char *v = q + nl + (app ? 2 : 1);
+			free(val);
+			val = strndup(v, len - (size_t)(v - p));
+			if (ret_append)
+				*ret_append = app;
+		}
+		p = e ? e + 1 : p + len;
+	}
+	return val;
+}
+
+/* The config files that presets name with an active ALL_config= or PRESET_config= (rel paths). */
+static char **mkinitcpio_preset_configs(struct vp_root *root, char ***ret_presets)
+{
+	char **configs = NULL;
+	_cleanup_strv_free_ char **names = NULL;
+	if (vp_root_list(root, "etc/mkinitcpio.d", &names) < 0)
+		return NULL;
+	for (size_t i = 0; names[i]; i++) {
+		size_t l = strlen(names[i]);
+		if (l <= 7 || !streq(names[i] + l - 7, ".preset"))
+			continue;
+		_cleanup_free_ char *rel = vp_strdup_printf("etc/mkinitcpio.d/%s", names[i]);
+		_cleanup_free_ char *text = NULL;
+		if (!rel || vp_root_read_file(root, rel, 1u << 20, &text, NULL) < 0)
+			continue;
+		for (const char *p = text; *p;) {
+			const char *e = strchr(p, '\n');
+			size_t len = e ? (size_t)(e - p) : strlen(p);
+			_cleanup_free_ char *line = strndup(p, len);
+			char *q = line;
+			while (q && (*q == ' ' || *q == '\t'))
+				q++;
+			char *eq = q && *q != '#' ? strstr(q, "_config=") : NULL;
+			const char *sp = q ? strpbrk(q, " \t#") : NULL;
+			if (eq && (!sp || sp > eq)) {
+				_cleanup_free_ char *v = unquote(eq + 8);
+				if (v && v[0] == '/' && !vp_strv_contains(configs, v + 1))
+					vp_strv_push(&configs, v + 1);
+				if (ret_presets && !vp_strv_contains(*ret_presets, rel))
+					vp_strv_push(ret_presets, rel);
+			}
+			p = e ? e + 1 : p + len;
+		}
+	}
+	return configs;
+}
+
+/* text with mods put first into its last active MODULES=(...) (appended when there is none). Newly allocated. */
+static char *mkinitcpio_conf_modules(const char *text, char *const *mods, bool remove)
+{
+	struct vp_buf b = { 0 };
+	vp_buf_puts(&b, "");
+	const char *last = NULL;
+	for (const char *p = text; *p;) {
+		const char *e = strchr(p, '\n');
+		const char *q = p;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (strncmp(q, "MODULES=(", 9) == 0)
+			last = p;
+		p = e ? e + 1 : p + strlen(p);
+	}
+	for (const char *p = text; *p;) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		const char *open = p == last ? strchr(p, '(') : NULL;
+		const char *close = open ? memchr(open, ')', len - (size_t)(open - p)) : NULL;
+		if (close) {
+			_cleanup_free_ char *inner = strndup(open + 1, (size_t)(close - open - 1));
+			_cleanup_strv_free_ char **w = NULL;
+			vp_strv_split(inner ? inner : "", " \t", &w);
+			struct vp_buf nb = { 0 };
+			vp_buf_puts(&nb, "");
+			for (size_t i = 0; !remove && mods && mods[i]; i++)
+				if (!vp_strv_contains(w, mods[i]))
+					vp_buf_printf(&nb, "%s%s", nb.len ? " " : "", mods[i]);
+			for (size_t i = 0; w && w[i]; i++)
+				if (!remove || !vp_strv_contains(mods, w[i]))
+					vp_buf_printf(&nb, "%s%s", nb.len ? " " : "", w[i]);
+			_cleanup_free_ char *n = vp_buf_steal(&nb);
+			vp_buf_append(&b, p, (size_t)(open + 1 - p));
+			vp_buf_puts(&b, n ? n : "");
+			vp_buf_append(&b, close, len - (size_t)(close - p));
+		} else {
+			vp_buf_append(&b, p, len);
+		}
+		if (e)
+			vp_buf_puts(&b, "\n");
+		p = e ? e + 1 : p + len;
+	}
+	if (!last && !remove) {
+		_cleanup_free_ char *j = vp_strv_join(mods, " ");
+		if (b.len && b.data[b.len - 1] != '\n')
+			vp_buf_puts(&b, "\n");
+		vp_buf_printf(&b, "MODULES=(%s)\n", j ? j : "");
+	}
+	return vp_buf_steal(&b);
+}
+
+/*
+ * Where mkinitcpio reads MODULES for this host, and what would defeat the
+ * vfio modules there: a preset whose active ALL_config= makes mkinitcpio skip
+ * /etc/mkinitcpio.conf.d (the modules then go into the file it names), a
+ * later drop-in that assigns MODULES= (replacing ours), a HOOKS line without
+ * modconf (the modprobe.d file would stay out of the image).
+ */
+static bool plan_mkinitcpio(struct vp_plan *p, const char *mods, bool empty)
+{
+	struct vp_root *root = vp_changeset_root(p->cs);
+	bool changed = false;
+	_cleanup_strv_free_ char **presets = NULL;
+	_cleanup_strv_free_ char **configs = mkinitcpio_preset_configs(root, &presets);
+	_cleanup_strv_free_ char **hooks_files = NULL;
+	if (configs) {
+		_cleanup_free_ char *pj = vp_strv_join(presets, ", /");
+		for (size_t i = 0; configs[i]; i++) {
+			_cleanup_free_ char *cur = NULL;
+			if (vp_changeset_read(p->cs, configs[i], &cur, NULL) <= 0) {
+				ADD(p->blockers, "the mkinitcpio preset /%s names the config /%s, which does not exist; fix the preset "
+						 "first", pj ? pj : "", configs[i]);
+				continue;
+			}
+			_cleanup_free_ char *nw = mkinitcpio_conf_modules(cur, p->modules, empty);
+			struct stat st;
+			mode_t mode = vp_root_stat(root, configs[i], &st) == 0 ? st.st_mode & 07777 : 0644;
+			changed = plan_file(p, configs[i], nw, mode) > 0 || changed;
+			vp_strv_push(&hooks_files, configs[i]);
+		}
+		ADD(p->notes, "the mkinitcpio preset /%s has an active *_config= line, which makes mkinitcpio skip the drop-ins "
+			      "in /etc/mkinitcpio.conf.d; the vfio modules go first into MODULES of the file it names instead", pj ? pj : "");
+		changed = vp_changeset_set_file(p->cs, VP_PLAN_MKINITCPIO, NULL, 0, 0644) > 0 || changed;
+	} else {
+		_cleanup_free_ char *t = vp_strdup_printf(
+			"# Written by vfio-pilot: the vfio modules load before the GPU driver (the modconf hook carries\n"
+			"# /etc/modprobe.d/vfio-pilot.conf). They go first in MODULES, before any GPU module of\n"
+			"# mkinitcpio.conf or an earlier drop-in, which stay as they are.\n"
+			"MODULES=(%s \"${MODULES[@]}\")\n", mods ? mods : "");
+		if (empty)
+			changed = vp_changeset_set_file(p->cs, VP_PLAN_MKINITCPIO, NULL, 0, 0644) > 0;
+		else
+			changed = plan_file(p, VP_PLAN_MKINITCPIO, t, 0644) > 0;
+		vp_strv_push(&hooks_files, "etc/mkinitcpio.conf");
+		_cleanup_strv_free_ char **dropins = NULL;
+		if (vp_root_list(root, "etc/mkinitcpio.conf.d", &dropins) == 0)
+			for (size_t i = 0; dropins[i]; i++) {
+				size_t l = strlen(dropins[i]);
+				_cleanup_free_ char *rel = vp_strdup_printf("etc/mkinitcpio.conf.d/%s", dropins[i]);
+				if (!rel || l <= 5 || !streq(dropins[i] + l - 5, ".conf") || streq(rel, VP_PLAN_MKINITCPIO))
+					continue;
+				vp_strv_push(&hooks_files, rel);
+				_cleanup_free_ char *text = NULL;
+				bool app = false;
+				if (empty || strcmp(rel, VP_PLAN_MKINITCPIO) < 0 || vp_root_read_file(root, rel, 1u << 20, &text, NULL) < 0)
+					continue;
+				_cleanup_free_ char *v = last_assignment(text, "MODULES", &app);
+				if (v && !app)
+					ADD(p->blockers, "/%s assigns MODULES=%s after vfio-pilot's drop-in /%s and so replaces the vfio modules "
+							 "(drop-ins are read in name order); change it to MODULES+=%s", rel, v, VP_PLAN_MKINITCPIO, v);
+			}
+	}
+	/* HOOKS as mkinitcpio ends up with it: the last assignment of the files it reads, in order */
+	_cleanup_free_ char *hooks = NULL;
+	const char *hooks_from = NULL;
+	for (size_t i = 0; !empty && hooks_files && hooks_files[i]; i++) {
+		_cleanup_free_ char *text = NULL;
+		if (vp_changeset_read(p->cs, hooks_files[i], &text, NULL) <= 0)
+			continue;
+		char *v = last_assignment(text, "HOOKS", NULL);
+		if (v) {
+			free(hooks);
+			hooks = v;
+			hooks_from = hooks_files[i];
+		}
+	}
+	if (hooks && !strstr(hooks, "modconf"))
+		ADD(p->warnings, "HOOKS in /%s has no modconf hook: /%s stays out of the initramfs, so its ids and softdeps do "
+				 "nothing at early boot and the vfio modules in MODULES bind no card before the GPU driver; add "
+				 "modconf to HOOKS (after autodetect)", hooks_from, VP_PLAN_MODPROBE);
+	return changed;
+}
+
+/* Does this root's dracut know --parallel (dracut 059 and later; its usage text names the option)? */
+static bool dracut_has_parallel(struct vp_root *root)
+{
+	static const char *const where[] = { "usr/bin/dracut", "usr/sbin/dracut", "sbin/dracut", "bin/dracut" };
+	for (size_t i = 0; i < ARRAY_SIZE(where); i++) {
+		_cleanup_free_ char *text = NULL;
+		if (vp_root_read_file(root, where[i], 4u << 20, &text, NULL) < 0)
+			continue;
+		return strstr(text, "--parallel") && strstr(text, "--regenerate-all");
+	}
+	return false;
+}
+
 static void plan_initramfs(struct vp_plan *p, bool modprobe_changed, const struct vp_host *h)
 {
 	_cleanup_free_ char *mods = modules_line(p, " ");
 	bool changed = modprobe_changed;
+	bool empty = !p->addrs || !p->addrs[0]; /* the last device released: take out what vfio-pilot wrote */
 	switch (p->platform.initramfs) {
 	case VP_INITRAMFS_DRACUT: {
 		struct vp_buf b = { 0 };
@@ -969,7 +1351,10 @@ static void plan_initramfs(struct vp_plan *p, bool modprobe_changed, const struc
 			vp_buf_printf(&b, "force_drivers+=\" %s \"\n", mods);
 		vp_buf_puts(&b, "install_items+=\" /" VP_PLAN_MODPROBE " \"\n");
 		_cleanup_free_ char *t = vp_buf_steal(&b);
-		changed = plan_file(p, VP_PLAN_DRACUT, t, 0644) > 0 || changed;
+		if (empty)
+			changed = vp_changeset_set_file(p->cs, VP_PLAN_DRACUT, NULL, 0, 0644) > 0 || changed;
+		else
+			changed = plan_file(p, VP_PLAN_DRACUT, t, 0644) > 0 || changed;
 		if (!changed)
 			break;
 		bool debian = p->platform.distro == VP_DISTRO_DEBIAN || p->platform.distro == VP_DISTRO_UBUNTU ||
@@ -981,16 +1366,29 @@ static void plan_initramfs(struct vp_plan *p, bool modprobe_changed, const struc
 				_cleanup_free_ char *why = vp_strdup_printf("rebuild the initramfs of %s", p->kernels[i].kver);
 				cmd(p, (char *[]){ "dracut", "--force", img, p->kernels[i].kver, NULL }, NULL, VP_CMD_RERUN_ON_UNDO, why);
 			}
+		} else if (dracut_has_parallel(vp_changeset_root(p->cs))) {
+			/* one dracut per kernel, all at once (dracut 059: --parallel, with --regenerate-all only) */
+			cmd(p, (char *[]){ "dracut", "--force", "--regenerate-all", "--parallel", NULL }, NULL, VP_CMD_RERUN_ON_UNDO,
+			    "rebuild the initramfs of every installed kernel, once each, in parallel");
 		} else {
 			cmd(p, (char *[]){ "dracut", "--force", "--regenerate-all", NULL }, NULL, VP_CMD_RERUN_ON_UNDO,
 			    "rebuild the initramfs of every installed kernel");
 		}
-		ADD(p->next_steps, "Check the image: lsinitrd -f /%s (it must print the file)", VP_PLAN_MODPROBE);
+		if (!empty)
+			ADD(p->next_steps, "Check the image: lsinitrd -f /%s (it must print the file)", VP_PLAN_MODPROBE);
 		break;
 	}
 	case VP_INITRAMFS_RPM_OSTREE:
 		if (!changed)
 			break;
+		if (empty) {
+			cmd(p, (char *[]){ "rpm-ostree", "initramfs-etc", "--untrack=/" VP_PLAN_MODPROBE, NULL },
+			    (char *[]){ "rpm-ostree", "initramfs-etc", "--track=/" VP_PLAN_MODPROBE, NULL }, 0,
+			    "stop carrying the modprobe.d file into the initramfs");
+			cmd(p, (char *[]){ "rpm-ostree", "initramfs", "--disable", NULL }, NULL, 0,
+			    "go back to the distribution's generic initramfs");
+			break;
+		}
 		cmd(p, (char *[]){ "rpm-ostree", "initramfs-etc", "--track=/" VP_PLAN_MODPROBE, NULL },
 		    (char *[]){ "rpm-ostree", "initramfs-etc", "--untrack=/" VP_PLAN_MODPROBE, NULL }, 0,
 		    "carry the modprobe.d file into the (generic, non-hostonly) initramfs");
@@ -1004,19 +1402,24 @@ static void plan_initramfs(struct vp_plan *p, bool modprobe_changed, const struc
 		}
 		break;
 	case VP_INITRAMFS_MKINITCPIO: {
-		_cleanup_free_ char *t = vp_strdup_printf(
-			"# Written by vfio-pilot: the vfio modules load before the GPU driver (the modconf hook carries\n"
-			"# /etc/modprobe.d/vfio-pilot.conf). MODULES+= adds to mkinitcpio.conf instead of replacing it.\n"
-			"MODULES+=(%s)\n", mods ? mods : "");
-		changed = plan_file(p, VP_PLAN_MKINITCPIO, t, 0644) > 0 || changed;
+		changed = plan_mkinitcpio(p, mods, empty) || changed;
 		if (changed)
 			cmd(p, (char *[]){ "mkinitcpio", "-P", NULL }, NULL, VP_CMD_RERUN_ON_UNDO,
 			    "rebuild the initramfs of every preset (every installed kernel)");
 		break;
 	}
 	case VP_INITRAMFS_TOOLS: {
-		int e = plan_edit(p, "etc/initramfs-tools/modules", itools_modules, p->modules);
-		if (e == -ENOENT) {
+		int e;
+		_cleanup_free_ char *cur = NULL;
+		if (empty) {
+			e = vp_changeset_read(p->cs, "etc/initramfs-tools/modules", &cur, NULL) > 0 ? 0 : -ENOENT;
+			_cleanup_free_ char *t = cur ? itools_unmodules(cur) : NULL;
+			if (t && !streq(t, cur))
+				e = plan_file(p, "etc/initramfs-tools/modules", t, 0644);
+		} else {
+			e = plan_edit(p, "etc/initramfs-tools/modules", itools_modules, p->modules);
+		}
+		if (e == -ENOENT && !empty) {
 			_cleanup_free_ char *t = itools_modules("", p->modules, NULL);
 			e = plan_file(p, "etc/initramfs-tools/modules", t, 0644);
 		}
@@ -1052,7 +1455,8 @@ int vp_plan_build(struct vp_root *root, const struct vp_host *h, const struct vp
 	p->no_bootloader = o->no_bootloader;
 
 	if (!o->devices || !o->devices[0]) {
-		*ret_err = strdup("name the card to hand over: a PCI address (01:00.0) or a vendor:device id (10de:2204)");
+		*ret_err = vp_strdup_printf("name the card to %s: a PCI address (01:00.0) or a vendor:device id (10de:2204)",
+					    o->release ? "release" : "hand over");
 		return -EINVAL;
 	}
 	char *err = NULL;
@@ -1069,10 +1473,22 @@ int vp_plan_build(struct vp_root *root, const struct vp_host *h, const struct vp
 		*ret = TAKE_PTR(p);
 		return 0;
 	}
+	/* the handed-over set: apply adds the cards to it, release takes them out (handover.c) */
+	e = vp_handover_merge(p, root, h, o, &err);
+	if (e == -EINVAL) {
+		*ret_err = err;
+		return e;
+	}
+	if (e < 0)
+		return e;
+	bool empty = !p->slots[0] && !p->extra;
 	judge_selection(p, h, o);
 	collect_devices(p, h, root, o);
 	collect_kernels(p, root, h);
-	collect_kargs(p, h, o);
+	judge_existing_modprobe(p, root);
+	if (!empty)
+		collect_kargs(p, root, h, o);
+	vp_handover_kargs(p, h);
 	find_missing_kargs(p, root, h);
 	if (p->bad_input) {
 		*ret_err = TAKE_PTR(p->bad_input);
@@ -1087,25 +1503,35 @@ int vp_plan_build(struct vp_root *root, const struct vp_host *h, const struct vp
 		return 0;
 	}
 
-	/* files first (their diffs lead the plan), then the commands */
-	_cleanup_free_ char *mp = modprobe_content(p);
-	int mchanged = plan_file(p, VP_PLAN_MODPROBE, mp, 0644);
-	/* the boot loader's file edits come before the initramfs so commands run: kargs, then rebuilds */
-	plan_bootloader(p, root, h);
 	bool nixos = p->platform.distro == VP_DISTRO_NIXOS; /* refused in plan_bootloader: nothing else to plan */
-	if (!p->bad_input && !nixos) { /* the way back from a black screen (fallback.c) */
-		struct vp_fallback_ctx fc = { .cs = p->cs, .platform = p->platform, .no_bootloader = p->no_bootloader,
-					      .kargs = p->kargs };
-		vp_fallback_plan(&fc, root);
-		for (size_t i = 0; fc.warnings && fc.warnings[i]; i++)
-			vp_strv_push(&p->warnings, fc.warnings[i]);
-		for (size_t i = 0; fc.notes && fc.notes[i]; i++)
-			vp_strv_push(&p->notes, fc.notes[i]);
-		vp_strv_free(fc.warnings);
-		vp_strv_free(fc.notes);
+	if (empty) {
+		/* the last device released: vfio-pilot's configuration goes entirely */
+		vp_handover_drop_stale(p, root);
+		vp_handover_teardown(p, root);
+		if (!nixos)
+			plan_initramfs(p, !vp_changeset_empty(p->cs), h);
+	} else {
+		/* files first (their diffs lead the plan), then the commands */
+		_cleanup_free_ char *mp = modprobe_content(p);
+		int mchanged = plan_file(p, VP_PLAN_MODPROBE, mp, 0644);
+		/* the previous set's arguments out, then the boot loader's edits add the new ones */
+		vp_handover_drop_stale(p, root);
+		/* the boot loader's file edits come before the initramfs so commands run: kargs, then rebuilds */
+		plan_bootloader(p, root, h);
+		if (!p->bad_input && !nixos) { /* the way back from a black screen (fallback.c) */
+			struct vp_fallback_ctx fc = { .cs = p->cs, .platform = p->platform, .no_bootloader = p->no_bootloader,
+						      .kargs = p->kargs };
+			vp_fallback_plan(&fc, root);
+			for (size_t i = 0; fc.warnings && fc.warnings[i]; i++)
+				vp_strv_push(&p->warnings, fc.warnings[i]);
+			for (size_t i = 0; fc.notes && fc.notes[i]; i++)
+				vp_strv_push(&p->notes, fc.notes[i]);
+			vp_strv_free(fc.warnings);
+			vp_strv_free(fc.notes);
+		}
+		if (!nixos)
+			plan_initramfs(p, mchanged > 0, h);
 	}
-	if (!nixos)
-		plan_initramfs(p, mchanged > 0, h);
 	if (p->bad_input) {
 		*ret_err = TAKE_PTR(p->bad_input);
 		return -EINVAL;
@@ -1128,7 +1554,15 @@ int vp_plan_build(struct vp_root *root, const struct vp_host *h, const struct vp
 	vp_changeset_set_meta(p->cs, "bootloader", json_object_new_string(p->no_bootloader ? "none"
 										: vp_bootloader_to_string(p->platform.bootloader)));
 	vp_changeset_set_meta(p->cs, "initramfs", json_object_new_string(vp_initramfs_to_string(p->platform.initramfs)));
-	ADD(p->next_steps, "Reboot, then run `vfio-pilot status` to verify that vfio-pci holds %s", p->addrs[0] ? p->addrs[0] : "the card");
+	vp_handover_meta(p, h);
+	if (p->addrs[0])
+		ADD(p->next_steps, "Reboot, then run `vfio-pilot status` to verify that vfio-pci holds %s", p->addrs[0]);
+	if (p->removed && p->removed[0]) {
+		_cleanup_free_ char *r = vp_strv_join(p->removed, " ");
+		ADD(p->next_steps, "After the reboot %s %s on %s host driver%s again (`vfio-pilot unbind DEVICE` gives a card back "
+				   "now, without a reboot)", r, p->removed[1] ? "are" : "is", p->removed[1] ? "their" : "its",
+		    p->removed[1] ? "s" : "");
+	}
 	*ret = TAKE_PTR(p);
 	return 0;
 }
@@ -1168,10 +1602,26 @@ void vp_plan_render(const struct vp_plan *p, struct vp_doc *doc)
 		json_object_array_add(kern, k);
 	}
 	vp_doc_json(doc, "kernels", kern);
+	json_object *ho = json_object_new_object();
+	json_object_object_add(ho, "action", json_object_new_string(p->release ? "release" : "apply"));
+	json_object_object_add(ho, "previous_transaction", p->state_txn ? json_object_new_string(p->state_txn) : NULL);
+	json_object_object_add(ho, "stays", vp_json_strv(p->stays));
+	json_object_object_add(ho, "added", vp_json_strv(p->added));
+	json_object_object_add(ho, "removed", vp_json_strv(p->removed));
+	json_object_object_add(ho, "kernel_args_removed", vp_json_strv(p->kargs_stale));
+	vp_doc_json(doc, "handover", ho);
 
 	_cleanup_free_ char *devs = vp_strv_join(p->addrs, " ");
 	vp_doc_text(doc, "Plan for %s on %s (boot loader: %s, initramfs: %s)", devs && *devs ? devs : "(nothing)",
 		    vp_distro_to_string(p->platform.distro), boot, vp_initramfs_to_string(p->platform.initramfs));
+	if (p->state_txn || p->release) {
+		/* the handed-over set changes: what stays, what is added, what is removed (handover.h) */
+		_cleanup_free_ char *st = vp_strv_join(p->stays, " "), *ad = vp_strv_join(p->added, " "),
+				    *rm = vp_strv_join(p->removed, " ");
+		vp_doc_text(doc, "Handed-over set (now: transaction %s):\n  stays:   %s\n  added:   %s\n  removed: %s%s",
+			    p->state_txn ? p->state_txn : "none", st && *st ? st : "-", ad && *ad ? ad : "-", rm && *rm ? rm : "-",
+			    devs && *devs ? "" : "\n  nothing stays handed over: vfio-pilot's configuration is removed");
+	}
 	if (p->blockers && p->blockers[0]) {
 		text_list(doc, "Refused", p->blockers);
 		text_list(doc, "Warnings", p->warnings);
@@ -1230,7 +1680,7 @@ void vp_plan_render(const struct vp_plan *p, struct vp_doc *doc)
 	text_list(doc, "Notes", p->notes);
 	if (n) {
 		vp_doc_json(doc, "next_steps", vp_json_strv(p->next_steps));
-		text_list(doc, "After `vfio-pilot apply`", p->next_steps);
+		text_list(doc, p->release ? "After `vfio-pilot release`" : "After `vfio-pilot apply`", p->next_steps);
 	} else {
 		vp_doc_json(doc, "next_steps", json_object_new_array());
 	}

@@ -32,6 +32,8 @@ struct vp_plan_opts {
 	bool no_bootloader;        /* --bootloader none: print the arguments, edit nothing */
 	enum vp_bootloader bootloader; /* VP_BOOT_UNKNOWN: detect */
 	enum vp_initramfs initramfs;   /* VP_INITRAMFS_UNKNOWN: detect */
+	bool release;              /* `release`: take the devices out of the handed-over set (handover.h) */
+	bool dry_run;              /* CLI: apply/release --dry-run (show the plan, change nothing) */
 };
 
 struct vp_plan_kernel {
@@ -58,6 +60,13 @@ struct vp_plan {
 	char **blockers, **warnings, **notes, **next_steps;
 	char *bad_input;           /* a boot configuration file that cannot be edited safely (vp_plan_build: -EINVAL) */
 	struct vp_changeset *cs;
+	/* the handed-over set (handover.h): the current one from the journal, and what this plan changes */
+	bool release;              /* planned by `release` */
+	char *state_txn;           /* the transaction that made the current set (NULL: none) */
+	char **state_devices;      /* the current set */
+	char **state_kargs;        /* kernel arguments vfio-pilot owns now */
+	char **stays, **added, **removed; /* functions: in both sets, only in the new one, only in the current one */
+	char **kargs_stale;        /* owned arguments the new set drops (taken out of the boot configuration) */
 };
 
 /*

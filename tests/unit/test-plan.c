@@ -100,9 +100,18 @@ static void test_modules_per_kernel(void **state)
 	m = vp_strv_join(b.p->modules, " ");
 	assert_string_equal(m, "vfio_pci vfio vfio_iommu_type1 vfio_virqfd");
 	free(m);
-	assert_false(vp_strv_contains(b.p->kargs, "intel_iommu=on")); /* Debian defaults it on */
+	/* no kernel config says VT-d is on by default: the distribution's name decides nothing */
+	assert_true(vp_strv_contains(b.p->kargs, "intel_iommu=on"));
 	assert_true(vp_strv_contains(b.p->kargs, "iommu=pt"));       /* asked for */
 	done(&b);
+
+	/* Debian's kernel config (DEFAULT_ON_INTGPU_OFF) in the module directory: not added */
+	char *withcfg = vp_strdup_printf("%sfile usr/lib/modules/6.1.0-21-amd64/config\n| CONFIG_INTEL_IOMMU=y\n"
+					 "| CONFIG_INTEL_IOMMU_DEFAULT_ON_INTGPU_OFF=y\n", old);
+	build(&b, withcfg, true, (char *[]){ "01:00.0", NULL }, &o);
+	assert_false(vp_strv_contains(b.p->kargs, "intel_iommu=on"));
+	done(&b);
+	free(withcfg);
 }
 
 static void test_identical_cards_bind_by_address(void **state)

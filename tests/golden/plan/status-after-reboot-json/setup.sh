@@ -5,3 +5,5 @@ printf 'cpu  1 2 3 4\nbtime 1767230000\n' > "$ROOT/proc/stat"
 mkdir -p "$ROOT/dev/vfio"
 : > "$ROOT/dev/vfio/1"
 : > "$ROOT/dev/vfio/vfio"
+# Debian 12's kernel config (kernel-facts §2.3): VT-d on by default except for the integrated GPU
+printf 'CONFIG_INTEL_IOMMU=y\nCONFIG_INTEL_IOMMU_DEFAULT_ON_INTGPU_OFF=y\n' >> "$ROOT/boot/config-6.1.0-26-amd64"
