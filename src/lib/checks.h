@@ -35,6 +35,9 @@ struct vp_check_report {
 int vp_checks_run(const struct vp_host *h, const struct vp_platform *p, char *const *targets,
 		  struct vp_check_report *ret);
 void vp_check_report_free(struct vp_check_report *r);
+/* Appends a result judged outside the table (card.rom, which reads the ROM); takes summary and fix. */
+int vp_check_report_add(struct vp_check_report *r, const char *id, const char *title, enum vp_level level,
+			char *summary, char *fix);
 /* True when some check failed. */
 bool vp_check_report_failed(const struct vp_check_report *r);
 /* Adds the "checks" table to doc. */
