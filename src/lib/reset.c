@@ -172,8 +172,8 @@ static void judge_bug(const struct vp_host *h, const struct vp_pci_dev *d, const
 						     "card does not come back until the host reboots", b->family, b->names);
 	_cleanup_free_ char *setup = vp_strdup_printf(
 		"load it at boot: echo vendor-reset | sudo tee /etc/modules-load.d/vendor-reset.conf; make the kernel use it for "
-		"this card with /etc/udev/rules.d/99-vendor-reset-%s.rules holding: %s; for this boot: sudo modprobe vendor-reset "
-		"&& echo device_specific | sudo tee /sys/bus/pci/devices/%s/reset_method", d->addr, rule, d->addr);
+		"this card with /etc/udev/rules.d/99-vendor-reset.rules holding: %s; for this boot: sudo modprobe vendor-reset "
+		"&& echo device_specific | sudo tee /sys/bus/pci/devices/%s/reset_method", rule, d->addr);
 	if (r->device_specific && r->methods && streq(r->methods[0], "device_specific"))
 		return set(r, VP_RESET_OK, NULL, "%s; vendor-reset handles it: device_specific is the kernel's first reset method", what);
 	if (r->device_specific) {
