@@ -114,7 +114,7 @@ int cmd_rom(const struct vp_opts *o, int argc, char *argv[])
 	int c;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': file = optarg; break;
 		case 'd': dump_to = optarg; break;
@@ -132,6 +132,7 @@ int cmd_rom(const struct vp_opts *o, int argc, char *argv[])
 
 	_cleanup_free_ uint8_t *data = NULL;
 	size_t len = 0;
+	const char *advice = NULL;
 	if (file) {
 		int r = read_local(file, &data, &len);
 		if (r)
@@ -167,6 +168,7 @@ int cmd_rom(const struct vp_opts *o, int argc, char *argv[])
 		}
 		if (dump_to && (r = dump(dump_to, data, len)))
 			return r;
+		advice = vp_rom_advice(d);
 	}
 
 	struct vp_rom rom;
@@ -179,6 +181,8 @@ int cmd_rom(const struct vp_opts *o, int argc, char *argv[])
 	if (dump_to)
 		vp_doc_text(doc, "saved %zu bytes to %s: give it to libvirt with `vfio-pilot xml DEVICE --rom-file %s` "
 				 "(an absolute path the QEMU process can read)", len, dump_to, dump_to);
+	if (!rom.valid && advice)
+		vp_doc_text(doc, "The ROM read from the card is not usable: %s.", advice);
 	bool valid = rom.valid;
 	vp_rom_clear(&rom);
 	int r = vp_cli_render(o, doc);

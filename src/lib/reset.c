@@ -215,6 +215,11 @@ static void judge_generic(const struct vp_pci_dev *d, struct vp_reset *r)
 		return set(r, VP_RESET_OK, NULL, "function level reset (FLR)%s", m ? "" : " from the PCIe capability");
 	if (pm)
 		return set(r, VP_RESET_OK, NULL, "PM reset (D3hot to D0, NoSoftRst-): no FLR, but the power-state change resets it");
+	if (!m && (r->flr == VP_TRI_UNKNOWN || r->pm_reset == VP_TRI_UNKNOWN))
+		return set(r, VP_RESET_UNKNOWN, strdup("run as root: without root the kernel shows only the first 64 bytes of config "
+						       "space, and this kernel has no reset_method (Linux 5.15 and later show it)"),
+			   "cannot tell: no reset_method and %s", r->config_len ? "the capability list is cut off at 64 bytes"
+			   : d->config_skipped ? "config space not read (the device sleeps; reading it would wake it)" : "no config space");
 	if (bus && n_sib)
 		return set(r, VP_RESET_WARN,
 			   vp_strdup_printf("vfio-pci resets the card only when it owns every device on the bus: hand %s to the same "
@@ -224,7 +229,7 @@ static void judge_generic(const struct vp_pci_dev *d, struct vp_reset *r)
 		return set(r, VP_RESET_OK, NULL, "bus reset of %s (no FLR or PM reset); nothing else is behind that bridge", r->bridge);
 	if (m)
 		return set(r, VP_RESET_WARN, NULL, "the kernel resets it only with %s", m[0]);
-	if (r->config_truncated || !r->config_len)
+	if (r->flr == VP_TRI_UNKNOWN || r->pm_reset == VP_TRI_UNKNOWN)
 		return set(r, VP_RESET_UNKNOWN, strdup("run as root: without root the kernel shows only the first 64 bytes of config "
 						       "space, and this kernel has no reset_method (Linux 5.15 and later show it)"),
 			   "cannot tell: no reset_method and %s", r->config_len ? "the capability list is cut off at 64 bytes"

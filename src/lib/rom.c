@@ -124,7 +124,7 @@ void vp_rom_clear(struct vp_rom *r)
 	*r = (struct vp_rom){ 0 };
 }
 
-static const char *boot_gpu_advice(const struct vp_pci_dev *d)
+const char *vp_rom_advice(const struct vp_pci_dev *d)
 {
 	if (d && d->boot_vga == 1)
 		return "this is the boot GPU: the firmware copied (shadowed) its ROM to system memory at boot and the kernel "
@@ -170,7 +170,7 @@ int vp_rom_read_sysfs(struct vp_root *root, const struct vp_pci_dev *d, const ch
 	if (e < 0) {
 		free(buf);
 		*ret_err = vp_strdup_printf("the kernel could not read the ROM of %s (%s): %s", addr,
-					    e == -ENODATA ? "it reads back empty" : strerror(-e), boot_gpu_advice(d));
+					    e == -ENODATA ? "it reads back empty" : strerror(-e), vp_rom_advice(d));
 		return e == -ENODATA ? e : -EIO;
 	}
 	if (off < 0) {

@@ -57,6 +57,9 @@ const char *vp_rom_code_type_name(int code_type); /* "x86", "Open Firmware", "PA
 int vp_rom_read_sysfs(struct vp_root *root, const struct vp_pci_dev *d, const char *addr, uint8_t **ret, size_t *ret_len,
 		      char **ret_err);
 
+/* What to do when a card's ROM cannot be read or reads back as garbage (the boot GPU case when d is it). Static. */
+const char *vp_rom_advice(const struct vp_pci_dev *d);
+
 /* Adds the images table and the verdict to doc ({"images", "efi", "valid", "problems"}). */
 void vp_rom_render(const struct vp_rom *r, struct vp_doc *doc);
 
