@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Unit tests for the ROM parser (rom.c) and the reset config-space parser (reset.c), on images and
+ * config blobs built here byte by byte.
+ */
+#include "testutil.h"
+
+#include <string.h>
+
+#include "reset.h"
+#include "rom.h"
+
+/* Writes one image of units*512 bytes at buf: 0x55AA, PCIR at 0x1c; x86 images get a checksum byte. */
+static size_t put_image(uint8_t *buf, uint16_t vendor, uint16_t device, int code_type, unsigned units, bool last)
+{
+	size_t len = units * 512u;
+	memset(buf, 0, len);
+	buf[0] = 0x55;
+	buf[1] = 0xaa;
+	buf[2] = (uint8_t)units;
+	buf[0x18] = 0x1c;
+	uint8_t *p = buf + 0x1c;
+	memcpy(p, "PCIR", 4);
+	p[4] = vendor & 0xff, p[5] = vendor >> 8;
+	p[6] = device & 0xff, p[7] = device >> 8;
+	p[0x0a] = 0x18;
+	p[0x0f] = 0x03;
+	p[0x10] = units & 0xff, p[0x11] = (uint8_t)(units >> 8);
+	p[0x14] = (uint8_t)code_type;
+	p[0x15] = last ? 0x80 : 0;
+	memcpy(buf + 0x40, "test image", 10);
+	if (code_type == 0) {
+		uint8_t sum = 0;
+		for (size_t i = 0; i + 1 < len; i++)
+			sum = (uint8_t)(sum + buf[i]);
+		buf[len - 1] = (uint8_t)-sum;
+	}
+	return len;
+}
+
+static void test_x86_only(void **state)
+{
+	uint8_t rom[1024];
+	size_t n = put_image(rom, 0x1002, 0x67df, 0, 2, true);
+	struct vp_rom r;
+	assert_int_equal(vp_rom_parse(rom, n, &r), 0);
+	assert_int_equal(r.n_images, 1);
+	assert_int_equal(r.images[0].offset, 0);
+	assert_int_equal(r.images[0].code_type, 0);
+	assert_int_equal(r.images[0].vendor_id, 0x1002);
+	assert_int_equal(r.images[0].device_id, 0x67df);
+	assert_int_equal(r.images[0].length, 1024);
+	assert_true(r.images[0].last);
+	assert_int_equal(r.images[0].checksum_ok, 1);
+	assert_false(r.efi);
+	assert_true(r.valid);
+	assert_null(r.problems);
+	vp_rom_clear(&r);
+}
+
+static void test_x86_and_efi(void **state)
+{
+	uint8_t rom[3072];
+	size_t n = put_image(rom, 0x10de, 0x2206, 0, 2, false);
+	n += put_image(rom + n, 0x10de, 0x2206, 3, 4, true);
+	struct vp_rom r;
+	assert_int_equal(vp_rom_parse(rom, n, &r), 0);
+	assert_int_equal(r.n_images, 2);
+	assert_false(r.images[0].last);
+	assert_int_equal(r.images[1].offset, 1024);
+	assert_int_equal(r.images[1].code_type, 3);
+	assert_int_equal(r.images[1].length, 2048);
+	assert_int_equal(r.images[1].checksum_ok, -1); /* EFI images carry no checksum rule */
+	assert_true(r.images[1].last);
+	assert_true(r.efi);
+	assert_true(r.valid);
+	vp_rom_clear(&r);
+	/* trailing padding after the last image is ignored */
+	uint8_t padded[4096];
+	memcpy(padded, rom, n);
+	memset(padded + n, 0xff, sizeof(padded) - n);
+	assert_int_equal(vp_rom_parse(padded, sizeof(padded), &r), 0);
+	assert_int_equal(r.n_images, 2);
+	assert_true(r.valid);
+	vp_rom_clear(&r);
+}
+
+static void test_efi_only(void **state)
+{
+	uint8_t rom[2048];
+	size_t n = put_image(rom, 0x1002, 0x73bf, 3, 4, true);
+	struct vp_rom r;
+	assert_int_equal(vp_rom_parse(rom, n, &r), 0);
+	assert_int_equal(r.n_images, 1);
+	assert_true(r.efi);
+	assert_true(r.valid);
+	vp_rom_clear(&r);
+}
+
+static void test_bad_checksum(void **state)
+{
+	uint8_t rom[1024];
+	size_t n = put_image(rom, 0x10de, 0x1c03, 0, 2, true);
+	rom[0x100] ^= 0x01;
+	struct vp_rom r;
+	assert_int_equal(vp_rom_parse(rom, n, &r), 0);
+	assert_int_equal(r.n_images, 1);
+	assert_int_equal(r.images[0].checksum_ok, 0);
+	assert_false(r.valid);
+	assert_non_null(r.problems);
+	assert_non_null(strstr(r.problems[0], "bad checksum"));
+	vp_rom_clear(&r);
+}
+
+static void test_truncated(void **state)
+{
+	uint8_t rom[3072];
+	size_t n = put_image(rom, 0x10de, 0x2206, 0, 2, false);
+	n += put_image(rom + n, 0x10de, 0x2206, 3, 4, true);
+	struct vp_rom r;
+	/* cut inside the EFI image */
+	assert_int_equal(vp_rom_parse(rom, n - 700, &r), 0);
+	assert_false(r.valid);
+	assert_int_equal(r.n_images, 2);
+	assert_true(r.efi);
+	assert_non_null(strstr(r.problems[0], "truncated"));
+	vp_rom_clear(&r);
+	/* cut inside the first header */
+	assert_int_equal(vp_rom_parse(rom, 0x10, &r), 0);
+	assert_false(r.valid);
+	assert_int_equal(r.n_images, 0);
+	assert_non_null(strstr(r.problems[0], "truncated"));
+	vp_rom_clear(&r);
+	/* an image not marked last, and nothing after it */
+	assert_int_equal(vp_rom_parse(rom, 1024, &r), 0);
+	assert_false(r.valid);
+	assert_int_equal(r.n_images, 1);
+	assert_non_null(strstr(r.problems[0], "marked last"));
+	vp_rom_clear(&r);
+}
+
+static void test_pcir_outside(void **state)
+{
+	uint8_t rom[1024];
+	size_t n = put_image(rom, 0x10de, 0x1c03, 0, 2, true);
+	rom[0x18] = 0xf8; /* PCIR pointer 0x3f8: 0x3f8 + 0x18 runs past the 1024 bytes */
+	rom[0x19] = 0x03;
+	struct vp_rom r;
+	assert_int_equal(vp_rom_parse(rom, n, &r), 0);
+	assert_false(r.valid);
+	assert_int_equal(r.n_images, 0);
+	assert_non_null(strstr(r.problems[0], "points outside"));
+	vp_rom_clear(&r);
+	rom[0x18] = 0xff; /* 0xffff */
+	rom[0x19] = 0xff;
+	assert_int_equal(vp_rom_parse(rom, n, &r), 0);
+	assert_false(r.valid);
+	assert_non_null(strstr(r.problems[0], "points outside"));
+	vp_rom_clear(&r);
+	/* a pointer inside, but no PCIR signature there */
+	rom[0x18] = 0x00;
+	rom[0x19] = 0x01;
+	assert_int_equal(vp_rom_parse(rom, n, &r), 0);
+	assert_false(r.valid);
+	assert_non_null(strstr(r.problems[0], "PCIR"));
+	vp_rom_clear(&r);
+}
+
+static void test_not_a_rom(void **state)
+{
+	struct vp_rom r;
+	assert_int_equal(vp_rom_parse((const uint8_t *)"", 0, &r), 0);
+	assert_false(r.valid);
+	assert_non_null(strstr(r.problems[0], "empty"));
+	vp_rom_clear(&r);
+	uint8_t junk[600];
+	memset(junk, 0xff, sizeof(junk));
+	assert_int_equal(vp_rom_parse(junk, sizeof(junk), &r), 0);
+	assert_false(r.valid);
+	assert_non_null(strstr(r.problems[0], "0x55AA"));
+	vp_rom_clear(&r);
+	/* image length 0 */
+	uint8_t rom[1024];
+	size_t n = put_image(rom, 1, 2, 0, 2, true);
+	rom[0x1c + 0x10] = 0;
+	rom[0x1c + 0x11] = 0;
+	assert_int_equal(vp_rom_parse(rom, n, &r), 0);
+	assert_false(r.valid);
+	assert_non_null(strstr(r.problems[0], "length is 0"));
+	vp_rom_clear(&r);
+}
+
+/* Config space with PM at 0x40 and PCIe at 0x50, as mkhost.py lays it out. */
+static void put_config(uint8_t cfg[256], bool flr, bool nosoftrst)
+{
+	memset(cfg, 0, 256);
+	cfg[0x06] = 0x10;
+	cfg[0x34] = 0x40;
+	cfg[0x40] = 0x01, cfg[0x41] = 0x50, cfg[0x42] = 0x03;
+	cfg[0x44] = nosoftrst ? 0x08 : 0;
+	cfg[0x50] = 0x10, cfg[0x52] = 0x02;
+	if (flr)
+		cfg[0x57] = 0x10; /* DevCap bit 28 */
+}
+
+static void test_reset_config(void **state)
+{
+	uint8_t cfg[256];
+	struct vp_reset r = { 0 };
+	put_config(cfg, true, true);
+	vp_reset_parse_config(cfg, 256, &r);
+	assert_int_equal(r.pcie, VP_TRI_YES);
+	assert_int_equal(r.flr, VP_TRI_YES);
+	assert_int_equal(r.pm_reset, VP_TRI_NO);
+	assert_false(r.config_truncated);
+
+	put_config(cfg, false, false);
+	vp_reset_parse_config(cfg, 256, &r);
+	assert_int_equal(r.flr, VP_TRI_NO);
+	assert_int_equal(r.pm_reset, VP_TRI_YES);
+
+	/* 64 bytes, as without root: the list starts past the end */
+	put_config(cfg, true, false);
+	vp_reset_parse_config(cfg, 64, &r);
+	assert_true(r.config_truncated);
+	assert_int_equal(r.flr, VP_TRI_UNKNOWN);
+	assert_int_equal(r.pm_reset, VP_TRI_UNKNOWN);
+
+	/* no capability list at all */
+	cfg[0x06] = 0;
+	vp_reset_parse_config(cfg, 256, &r);
+	assert_int_equal(r.flr, VP_TRI_NO);
+	assert_int_equal(r.pcie, VP_TRI_NO);
+
+	/* a loop in the list ends */
+	put_config(cfg, false, true);
+	cfg[0x51] = 0x40;
+	vp_reset_parse_config(cfg, 256, &r);
+	assert_int_equal(r.flr, VP_TRI_NO);
+	assert_false(r.config_truncated);
+
+	/* FLR from the Advanced Features capability */
+	put_config(cfg, false, true);
+	cfg[0x51] = 0x70;
+	cfg[0x70] = 0x13, cfg[0x72] = 6, cfg[0x73] = 0x03;
+	vp_reset_parse_config(cfg, 256, &r);
+	assert_int_equal(r.flr, VP_TRI_YES);
+}
+
+static void test_reset_bug_table(void **state)
+{
+	const struct vp_reset_bug_entry *e = vp_reset_bug_lookup(0x1002, 0x67df);
+	assert_non_null(e);
+	assert_string_equal(e->family, "Polaris 10");
+	assert_non_null(strstr(e->source, "https://"));
+	assert_non_null(vp_reset_bug_lookup(0x1002, 0x687f));
+	assert_null(vp_reset_bug_lookup(0x10de, 0x2206));
+	assert_null(vp_reset_bug_lookup(0x1002, 0x73bf)); /* Navi 21 resets with FLR */
+	for (size_t i = 0; i < vp_reset_bug_table_len; i++) {
+		assert_non_null(vp_reset_bug_table[i].family);
+		assert_non_null(vp_reset_bug_table[i].source);
+		assert_true(strlen(vp_reset_bug_table[i].source) > 10);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_x86_only),      cmocka_unit_test(test_x86_and_efi),  cmocka_unit_test(test_efi_only),
+		cmocka_unit_test(test_bad_checksum),  cmocka_unit_test(test_truncated),    cmocka_unit_test(test_pcir_outside),
+		cmocka_unit_test(test_not_a_rom),     cmocka_unit_test(test_reset_config), cmocka_unit_test(test_reset_bug_table),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
