@@ -7,8 +7,9 @@
  *
  * Source of every row below: vendor-reset's device table (src/device-db.h at the commit named
  * in SRC_VR), the list of devices whose reset vendor-reset replaces, and its README's
- * "Supported Devices" table, which names the families and their common names. Note that 164c
- * appears under both Vega 20 and Navi 10 there; the first row (Vega 20) is the one found.
+ * "Supported Devices" table, which names the families and their common names. vendor-reset lists
+ * the Ryzen APUs' graphics under its Navi 10 method (164c also under Vega 20); here they are one
+ * row group of their own, named as its README names them.
  */
 #include "reset.h"
 
@@ -74,7 +75,6 @@ const struct vp_reset_bug_entry vp_reset_bug_table[] = {
 	{ 0x1002, 0x66a4, "Vega 20", "Radeon VII, Instinct MI50/MI60", SRC_VR },
 	{ 0x1002, 0x66a7, "Vega 20", "Radeon VII, Instinct MI50/MI60", SRC_VR },
 	{ 0x1002, 0x66af, "Vega 20", "Radeon VII, Instinct MI50/MI60", SRC_VR },
-	{ 0x1002, 0x164c, "Vega 20", "Radeon VII, Instinct MI50/MI60", SRC_VR },
 	/* Navi 10: RX 5600 XT/5700/5700 XT */
 	{ 0x1002, 0x7310, "Navi 10", "RX 5600 XT/5700/5700 XT", SRC_VR },
 	{ 0x1002, 0x7312, "Navi 10", "RX 5600 XT/5700/5700 XT", SRC_VR },
@@ -84,12 +84,15 @@ const struct vp_reset_bug_entry vp_reset_bug_table[] = {
 	{ 0x1002, 0x731b, "Navi 10", "RX 5600 XT/5700/5700 XT", SRC_VR },
 	{ 0x1002, 0x731e, "Navi 10", "RX 5600 XT/5700/5700 XT", SRC_VR },
 	{ 0x1002, 0x731f, "Navi 10", "RX 5600 XT/5700/5700 XT", SRC_VR },
-	{ 0x1002, 0x15bf, "Navi 10", "RX 5600 XT/5700/5700 XT", SRC_VR },
-	{ 0x1002, 0x15dd, "Navi 10", "RX 5600 XT/5700/5700 XT", SRC_VR },
-	{ 0x1002, 0x15de, "Navi 10", "RX 5600 XT/5700/5700 XT", SRC_VR },
-	{ 0x1002, 0x15e7, "Navi 10", "RX 5600 XT/5700/5700 XT", SRC_VR },
-	{ 0x1002, 0x1636, "Navi 10", "RX 5600 XT/5700/5700 XT", SRC_VR },
-	{ 0x1002, 0x1638, "Navi 10", "RX 5600 XT/5700/5700 XT", SRC_VR },
+	/* Ryzen APU graphics, which vendor-reset resets with its Navi 10 method (README: "780M Phoenix1",
+	 * "2400GE Vega 11", "5700U Vega 8"): Phoenix, Raven Ridge, Barcelo, Renoir, Cezanne, Lucienne */
+	{ 0x1002, 0x15bf, "Ryzen APU graphics", "Raven Ridge/Renoir/Cezanne/Lucienne/Barcelo/Phoenix iGPU", SRC_VR },
+	{ 0x1002, 0x15dd, "Ryzen APU graphics", "Raven Ridge/Renoir/Cezanne/Lucienne/Barcelo/Phoenix iGPU", SRC_VR },
+	{ 0x1002, 0x15de, "Ryzen APU graphics", "Raven Ridge/Renoir/Cezanne/Lucienne/Barcelo/Phoenix iGPU", SRC_VR },
+	{ 0x1002, 0x15e7, "Ryzen APU graphics", "Raven Ridge/Renoir/Cezanne/Lucienne/Barcelo/Phoenix iGPU", SRC_VR },
+	{ 0x1002, 0x1636, "Ryzen APU graphics", "Raven Ridge/Renoir/Cezanne/Lucienne/Barcelo/Phoenix iGPU", SRC_VR },
+	{ 0x1002, 0x1638, "Ryzen APU graphics", "Raven Ridge/Renoir/Cezanne/Lucienne/Barcelo/Phoenix iGPU", SRC_VR },
+	{ 0x1002, 0x164c, "Ryzen APU graphics", "Raven Ridge/Renoir/Cezanne/Lucienne/Barcelo/Phoenix iGPU", SRC_VR },
 	/* Navi 14: RX 5300/5500 XT, Pro 5300 */
 	{ 0x1002, 0x7340, "Navi 14", "RX 5300/5500 XT, Pro 5300", SRC_VR },
 	{ 0x1002, 0x7341, "Navi 14", "RX 5300/5500 XT, Pro 5300", SRC_VR },
