@@ -501,9 +501,10 @@ static const struct {
 
 const char *const vp_check_ids[] = {
 	"cpu.virt", "kvm.device", "iommu.enabled", "iommu.cmdline", "iommu.interrupt_remapping", "vfio.module",
-	"host.display", "group.isolated", "security.acs_override", "security.unsafe_interrupts", "libvirt.installed", "host.inputs",
-	"card.reset", "card.rom", NULL,
+	"host.display", "group.isolated", "security.acs_override", "security.unsafe_interrupts", "libvirt.installed", "host.inputs", NULL,
 };
+
+const char *const vp_check_card_ids[] = { "card.reset", "card.rom", NULL };
 
 int vp_checks_run(const struct vp_host *h, const struct vp_platform *p, char *const *targets, struct vp_check_report *ret)
 {

@@ -42,5 +42,8 @@ int vp_check_report_add(struct vp_check_report *r, const char *id, const char *t
 bool vp_check_report_failed(const struct vp_check_report *r);
 /* Adds the "checks" table to doc. */
 void vp_check_report_render(const struct vp_check_report *r, struct vp_doc *doc);
-/* The ids of every check, in order; NULL-terminated, static. */
+/* The ids of the checks that always run, in order; NULL-terminated, static. */
 extern const char *const vp_check_ids[];
+/* The checks that run only when DEVICEs are named, after those: card.reset (vp_checks_run) and
+ * card.rom (vp_rom_check, added by the command since it reads the ROM). NULL-terminated, static. */
+extern const char *const vp_check_card_ids[];

@@ -78,9 +78,7 @@ int vp_rom_parse(const uint8_t *data, size_t len, struct vp_rom *ret)
 			.last = (p[0x15] & 0x80) != 0,
 			.checksum_ok = -1,
 		};
-		if (im.length == 0) {
-			if ((e = push_image(r, &im)) < 0)
-				break;
+		if (im.length == 0) { /* not an image: nothing to list */
 			e = vp_strv_pushf(&r->problems, "image at 0x%zx: its PCIR image length is 0", off);
 			break;
 		}

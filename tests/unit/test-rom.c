@@ -9,6 +9,7 @@
 
 #include "reset.h"
 #include "rom.h"
+#include "util.h"
 
 /* Writes one image of units*512 bytes at buf: 0x55AA, PCIR at 0x1c; x86 images get a checksum byte. */
 static size_t put_image(uint8_t *buf, uint16_t vendor, uint16_t device, int code_type, unsigned units, bool last)
@@ -263,12 +264,142 @@ static void test_reset_bug_table(void **state)
 	}
 }
 
+/* A host with a bridge 00:01.0, a GPU at 01:00.0 behind it, and optionally a sibling at 01:01.0. */
+struct rhost {
+	struct vp_host h;
+	struct vp_pci_dev devs[3];
+	uint8_t cfg[256];
+};
+
+static void rhost_init(struct rhost *r, int vendor, int device, char **methods, bool sibling)
+{
+	memset(r, 0, sizeof(*r));
+	const char *addrs[] = { "0000:00:01.0", "0000:01:00.0", "0000:01:01.0" };
+	for (int i = 0; i < 3; i++) {
+		struct vp_pci_dev *d = &r->devs[i];
+		snprintf(d->addr, sizeof(d->addr), "%s", addrs[i]);
+		memcpy(d->slot, d->addr, 10);
+		d->bus = i == 0 ? 0 : 1;
+		d->dev = i == 2 ? 1 : 0;
+		d->d3cold_allowed = -1;
+	}
+	r->devs[1].vendor = vendor;
+	r->devs[1].device = device;
+	r->devs[1].class_code = 0x030000;
+	r->devs[1].parent = (char *)"0000:00:01.0";
+	r->devs[1].reset_methods = methods;
+	r->devs[1].driver = (char *)"vfio-pci";
+	r->devs[2].parent = (char *)"0000:00:01.0";
+	r->devs[2].driver = (char *)"firewire_ohci";
+	r->h.devs = r->devs;
+	r->h.n_devs = sibling ? 3 : 2;
+	r->h.kernel_release = (char *)"6.8.0";
+	put_config(r->cfg, false, true);
+	r->devs[1].config = r->cfg;
+	r->devs[1].config_len = sizeof(r->cfg);
+}
+
+static void test_reset_verdicts(void **state)
+{
+	struct rhost *rh = malloc(sizeof(*rh));
+	struct vp_reset r;
+	struct vp_platform arch = { .distro = VP_DISTRO_ARCH };
+	char *bus[] = { (char *)"bus", NULL }, *flr[] = { (char *)"flr", (char *)"bus", NULL }, *none[] = { NULL };
+	char *ds[] = { (char *)"device_specific", (char *)"bus", NULL }, *bus_ds[] = { (char *)"bus", (char *)"device_specific", NULL };
+
+	rhost_init(rh, 0x10de, 0x2206, flr, true);
+	assert_int_equal(vp_reset_assess(&rh->h, &rh->devs[1], NULL, &r), 0);
+	assert_int_equal(r.verdict, VP_RESET_OK);
+	vp_reset_clear(&r);
+
+	/* only a bus reset, with a sibling on the bus: warn, naming it */
+	rhost_init(rh, 0x10de, 0x128b, bus, true);
+	assert_int_equal(vp_reset_assess(&rh->h, &rh->devs[1], NULL, &r), 0);
+	assert_int_equal(r.verdict, VP_RESET_WARN);
+	assert_int_equal(vp_strv_len(r.bus_siblings), 1);
+	assert_non_null(strstr(r.summary, "0000:01:01.0 (firewire_ohci)"));
+	assert_string_equal(r.bridge, "0000:00:01.0");
+	vp_reset_clear(&r);
+	/* alone on the bus: fine */
+	rhost_init(rh, 0x10de, 0x128b, bus, false);
+	assert_int_equal(vp_reset_assess(&rh->h, &rh->devs[1], NULL, &r), 0);
+	assert_int_equal(r.verdict, VP_RESET_OK);
+	vp_reset_clear(&r);
+	/* empty reset_method: nothing resets it */
+	rhost_init(rh, 0x10de, 0x128b, none, false);
+	assert_int_equal(vp_reset_assess(&rh->h, &rh->devs[1], NULL, &r), 0);
+	assert_int_equal(r.verdict, VP_RESET_FAIL);
+	vp_reset_clear(&r);
+	/* absent reset_method before 5.15: config space decides (FLR here) */
+	rhost_init(rh, 0x10de, 0x128b, NULL, false);
+	rh->h.kernel_release = (char *)"5.10.0";
+	put_config(rh->cfg, true, true);
+	assert_int_equal(vp_reset_assess(&rh->h, &rh->devs[1], NULL, &r), 0);
+	assert_int_equal(r.verdict, VP_RESET_OK);
+	vp_reset_clear(&r);
+	/* ... and 64 bytes of it cannot decide */
+	rh->devs[1].config_len = 64;
+	assert_int_equal(vp_reset_assess(&rh->h, &rh->devs[1], NULL, &r), 0);
+	assert_int_equal(r.verdict, VP_RESET_UNKNOWN);
+	assert_true(r.config_truncated);
+	vp_reset_clear(&r);
+
+	/* Polaris without vendor-reset: fail, with this distribution's install and the udev rule */
+	rhost_init(rh, 0x1002, 0x67df, bus, false);
+	rh->h.vendor_reset = VP_MOD_MISSING;
+	assert_int_equal(vp_reset_assess(&rh->h, &rh->devs[1], &arch, &r), 0);
+	assert_int_equal(r.verdict, VP_RESET_FAIL);
+	assert_string_equal(r.bug->family, "Polaris 10");
+	assert_non_null(strstr(r.summary, "not installed"));
+	assert_non_null(strstr(r.fix, "vendor-reset-dkms-git"));
+	assert_non_null(strstr(r.fix, "KERNEL==\"0000:01:00.0\""));
+	assert_non_null(strstr(r.fix, "ATTR{device}==\"0x67df\""));
+	vp_reset_clear(&r);
+	/* installed, not loaded */
+	rh->h.vendor_reset = VP_MOD_MODULE;
+	assert_int_equal(vp_reset_assess(&rh->h, &rh->devs[1], &arch, &r), 0);
+	assert_int_equal(r.verdict, VP_RESET_FAIL);
+	assert_non_null(strstr(r.summary, "not loaded"));
+	assert_null(strstr(r.fix, "dkms"));
+	vp_reset_clear(&r);
+	/* loaded, device_specific offered but not first: warn */
+	rh->h.vendor_reset_loaded = true;
+	rh->devs[1].reset_methods = bus_ds;
+	assert_int_equal(vp_reset_assess(&rh->h, &rh->devs[1], &arch, &r), 0);
+	assert_int_equal(r.verdict, VP_RESET_WARN);
+	assert_true(r.device_specific);
+	vp_reset_clear(&r);
+	/* device_specific first: ok */
+	rh->devs[1].reset_methods = ds;
+	assert_int_equal(vp_reset_assess(&rh->h, &rh->devs[1], &arch, &r), 0);
+	assert_int_equal(r.verdict, VP_RESET_OK);
+	assert_null(r.fix);
+	vp_reset_clear(&r);
+
+	/* power_state error: stuck, whatever the methods */
+	rhost_init(rh, 0x10de, 0x2206, flr, false);
+	rh->devs[1].power_state = (char *)"error";
+	assert_int_equal(vp_reset_assess(&rh->h, &rh->devs[1], NULL, &r), 0);
+	assert_int_equal(r.verdict, VP_RESET_FAIL);
+	assert_non_null(strstr(r.fix, "rescan"));
+	vp_reset_clear(&r);
+	/* D3cold under vfio-pci with d3cold_allowed: warn */
+	rh->devs[1].power_state = (char *)"D3cold";
+	rh->devs[1].d3cold_allowed = 1;
+	assert_int_equal(vp_reset_assess(&rh->h, &rh->devs[1], NULL, &r), 0);
+	assert_int_equal(r.verdict, VP_RESET_WARN);
+	assert_non_null(strstr(r.fix, "d3cold_allowed"));
+	vp_reset_clear(&r);
+	free(rh);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_x86_only),      cmocka_unit_test(test_x86_and_efi),  cmocka_unit_test(test_efi_only),
 		cmocka_unit_test(test_bad_checksum),  cmocka_unit_test(test_truncated),    cmocka_unit_test(test_pcir_outside),
 		cmocka_unit_test(test_not_a_rom),     cmocka_unit_test(test_reset_config), cmocka_unit_test(test_reset_bug_table),
+		cmocka_unit_test(test_reset_verdicts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
