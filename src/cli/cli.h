@@ -97,6 +97,7 @@ int cmd_recommend(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_snapshot(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_diagnose(const struct vp_opts *o, int argc, char *argv[]);
 int cmd_export(const struct vp_opts *o, int argc, char *argv[]);
+int cmd_rom(const struct vp_opts *o, int argc, char *argv[]);
 /* Appends the recovery recipe (recipe.h) for plat to doc. */
 void vp_cli_recipe(struct vp_root *root, const struct vp_host *h, const struct vp_platform *plat, char *const *kargs,
 		   const char *planned_title, struct vp_doc *doc);

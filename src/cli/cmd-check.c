@@ -3,9 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "../lib/checks.h"
+#include "../lib/rom.h"
 #include "../lib/select.h"
 #include "../lib/util.h"
 
@@ -55,6 +57,16 @@ int cmd_check(const struct vp_opts *o, int argc, char *argv[])
 	if (vp_checks_run(h, &p, targets, &rep) < 0) {
 		vp_cli_error("check: out of memory");
 		return VP_EXIT_USAGE;
+	}
+	if (targets) { /* card.rom reads the named cards' ROMs from sysfs: only as root */
+		int lv;
+		char *sum, *fix;
+		if (vp_rom_check(root, h, targets, geteuid() == 0, &lv, &sum, &fix) < 0 ||
+		    vp_check_report_add(&rep, "card.rom", "UEFI image in the ROM", (enum vp_level)lv, sum, fix) < 0) {
+			vp_check_report_free(&rep);
+			vp_cli_error("check: out of memory");
+			return VP_EXIT_USAGE;
+		}
 	}
 	_cleanup_(vp_doc_freep) struct vp_doc *doc = vp_doc_new();
 	struct vp_check_report shown = rep;

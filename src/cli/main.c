@@ -35,6 +35,7 @@ static const struct vp_cmd cmds[] = {
 	{ "status", cmd_status, "", "After the reboot: compare the last transaction with the running host" },
 	{ "recover", cmd_recover, "", "How to get back from a black screen on this host (fallback entry, one-boot edit, undo)" },
 	{ "recommend", cmd_recommend, "", "Say for each GPU which way to give it to a guest: passthrough, SR-IOV, mdev or VirtIO-GPU" },
+	{ "rom", cmd_rom, "DEVICE [--dump FILE] | --file FILE", "Parse a card's PCI expansion ROM (or a ROM file): images, checksum, UEFI image" },
 	{ "snapshot", cmd_snapshot, "OUT.tar.gz", "Save what vfio-pilot reads of this host, and the kernel log, for --root or a bug report" },
 	{ "unbind", cmd_unbind, "DEVICE... [--whole-group] [--connect URI]", "Give the cards back to their host drivers" },
 	{ "xml", cmd_xml, "DEVICE... [--guest-slot N] [--rom-file PATH | --rom-bar on|off]", "Print libvirt <hostdev> XML for the cards" },

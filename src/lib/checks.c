@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "reset.h"
 #include "util.h"
 
 struct ctx {
@@ -448,6 +449,36 @@ static void check_inputs(struct ctx *c, struct vp_check_result *r)
 		   "%zu host file%s unreadable or malformed, e.g. %s", n, n == 1 ? " was" : "s were", c->h->notes[0]);
 }
 
+/* Reset (reset.h): will each card to hand over come back after the guest stops? Only for named DEVICEs. */
+static void check_card_reset(struct ctx *c, struct vp_check_result *r)
+{
+	enum vp_level worst = VP_LEVEL_PASS;
+	struct vp_buf sum = { 0 }, fix = { 0 };
+	size_t n = 0;
+	for (size_t i = 0; i < c->h->n_cards; i++) {
+		const struct vp_card *card = &c->h->cards[i];
+		const struct vp_pci_dev *d = vp_reset_card_dev(card);
+		if (!d || !vp_strv_contains(c->targets, card->slot))
+			continue;
+		struct vp_reset rs;
+		if (vp_reset_assess(c->h, d, c->p, &rs) < 0)
+			continue;
+		static const enum vp_level lv[] = { VP_LEVEL_PASS, VP_LEVEL_WARN, VP_LEVEL_FAIL, VP_LEVEL_WARN };
+		enum vp_level l = lv[rs.verdict];
+		if (l == VP_LEVEL_FAIL || (l == VP_LEVEL_WARN && worst == VP_LEVEL_PASS))
+			worst = l;
+		vp_buf_printf(&sum, "%s%s: %s", n ? "; " : "", d->addr, rs.summary);
+		if (rs.fix)
+			vp_buf_printf(&fix, "%s%s: %s", fix.len ? "; " : "", d->addr, rs.fix);
+		n++;
+		vp_reset_clear(&rs);
+	}
+	_cleanup_free_ char *s = vp_buf_steal(&sum), *f = vp_buf_steal(&fix);
+	if (!n)
+		return set(r, VP_LEVEL_SKIP, NULL, "no card to judge");
+	set(r, worst, worst == VP_LEVEL_PASS ? NULL : TAKE_PTR(f), "%s", s);
+}
+
 static const struct {
 	const char *id;
 	const char *title;
@@ -465,12 +496,15 @@ static const struct {
 	{ "security.unsafe_interrupts", "Unsafe interrupts", check_unsafe_interrupts },
 	{ "libvirt.installed", "libvirt", check_libvirt },
 	{ "host.inputs", "Host files readable", check_inputs },
+	{ "card.reset", "Reset after the guest stops", check_card_reset },
 };
 
 const char *const vp_check_ids[] = {
 	"cpu.virt", "kvm.device", "iommu.enabled", "iommu.cmdline", "iommu.interrupt_remapping", "vfio.module",
 	"host.display", "group.isolated", "security.acs_override", "security.unsafe_interrupts", "libvirt.installed", "host.inputs", NULL,
 };
+
+const char *const vp_check_card_ids[] = { "card.reset", "card.rom", NULL };
 
 int vp_checks_run(const struct vp_host *h, const struct vp_platform *p, char *const *targets, struct vp_check_report *ret)
 {
@@ -479,7 +513,9 @@ int vp_checks_run(const struct vp_host *h, const struct vp_platform *p, char *co
 		return -ENOMEM;
 	struct ctx c = { .h = h, .p = p, .targets = targets, .rep = ret };
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
-		struct vp_check_result *r = &ret->results[i];
+		if (vp_startswith(table[i].id, "card.") && !targets)
+			continue; /* card.*: only when DEVICEs are named, judging those cards */
+		struct vp_check_result *r = &ret->results[ret->n];
 		r->id = table[i].id;
 		r->title = table[i].title;
 		table[i].fn(&c, r);
@@ -487,6 +523,22 @@ int vp_checks_run(const struct vp_host *h, const struct vp_platform *p, char *co
 		if (!r->summary)
 			return -ENOMEM;
 	}
+	return 0;
+}
+
+int vp_check_report_add(struct vp_check_report *r, const char *id, const char *title, enum vp_level level,
+			char *summary, char *fix)
+{
+	struct vp_check_result *nr = realloc(r->results, (r->n + 1) * sizeof(*nr));
+	if (!nr || !summary) {
+		if (nr)
+			r->results = nr;
+		free(summary);
+		free(fix);
+		return -ENOMEM;
+	}
+	r->results = nr;
+	r->results[r->n++] = (struct vp_check_result){ .id = id, .title = title, .level = level, .summary = summary, .fix = fix };
 	return 0;
 }
 

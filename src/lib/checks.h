@@ -35,9 +35,15 @@ struct vp_check_report {
 int vp_checks_run(const struct vp_host *h, const struct vp_platform *p, char *const *targets,
 		  struct vp_check_report *ret);
 void vp_check_report_free(struct vp_check_report *r);
+/* Appends a result judged outside the table (card.rom, which reads the ROM); takes summary and fix. */
+int vp_check_report_add(struct vp_check_report *r, const char *id, const char *title, enum vp_level level,
+			char *summary, char *fix);
 /* True when some check failed. */
 bool vp_check_report_failed(const struct vp_check_report *r);
 /* Adds the "checks" table to doc. */
 void vp_check_report_render(const struct vp_check_report *r, struct vp_doc *doc);
-/* The ids of every check, in order; NULL-terminated, static. */
+/* The ids of the checks that always run, in order; NULL-terminated, static. */
 extern const char *const vp_check_ids[];
+/* The checks that run only when DEVICEs are named, after those: card.reset (vp_checks_run) and
+ * card.rom (vp_rom_check, added by the command since it reads the ROM). NULL-terminated, static. */
+extern const char *const vp_check_card_ids[];

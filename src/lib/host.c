@@ -71,6 +71,7 @@ const struct vp_input vp_host_inputs[_VP_IN_MAX] = {
 	[VP_IN_SDBOOT_EFI_EFI] = { "efi/EFI/systemd/systemd-boot*.efi", VP_INPUT_EXISTS },
 	[VP_IN_SDBOOT_EFI_BOOT] = { "boot/EFI/systemd/systemd-boot*.efi", VP_INPUT_EXISTS },
 	[VP_IN_TOOL_SDBOOTUTIL] = { "$BIN/sdbootutil", VP_INPUT_EXISTS },
+	[VP_IN_VENDOR_RESET_MODULE] = { "sys/module/vendor_reset", VP_INPUT_EXISTS },
 };
 
 const struct vp_input vp_pci_dev_attrs[_VP_PA_MAX] = {
@@ -90,6 +91,9 @@ const struct vp_input vp_pci_dev_attrs[_VP_PA_MAX] = {
 	[VP_PA_IOMMU_GROUP] = { "iommu_group", VP_INPUT_LINK },
 	[VP_PA_PHYSFN] = { "physfn", VP_INPUT_LINK },
 	[VP_PA_MDEV_TYPES] = { "mdev_supported_types", VP_INPUT_TREE },
+	[VP_PA_D3COLD_ALLOWED] = { "d3cold_allowed", VP_INPUT_FILE },
+	[VP_PA_POWER_STATE] = { "power_state", VP_INPUT_FILE },
+	[VP_PA_CONFIG] = { "config", VP_INPUT_FILE },
 };
 
 const char *const vp_bin_dirs[] = { "usr/sbin", "usr/bin", "sbin", "bin", NULL };
@@ -431,6 +435,7 @@ static void load_dev(struct vp_root *root, int busfd, bool bus_plain, const char
 	d->card = -1;
 	d->vendor = d->device = d->subsys_vendor = d->subsys_device = d->class_code = d->revision = -1;
 	d->sriov_totalvfs = d->sriov_numvfs = d->numa_node = d->boot_vga = d->iommu_group = -1;
+	d->d3cold_allowed = -1;
 
 	char target[PATH_MAX];
 	bool linked = vp_dir_read_link(busfd, name, target, sizeof(target)) >= 0;
@@ -486,6 +491,8 @@ static void load_dev(struct vp_root *root, int busfd, bool bus_plain, const char
 		d->driver_override = strdup(buf);
 	if (dev_attr(&dd, VP_PA_RESET_METHOD, buf, sizeof(buf)) > 0)
 		vp_strv_split(buf, " \t", &d->reset_methods);
+	else if (faccessat(dd.fd, PA(VP_PA_RESET_METHOD), F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		d->reset_methods = calloc(1, sizeof(char *)); /* present but empty: no reset method at all */
 
 	int r;
 	if (!ids) { /* no usable uevent: the driver link says the same */
@@ -606,6 +613,50 @@ static struct vp_pci_dev *find_dev(const struct vp_host *h, const char *addr)
 	if (!h->n_devs) /* bsearch(NULL, 0) is undefined (UBSan: "null pointer passed as argument 2") */
 		return NULL;
 	return bsearch(&key, h->devs, h->n_devs, sizeof(*h->devs), cmp_dev);
+}
+
+/*
+ * Reset facts of the display cards' functions (reset.h): d3cold_allowed, power_state and config
+ * space. Only these: a config read wakes a runtime-suspended device, so a sleeping one
+ * (power_state D3hot or D3cold) is not read and says so. Without root the kernel returns the
+ * first 64 bytes of config space only.
+ */
+static void load_card_config(struct vp_host *h, struct vp_root *root)
+{
+	for (size_t i = 0; i < h->n_cards; i++) {
+		const struct vp_card *c = &h->cards[i];
+		if (!c->display)
+			continue;
+		for (size_t k = 0; k < c->n_devs; k++) {
+			struct vp_pci_dev *d = c->devs[k];
+			char rel[300];
+			uint64_t v;
+			snprintf(rel, sizeof(rel), "%s/%s/%s", IN(VP_IN_PCI_DEVICES), d->addr, PA(VP_PA_D3COLD_ALLOWED));
+			_cleanup_free_ char *d3 = read_str_opt(h, root, rel);
+			if (d3 && vp_parse_uint(d3, 1, &v) == 0)
+				d->d3cold_allowed = (int)v;
+			else if (d3)
+				note(h, rel, errno_word(-EINVAL));
+			snprintf(rel, sizeof(rel), "%s/%s/%s", IN(VP_IN_PCI_DEVICES), d->addr, PA(VP_PA_POWER_STATE));
+			d->power_state = read_str_opt(h, root, rel);
+			if (d->power_state && vp_startswith(d->power_state, "D3")) {
+				d->config_skipped = true;
+				continue;
+			}
+			snprintf(rel, sizeof(rel), "%s/%s/%s", IN(VP_IN_PCI_DEVICES), d->addr, PA(VP_PA_CONFIG));
+			char *buf = NULL;
+			size_t len = 0;
+			int e = vp_root_read_file(root, rel, 4096, &buf, &len);
+			if (e == 0 && len > 0) {
+				d->config = (uint8_t *)buf;
+				d->config_len = len;
+			} else {
+				free(buf);
+				if (e < 0 && e != -ENOENT)
+					note(h, rel, errno_word(e));
+			}
+		}
+	}
 }
 
 static int cmp_group(const void *a, const void *b)
@@ -980,6 +1031,10 @@ static void load_misc(struct vp_host *h, struct vp_root *root, unsigned flags)
 	h->vfio_pci = VP_MOD_UNKNOWN;
 	if ((flags & VP_HOST_MODULES) && h->kernel_release)
 		h->vfio_pci = vp_module_state_notes(root, h->kernel_release, "vfio-pci", &h->notes);
+	h->vendor_reset_loaded = vp_root_exists(root, IN(VP_IN_VENDOR_RESET_MODULE)) > 0;
+	h->vendor_reset = VP_MOD_UNKNOWN;
+	if ((flags & VP_HOST_MODULES) && h->kernel_release)
+		h->vendor_reset = vp_module_state(root, h->kernel_release, "vendor-reset");
 	if (h->vfio_pci_loaded && (h->vfio_pci == VP_MOD_UNKNOWN || h->vfio_pci == VP_MOD_MISSING))
 		h->vfio_pci = live_module ? VP_MOD_MODULE : VP_MOD_BUILTIN; /* present now, so it exists */
 }
@@ -1011,6 +1066,7 @@ int vp_host_load(struct vp_root *root, unsigned flags, struct vp_host **ret)
 		return e;
 	}
 	judge_groups(h);
+	load_card_config(h, root);
 	load_misc(h, root, flags);
 	if (flags & VP_HOST_NAMES)
 		vp_names_finish(names, h);
@@ -1027,6 +1083,8 @@ struct vp_host *vp_host_free(struct vp_host *h)
 		free(d->driver);
 		free(d->driver_override);
 		vp_strv_free(d->reset_methods);
+		free(d->power_state);
+		free(d->config);
 		free(d->physfn);
 		free(d->parent);
 		free(d->vendor_name);

@@ -56,6 +56,12 @@ struct vp_pci_dev {
 	char *vendor_name;        /* from pci.ids (libpci); NULL when unknown */
 	char *device_name;
 	int card;                 /* index into host->cards, -1 when none */
+	int d3cold_allowed;       /* 1/0, -1 when absent */
+	char *power_state;        /* "D0", "D3hot", "D3cold", "unknown", "error"; NULL when absent */
+	uint8_t *config;          /* config space as read (64 bytes without root, 256/4096 as root); only
+	                           * for the functions of display cards, NULL otherwise or when unreadable */
+	size_t config_len;
+	bool config_skipped;      /* not read: the device sleeps (D3hot/D3cold) and a read would wake it */
 };
 
 struct vp_group {
@@ -109,6 +115,8 @@ struct vp_host {
 	bool unsafe_interrupts_param; /* vfio_iommu_type1 allow_unsafe_interrupts=Y now */
 	bool libvirt_installed;
 	char **libvirt_programs;  /* which of virsh/libvirtd/virtqemud were found */
+	enum vp_mod_state vendor_reset; /* the vendor-reset module for the running kernel (VP_HOST_MODULES) */
+	bool vendor_reset_loaded; /* sys/module/vendor_reset exists */
 
 	struct vp_pci_dev *devs;  /* sorted by address */
 	size_t n_devs;
@@ -235,6 +243,7 @@ enum vp_host_input_id {
 	VP_IN_SDBOOT_EFI_EFI,
 	VP_IN_SDBOOT_EFI_BOOT,
 	VP_IN_TOOL_SDBOOTUTIL,
+	VP_IN_VENDOR_RESET_MODULE, /* sys/module/vendor_reset */
 	_VP_IN_MAX,
 };
 extern const struct vp_input vp_host_inputs[_VP_IN_MAX];
@@ -257,6 +266,9 @@ enum vp_pci_attr_id {
 	VP_PA_IOMMU_GROUP,
 	VP_PA_PHYSFN,
 	VP_PA_MDEV_TYPES,
+	VP_PA_D3COLD_ALLOWED,
+	VP_PA_POWER_STATE,
+	VP_PA_CONFIG,           /* binary; read for display cards' functions only (reset.c) */
 	_VP_PA_MAX,
 };
 extern const struct vp_input vp_pci_dev_attrs[_VP_PA_MAX];

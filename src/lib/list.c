@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "reset.h"
 #include "util.h"
 
 const struct vp_col vp_list_device_cols[] = {
@@ -27,6 +28,7 @@ const struct vp_col vp_list_device_cols[] = {
 	{ "reset_methods", NULL, VP_COL_JSON_ONLY },
 	{ "sriov_totalvfs", NULL, VP_COL_JSON_ONLY },
 	{ "physfn", NULL, VP_COL_JSON_ONLY },
+	{ "reset", NULL, VP_COL_JSON_ONLY },
 	{ "marks", NULL, VP_COL_TEXT_ONLY },
 	/* narrow text forms (output.h): "01:00.0" as lspci shows it, and the names without the vendor's */
 	{ "address_short", NULL, VP_COL_TEXT_ONLY | VP_COL_JSON_ONLY },
@@ -92,6 +94,13 @@ void vp_list_device_row(const struct vp_host *h, const struct vp_pci_dev *d, str
 		vp_row_str(row, "reset_methods", NULL);
 	vp_row_int_opt(row, "sriov_totalvfs", d->sriov_totalvfs);
 	vp_row_str(row, "physfn", d->physfn);
+	/* Reset facts and verdict for the functions of display cards (reset.h); null for the rest. */
+	struct vp_reset rs;
+	if (vp_table_shows(t, "reset") && card && card->display && vp_reset_assess(h, d, NULL, &rs) == 0) {
+		vp_row_take(row, "reset", vp_reset_to_json(&rs));
+		vp_reset_clear(&rs);
+	} else
+		vp_row_str(row, "reset", NULL);
 
 	if (!vp_table_shows(t, "marks"))
 		return;

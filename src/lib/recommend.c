@@ -8,6 +8,7 @@
 
 #include "list.h"
 #include "output.h"
+#include "reset.h"
 #include "util.h"
 
 const char *vp_verdict_to_string(enum vp_verdict v)
@@ -234,6 +235,9 @@ void vp_recommend_render(const struct vp_host *h, const struct vp_gpu_rec *r, si
 			json_object_array_add(types, to);
 		}
 		vp_row_take(o, "mdev_types", types);
+		struct vp_reset rs;
+		bool have_reset = vp_reset_assess(h, vp_reset_card_dev(c), NULL, &rs) == 0;
+		vp_row_take(o, "reset", have_reset ? vp_reset_to_json(&rs) : NULL);
 		json_object_array_add(gpus, o);
 
 		struct vp_buf b = { 0 };
@@ -251,6 +255,13 @@ void vp_recommend_render(const struct vp_host *h, const struct vp_gpu_rec *r, si
 				vp_buf_printf(&b, "    %-24s available: %-7s %s\n", t->id, avail, t->name ? t->name : "");
 			}
 		}
+		if (have_reset && r[i].verdict == VP_VERDICT_PASSTHROUGH) {
+			vp_buf_printf(&b, "  reset (%s): %s\n", vp_reset_verdict_to_string(rs.verdict), rs.summary);
+			if (rs.fix)
+				vp_buf_printf(&b, "    fix: `vfio-pilot check %s` prints it for this host\n", rs.dev->addr);
+		}
+		if (have_reset)
+			vp_reset_clear(&rs);
 		for (size_t k = 0; r[i].also && r[i].also[k]; k++)
 			vp_buf_printf(&b, "  also possible: %s\n", r[i].also[k]);
 		if (b.len)

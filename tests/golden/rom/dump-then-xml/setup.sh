@@ -1,0 +1,1 @@
+mkdir -p "$ROOT/var/lib/libvirt/vgabios"
