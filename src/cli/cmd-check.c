@@ -1,30 +1,72 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vfio-pilot check [DEVICE...]: host readiness. DEVICEs name the cards to hand over. */
+#include <getopt.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "../lib/checks.h"
+#include "../lib/hostneeds.h"
 #include "../lib/select.h"
 #include "../lib/util.h"
 
+/* An overridden refusal stays visible as a warning rather than a failure. */
+static void downgrade(struct vp_check_report *rep, const char *id)
+{
+	for (size_t i = 0; i < rep->n; i++)
+		if (streq(rep->results[i].id, id) && rep->results[i].level == VP_LEVEL_FAIL)
+			rep->results[i].level = VP_LEVEL_WARN;
+}
+
 int cmd_check(const struct vp_opts *o, int argc, char *argv[])
 {
-	int r = vp_cli_no_options("check", argc, argv);
-	if (r >= 0)
-		return r;
+	static const struct option longopts[] = {
+		{ "allow-host-device", no_argument, NULL, 'D' },
+		{ "allow-host-gpu", no_argument, NULL, 'A' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct vp_needs_opts no = { .boot_vga = true, .last_display = true };
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'D': no.allow_host_device = true; break;
+		case 'A': no.allow_host_gpu = true; break;
+		case 'h':
+			vp_cli_no_options("check", 2, (char *[]){ "check", "--help", NULL });
+			printf("\nWith DEVICEs, also judges handing them over: a device the host needs (its mounts, swap,\n"
+			       "default route, boot display or last display) is refused with exit 5, as plan, apply and bind do.\n"
+			       "  --allow-host-device  report storage or a NIC the host uses as a warning instead\n"
+			       "  --allow-host-gpu     report the boot display or the last display as a warning instead\n");
+			return VP_EXIT_OK;
+		default:
+			vp_cli_error("check: unknown option '%s'", argv[optind - 1]);
+			return vp_cli_usage("check");
+		}
+	}
 	_cleanup_(vp_root_freep) struct vp_root *root = NULL;
 	_cleanup_(vp_host_freep) struct vp_host *h = NULL;
-	r = vp_cli_load(o, VP_HOST_NAMES | VP_HOST_MODULES, &root, &h);
+	int r = vp_cli_load(o, VP_HOST_NAMES | VP_HOST_MODULES, &root, &h);
 	if (r)
 		return r;
 
-	_cleanup_strv_free_ char **targets = NULL;
-	if (argc > 1) {
+	_cleanup_strv_free_ char **targets = NULL, **refusals = NULL, **warnings = NULL;
+	if (optind < argc) {
 		_cleanup_free_ char *err = NULL;
-		if (vp_select_cards(h, argv + 1, &targets, &err) < 0) {
+		if (vp_select_cards(h, argv + optind, &targets, &err) < 0) {
 			vp_cli_error("check: %s", err ? err : "invalid device");
 			return VP_EXIT_USAGE;
 		}
+		/* the same judgment as plan, apply and bind (hostneeds.c) */
+		_cleanup_strv_free_ char **addrs = NULL;
+		for (size_t i = 0; targets && targets[i]; i++) {
+			const struct vp_card *card = vp_host_card(h, targets[i]);
+			for (size_t f = 0; card && f < card->n_devs; f++)
+				vp_strv_push(&addrs, card->devs[f]->addr);
+		}
+		vp_hostneeds_judge(h, addrs, &no, &refusals, &warnings);
 	}
 	struct vp_platform p;
 	vp_platform_detect(root, h, &p);
@@ -33,10 +75,21 @@ int cmd_check(const struct vp_opts *o, int argc, char *argv[])
 		vp_cli_error("check: out of memory");
 		return VP_EXIT_USAGE;
 	}
+	if (no.allow_host_device)
+		downgrade(&rep, "host.needs");
+	if (no.allow_host_gpu)
+		downgrade(&rep, "host.display");
 	_cleanup_(vp_doc_freep) struct vp_doc *doc = vp_doc_new();
 	vp_check_report_render(&rep, doc);
 	bool failed = vp_check_report_failed(&rep);
 	vp_check_report_free(&rep);
 	r = vp_cli_render(o, doc);
+	for (size_t i = 0; warnings && warnings[i]; i++)
+		fprintf(stderr, "vfio-pilot: check: warning: %s\n", warnings[i]);
+	if (!r && refusals) {
+		for (size_t i = 0; refusals[i]; i++)
+			vp_cli_error("check: refused: %s", refusals[i]);
+		return VP_EXIT_REFUSED;
+	}
 	return r ? r : failed ? VP_EXIT_FAIL : VP_EXIT_OK;
 }
