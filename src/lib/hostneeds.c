@@ -711,8 +711,8 @@ bool vp_hostneeds_have_routes(const struct vp_host *h)
 char *vp_hostneeds_of(const struct vp_host *h, const struct vp_pci_dev *d)
 {
 	const struct vp_hostneeds *n = h->needs;
-	if (!n || !d)
-		return NULL;
+	if (!n || !d || vp_class_is_bridge(d->class_code))
+		return NULL; /* bridges serve everything below them but are never handed over */
 	_cleanup_strv_free_ char **whats = NULL;
 	for (size_t i = 0; i < n->n; i++)
 		if (streq(n->v[i].addr, d->addr))
