@@ -124,32 +124,37 @@ static char *subst(enum vp_host_input_id id, const char *var, const char *name)
 /* ------------------------------------------------------------ the block walk */
 
 static const struct mnt *mount_of_path(const struct ctx *c, const char *path);
-static void trace_mount(struct ctx *c, const struct mnt *m, int depth, char ***visited, char ***addrs, bool *untraced);
+static bool trace_mount(struct ctx *c, const struct mnt *m, int depth, char ***visited, char ***addrs, bool *untraced);
 
-static void walk_block(struct ctx *c, const char *name, int depth, char ***visited, char ***addrs, bool *untraced)
+/*
+ * Adds the PCI functions that block device name lives on to *addrs. Returns true when the
+ * device was accounted for: some PCI function, a device below it that was, or a device that
+ * needs no controller (zram, a platform SD host). A device that is none of these (a dm or md
+ * device whose slaves lead nowhere, a loop in slaves/, a missing sysfs entry) sets *untraced.
+ */
+static bool walk_block(struct ctx *c, const char *name, int depth, char ***visited, char ***addrs, bool *untraced)
 {
 	if (!name_ok(name) || depth > MAX_DEPTH || ++c->nodes > NODE_BUDGET) {
 		*untraced = true;
-		return;
+		return false;
 	}
 	if (vp_strv_contains(*visited, name))
-		return; /* a loop in slaves/, or a device reached twice: nothing new */
+		return false; /* a loop in slaves/, or a device reached twice: nothing new from here */
 	vp_strv_push(visited, name);
 	char rel[PATH_MAX], real[PATH_MAX];
 	snprintf(rel, sizeof(rel), "%s/%s", IN(VP_IN_CLASS_BLOCK), name);
 	if (link_path(c->root, rel, real) < 0) {
 		*untraced = true; /* no sysfs entry for a mounted device: cannot say what holds it */
-		return;
+		return false;
 	}
-	size_t pci = pci_components(real, addrs);
+	bool resolved = pci_components(real, addrs) > 0;
 
 	/* device-mapper (LVM, LUKS), md RAID, bcache: the devices below */
-	size_t below = 0;
 	_cleanup_free_ char *slaves_rel = subst(VP_IN_BLOCK_SLAVES, "$BLOCK", name);
 	_cleanup_strv_free_ char **slaves = NULL;
 	if (vp_root_list(c->root, slaves_rel, &slaves) == 0)
-		for (size_t i = 0; slaves[i]; i++, below++)
-			walk_block(c, slaves[i], depth + 1, visited, addrs, untraced);
+		for (size_t i = 0; slaves[i]; i++)
+			resolved |= walk_block(c, slaves[i], depth + 1, visited, addrs, untraced);
 
 	/* an NVMe multipath head (devices/virtual/nvme-subsystem/nvme-subsysN/nvmeXnY): its paths */
 	const char *sub = strstr(real, "/nvme-subsystem/");
@@ -183,9 +188,7 @@ static void walk_block(struct ctx *c, const char *name, int depth, char ***visit
 						got += pci_components(p, addrs) > 0;
 				}
 		}
-		below += got;
-		if (!got)
-			*untraced = true;
+		resolved |= got > 0;
 	}
 
 	/* a loop device: the file system that holds its backing file */
@@ -194,25 +197,20 @@ static void walk_block(struct ctx *c, const char *name, int depth, char ***visit
 		_cleanup_free_ char *bf = NULL;
 		if (vp_root_read_str(c->root, bf_rel, &bf) == 0 && bf[0] == '/') {
 			const struct mnt *m = mount_of_path(c, bf);
-			if (m)
-				trace_mount(c, m, depth + 1, visited, addrs, untraced);
-			else
-				*untraced = true;
-			below++;
+			resolved |= m && trace_mount(c, m, depth + 1, visited, addrs, untraced);
 		}
 	}
 
-	if (pci || below)
-		return;
-	/* Nothing below and no PCI function above: a virtual device must say what it is. */
-	if (vp_startswith(real, "sys/devices/virtual/")) {
-		static const char *const standalone[] = { "zram", "ram", "nbd", "rbd", "loop", "drbd", NULL };
-		for (size_t i = 0; standalone[i]; i++)
-			if (vp_startswith(name, standalone[i]))
-				return; /* in memory, or over the network: no local controller */
-		*untraced = true; /* dm/md without readable slaves */
-	}
-	/* a platform device (an SoC's SD/eMMC host): no PCI function serves it */
+	if (resolved)
+		return true;
+	if (!vp_startswith(real, "sys/devices/virtual/"))
+		return true; /* a platform device (an SoC's SD/eMMC host): no PCI function serves it */
+	static const char *const standalone[] = { "zram", "ram", "nbd", "rbd", "drbd", NULL };
+	for (size_t i = 0; standalone[i]; i++)
+		if (vp_startswith(name, standalone[i]))
+			return true; /* in memory, or over the network: no local controller */
+	*untraced = true; /* dm/md/loop that leads to no device */
+	return false;
 }
 
 /* The block device name of a mount source ("/dev/sda2", "/dev/mapper/vg-root", "/dev/vg/root"), or NULL. */
@@ -266,7 +264,7 @@ static bool mount_relevant(const struct mnt *m)
 	return (m->has_dev && m->maj != 0) || vp_startswith(m->source, "/dev/") || fs_is_pool(m->fstype);
 }
 
-static void trace_mount(struct ctx *c, const struct mnt *m, int depth, char ***visited, char ***addrs, bool *untraced)
+static bool trace_mount(struct ctx *c, const struct mnt *m, int depth, char ***visited, char ***addrs, bool *untraced)
 {
 	if (m->has_dev && m->maj != 0) {
 		char rel[PATH_MAX];
@@ -274,22 +272,23 @@ static void trace_mount(struct ctx *c, const struct mnt *m, int depth, char ***v
 		snprintf(rel, sizeof(rel), "%s/%u:%u", IN(VP_IN_DEV_BLOCK), m->maj, m->min);
 		if (vp_root_read_link(c->root, rel, &target) < 0) {
 			*untraced = true;
-			return;
+			return false;
 		}
 		const char *b = strrchr(target, '/');
-		walk_block(c, b ? b + 1 : target, depth, visited, addrs, untraced);
-		return;
+		return walk_block(c, b ? b + 1 : target, depth, visited, addrs, untraced);
 	}
 	if (fs_is_pool(m->fstype)) {
 		*untraced = true; /* a pool's devices are not in sysfs: any storage controller may hold them */
-		return;
+		return false;
 	}
+	if (!mount_relevant(m))
+		return true; /* tmpfs, overlay, a network file system: no local block device */
 	_cleanup_free_ char *name = source_block(c, m->source);
 	if (!name) {
 		*untraced = true; /* "/dev/root", a by-uuid link: cannot tell which device */
-		return;
+		return false;
 	}
-	walk_block(c, name, depth, visited, addrs, untraced);
+	return walk_block(c, name, depth, visited, addrs, untraced);
 }
 
 /* The mount that holds path: the longest mount point that is a prefix of it (the last one mounted wins). */
