@@ -85,7 +85,7 @@ const struct vp_input vp_host_inputs[_VP_IN_MAX] = {
 	[VP_IN_BLOCK_LOOP] = { "sys/class/block/$BLOCK/loop/backing_file", VP_INPUT_FILE },
 	[VP_IN_NVME_SUBSYS] = { "sys/class/nvme-subsystem/*", VP_INPUT_LIST },
 	[VP_IN_CLASS_NET] = { "sys/class/net", VP_INPUT_LIST },
-	[VP_IN_NET_DEV] = { "sys/class/net/$NETDEV", VP_INPUT_LIST },
+	[VP_IN_NET_LOWER] = { "sys/class/net/$NETDEV/lower_*", VP_INPUT_LINK },
 	[VP_IN_NET_BRIF] = { "sys/class/net/$NETDEV/brif", VP_INPUT_LIST },
 };
 

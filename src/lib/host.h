@@ -250,7 +250,7 @@ enum vp_host_input_id {
 	VP_IN_BLOCK_LOOP,       /* sys/class/block/$BLOCK/loop/backing_file */
 	VP_IN_NVME_SUBSYS,      /* sys/class/nvme-subsystem/ *: the controllers of multipath heads */
 	VP_IN_CLASS_NET,        /* sys/class/net: interface links to their real paths */
-	VP_IN_NET_DEV,          /* sys/class/net/$NETDEV: its lower_* links */
+	VP_IN_NET_LOWER,        /* sys/class/net/$NETDEV/lower_*: the devices below a bond, VLAN or bridge */
 	VP_IN_NET_BRIF,         /* sys/class/net/$NETDEV/brif: a bridge's ports */
 	_VP_IN_MAX,
 };

@@ -531,9 +531,12 @@ static void walk_net(struct ctx *c, const char *name, int depth, char ***visited
 	}
 	size_t found = pci_components(real, addrs);
 	/* bonds, VLANs, macvlans and bridges name their lower devices with lower_* links; bridges also in brif/ */
-	_cleanup_free_ char *dev_rel = subst(VP_IN_NET_DEV, "$NETDEV", name);
+	_cleanup_free_ char *lower_rel = subst(VP_IN_NET_LOWER, "$NETDEV", name);
+	char *glob = lower_rel ? strrchr(lower_rel, '/') : NULL;
 	_cleanup_strv_free_ char **ents = NULL;
-	if (vp_root_list(c->root, dev_rel, &ents) == 0)
+	if (glob)
+		*glob = 0; /* list the interface's directory for its lower_* links */
+	if (glob && vp_root_list(c->root, lower_rel, &ents) == 0)
 		for (size_t i = 0; ents[i]; i++)
 			if (vp_startswith(ents[i], "lower_") && ents[i][6]) {
 				found++;
