@@ -123,7 +123,7 @@ int vp_cli_apply(const struct vp_opts *o, const char *cmdname, int argc, char *a
 		vp_doc_json(doc, "transaction", t);
 		vp_txn_report_done(&rep);
 		r = vp_cli_render(o, doc);
-		return r ? r : VP_EXIT_REFUSED;
+		return r ? r : vp_plan_firmware_only(p) ? VP_EXIT_FAIL : VP_EXIT_REFUSED;
 	}
 	size_t n = vp_changeset_n(p->cs);
 	if (!json) {

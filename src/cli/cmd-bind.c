@@ -17,6 +17,7 @@ static int run(const struct vp_opts *o, int argc, char *argv[], bool unbind)
 	static const struct option longopts[] = {
 		{ "whole-group", no_argument, NULL, 'g' },
 		{ "allow-host-gpu", no_argument, NULL, 'A' },
+		{ "allow-host-device", no_argument, NULL, 'D' },
 		{ "connect", required_argument, NULL, 'c' },
 		{ "trace-writes", required_argument, NULL, 'T' }, /* hidden: tests record every sysfs write */
 		{ "help", no_argument, NULL, 'h' },
@@ -39,6 +40,13 @@ static int run(const struct vp_opts *o, int argc, char *argv[], bool unbind)
 			}
 			bo.allow_host_gpu = true;
 			break;
+		case 'D':
+			if (unbind) {
+				vp_cli_error("unbind: unknown option '--allow-host-device'");
+				return vp_cli_usage(name);
+			}
+			bo.allow_host_device = true;
+			break;
 		case 'c':
 			uri = optarg;
 			break;
@@ -47,7 +55,7 @@ static int run(const struct vp_opts *o, int argc, char *argv[], bool unbind)
 			break;
 		case 'h':
 			printf("usage: vfio-pilot [--root DIR] [--json] %s DEVICE... [--whole-group]%s [--connect URI]\n\n",
-			       name, unbind ? "" : " [--allow-host-gpu]");
+			       name, unbind ? "" : " [--allow-host-gpu] [--allow-host-device]");
 			if (unbind)
 				printf("Gives every function of each card back to the host: clears driver_override, unbinds\n"
 				       "vfio-pci and lets the kernel probe, returning the driver each device had before bind.\n");
@@ -56,10 +64,13 @@ static int run(const struct vp_opts *o, int argc, char *argv[], bool unbind)
 				       "driver_override, unbinds the current driver, probes, and verifies. The previous\n"
 				       "drivers are remembered for `unbind`. If a step fails, that card's steps are undone.\n"
 				       "  --whole-group     also the other endpoints of the cards' IOMMU groups (never bridges)\n"
-				       "  --allow-host-gpu  allow binding the boot VGA device (the host's display)\n");
+				       "  --allow-host-gpu  allow binding the boot VGA device or the last display\n"
+				       "  --allow-host-device  allow binding storage or a NIC the host uses (mounts, swap,\n"
+				       "                    default route)\n");
 			printf("  --connect URI     libvirt connection to check for running domains (default: libvirt's)\n"
 			       "Needs root. Exit: 0 done, 2 bad input, 3 a step failed and was undone, 4 not root,\n"
-			       "5 refused (bridge, boot VGA, used by a running domain, no IOMMU group).\n");
+			       "5 refused (bridge, boot VGA, last display, a device the host needs, used by a running\n"
+			       "domain, no IOMMU group).\n");
 			return VP_EXIT_OK;
 		default:
 			return vp_cli_opt_error(name, argc, argv, "h", longopts);

@@ -10,13 +10,14 @@
 
 int vp_cli_plan_opts(const char *cmd, int argc, char *argv[], struct vp_plan_opts *po, bool *yes, int *ret_optind)
 {
-	enum { O_ALLOW = 0x100, O_WHOLE, O_PT, O_BLACKLIST, O_BOOT, O_INITRAMFS, O_YES, O_DRYRUN };
+	enum { O_ALLOW = 0x100, O_WHOLE, O_PT, O_BLACKLIST, O_BOOT, O_INITRAMFS, O_YES, O_DRYRUN, O_ALLOW_DEV };
 	static const struct option longopts[] = {
 		{ "allow-host-gpu", no_argument, NULL, O_ALLOW }, { "whole-group", no_argument, NULL, O_WHOLE },
 		{ "iommu-pt", no_argument, NULL, O_PT },          { "blacklist", no_argument, NULL, O_BLACKLIST },
 		{ "bootloader", required_argument, NULL, O_BOOT }, { "initramfs", required_argument, NULL, O_INITRAMFS },
 		{ "yes", no_argument, NULL, O_YES },              { "help", no_argument, NULL, 'h' },
 		{ "dry-run", no_argument, NULL, O_DRYRUN },
+		{ "allow-host-device", no_argument, NULL, O_ALLOW_DEV },
 		{ NULL, 0, NULL, 0 },
 	};
 	*po = (struct vp_plan_opts){ 0 };
@@ -26,6 +27,7 @@ int vp_cli_plan_opts(const char *cmd, int argc, char *argv[], struct vp_plan_opt
 	while ((c = getopt_long(argc, argv, "hy", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_ALLOW: po->allow_host_gpu = true; break;
+		case O_ALLOW_DEV: po->allow_host_device = true; break;
 		case O_WHOLE: po->whole_group = true; break;
 		case O_PT: po->iommu_pt = true; break;
 		case O_BLACKLIST: po->blacklist = true; break;
@@ -62,6 +64,7 @@ int vp_cli_plan_opts(const char *cmd, int argc, char *argv[], struct vp_plan_opt
 			vp_cli_no_options(cmd, 2, (char *[]){ (char *)cmd, "--help", NULL });
 			printf("\nOptions:\n"
 			       "  --allow-host-gpu     allow handing over the boot display or the last display (single-GPU setups)\n"
+			       "  --allow-host-device  allow handing over storage or a NIC the host uses (mounts, swap, default route)\n"
 			       "  --whole-group        hand over every device of a shared IOMMU group\n"
 			       "  --iommu-pt           also add iommu=pt (identity mapping for host devices; optional)\n"
 			       "  --blacklist          also blacklist the card's host GPU drivers\n"
@@ -118,5 +121,5 @@ int cmd_plan(const struct vp_opts *o, int argc, char *argv[])
 		vp_cli_recipe(root, h, &p->platform, p->kargs, fb, doc);
 	}
 	r = vp_cli_render_paged(o, doc);
-	return r ? r : p->blockers ? VP_EXIT_REFUSED : VP_EXIT_OK;
+	return r ? r : p->blockers ? (vp_plan_firmware_only(p) ? VP_EXIT_FAIL : VP_EXIT_REFUSED) : VP_EXIT_OK;
 }

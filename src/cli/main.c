@@ -22,7 +22,7 @@
 static const struct vp_cmd cmds[] = {
 	{ "attach", cmd_attach, "DOMAIN DEVICE... [--connect URI] [--live] [--guest-slot N] [--rom-file PATH | --rom-bar on|off]", "Add the cards' hostdevs to a libvirt domain's definition" },
 	{ "bind", cmd_bind, "DEVICE... [--whole-group] [--allow-host-gpu] [--connect URI]", "Move the cards to vfio-pci now (remembering their drivers)" },
-	{ "check", cmd_check, "[-q] [DEVICE...]", "Check whether this host is ready for GPU passthrough" },
+	{ "check", cmd_check, "[-q] [DEVICE...] [--allow-host-device] [--allow-host-gpu]", "Check whether this host is ready for GPU passthrough" },
 	{ "detach", cmd_detach, "DOMAIN DEVICE... [--connect URI] [--live]", "Remove the cards' hostdevs from a libvirt domain's definition" },
 	{ "diagnose", cmd_diagnose, "[--file PATH|-]... [--boot N] [--no-host]", "Explain passthrough failures from the kernel journal, libvirt and QEMU logs" },
 	{ "list", cmd_list, "", "List IOMMU groups, their devices and drivers, and whether each group can be handed over" },

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hostneeds.h"
 #include "select.h"
 #include "util.h"
 
@@ -47,6 +48,19 @@ static int add_dev(struct vp_bind_report *rep, const struct vp_pci_dev *d)
 static int cmp_dev(const void *a, const void *b)
 {
 	return strcmp(((const struct vp_bind_dev *)a)->addr, ((const struct vp_bind_dev *)b)->addr);
+}
+
+/* issue 11 §1: storage and NICs the host needs, and its last display, judged as plan judges them (hostneeds.c). */
+static void judge_host_needs(const struct vp_host *h, const struct vp_bind_opts *o, struct vp_bind_report *rep)
+{
+	if (o->unbind)
+		return;
+	_cleanup_strv_free_ char **addrs = NULL;
+	for (size_t i = 0; i < rep->n_devs; i++)
+		vp_strv_push(&addrs, rep->devs[i].addr);
+	const struct vp_needs_opts no = { .allow_host_device = o->allow_host_device, .allow_host_gpu = o->allow_host_gpu,
+					  .last_display = true };
+	vp_hostneeds_judge(h, addrs, &no, &rep->refusals, &rep->notes);
 }
 
 int vp_bind_plan(const struct vp_host *h, char *const *slots, const struct vp_bind_opts *o, struct vp_bind_report *rep)
@@ -142,6 +156,7 @@ int vp_bind_plan(const struct vp_host *h, char *const *slots, const struct vp_bi
 			}
 		}
 	}
+	judge_host_needs(h, o, rep);
 	rep->result = rep->refusals ? VP_BIND_REFUSED : VP_BIND_OK;
 	return 0;
 }

@@ -18,8 +18,9 @@
  * further card is touched.
  *
  * Planning (vp_bind_plan) refuses bridges, devices in no IOMMU group, SR-IOV
- * PFs with VFs enabled, devices that a running libvirt domain uses, and the
- * boot VGA device (unless allowed). Everything goes through the root handle.
+ * PFs with VFs enabled, devices that a running libvirt domain uses, the
+ * boot VGA device and the last display (unless allowed), and storage or NICs
+ * the host needs (hostneeds.h; unless allowed). Everything goes through the root handle.
  */
 #pragma once
 
@@ -64,6 +65,7 @@ struct vp_bind_opts {
 	bool unbind;
 	bool whole_group;
 	bool allow_host_gpu;
+	bool allow_host_device;   /* bind storage or a NIC the host needs (hostneeds.h), with a note */
 	/* PCI hostdevs of libvirt domains (vp_bind_libvirt_usage); NULL with libvirt_note set when unchecked. */
 	const struct vp_virt_hostdev *used;
 	size_t n_used;

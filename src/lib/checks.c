@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "reset.h"
+#include "hostneeds.h"
 #include "util.h"
 
 struct ctx {
@@ -326,6 +327,15 @@ static void check_host_display(struct ctx *c, struct vp_check_result *r)
 	_cleanup_free_ char *s = vp_buf_steal(&stay), *g = vp_buf_steal(&given);
 	if (n_stay + n_given == 0)
 		return set(r, VP_LEVEL_SKIP, NULL, "no display adapter found");
+	/* issue 11 §1: judge only display devices; a disk controller or NIC leaves every display where it is */
+	if (c->targets && n_given == 0)
+		return set(r, VP_LEVEL_PASS, NULL, "no display adapter among the devices to hand over; the host keeps %s", s);
+	for (size_t i = 0; c->targets && i < h->n_cards; i++)
+		if (h->cards[i].display && h->cards[i].boot_vga && in_targets(c, &h->cards[i]))
+			return set(r, VP_LEVEL_FAIL,
+				   strdup("hand over a secondary GPU; or plan a single-GPU setup with --allow-host-gpu and keep SSH access to the host"),
+				   "%s is the boot display (boot_vga=1): the host's console depends on it%s%s", h->cards[i].slot,
+				   n_stay ? "; the host would keep " : "", n_stay ? s : "");
 	if (n_stay > 0 && n_given > 0)
 		return set(r, VP_LEVEL_PASS, NULL, "the host keeps %s; to hand over: %s", s, g);
 	if (n_stay > 0)
@@ -335,6 +345,35 @@ static void check_host_display(struct ctx *c, struct vp_check_result *r)
 	return set(r, c->targets ? VP_LEVEL_FAIL : VP_LEVEL_WARN,
 		   strdup("keep one GPU (the boot VGA or an iGPU) on its host driver, or make sure you can reach the host over SSH"),
 		   "no display adapter would remain for the host: %s", g);
+}
+
+/* issue 11 §1: storage and NICs the host itself needs (hostneeds.c). */
+static void check_host_needs(struct ctx *c, struct vp_check_result *r)
+{
+	const struct vp_host *h = c->h;
+	if (!vp_hostneeds_have_mounts(h) && !vp_hostneeds_have_routes(h))
+		return set(r, VP_LEVEL_SKIP, NULL, "no mount table or routing table to read (/proc/self/mountinfo, /proc/net/route)");
+	struct vp_buf b = { 0 };
+	size_t n = 0;
+	for (size_t i = 0; i < h->n_devs; i++) {
+		const struct vp_pci_dev *d = &h->devs[i];
+		const struct vp_card *card = vp_host_card_of(h, d);
+		if (c->targets && !(card && vp_strv_contains(c->targets, card->slot)))
+			continue;
+		_cleanup_free_ char *what = vp_hostneeds_of(h, d);
+		if (what)
+			vp_buf_printf(&b, "%s%s (%s) for %s", n++ ? "; " : "", d->addr, vp_class_short(d->class_code), what);
+	}
+	_cleanup_free_ char *list = vp_buf_steal(&b);
+	if (c->targets && n)
+		return set(r, VP_LEVEL_FAIL,
+			   strdup("hand over another device; only if the host can do without it, add --allow-host-device to plan, apply or bind"),
+			   "the host needs %s", list);
+	if (c->targets)
+		return set(r, VP_LEVEL_PASS, NULL, "the host needs none of the devices to hand over for its mounts, swap or default route");
+	if (n)
+		return set(r, VP_LEVEL_PASS, NULL, "the host keeps %s", list);
+	return set(r, VP_LEVEL_PASS, NULL, "no PCI device serves the host's mounts, swap or default route");
 }
 
 /*
@@ -491,6 +530,7 @@ static const struct {
 	{ "iommu.interrupt_remapping", "Interrupt remapping", check_interrupt_remapping },
 	{ "vfio.module", "vfio-pci driver", check_vfio_module },
 	{ "host.display", "Display left for the host", check_host_display },
+	{ "host.needs", "Devices the host needs", check_host_needs },
 	{ "group.isolated", "Cards alone in their groups", check_group_isolated },
 	{ "security.acs_override", "ACS override", check_acs_override },
 	{ "security.unsafe_interrupts", "Unsafe interrupts", check_unsafe_interrupts },
@@ -501,7 +541,7 @@ static const struct {
 
 const char *const vp_check_ids[] = {
 	"cpu.virt", "kvm.device", "iommu.enabled", "iommu.cmdline", "iommu.interrupt_remapping", "vfio.module",
-	"host.display", "group.isolated", "security.acs_override", "security.unsafe_interrupts", "libvirt.installed", "host.inputs", NULL,
+	"host.display", "host.needs", "group.isolated", "security.acs_override", "security.unsafe_interrupts", "libvirt.installed", "host.inputs", NULL,
 };
 
 const char *const vp_check_card_ids[] = { "card.reset", "card.rom", NULL };

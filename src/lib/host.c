@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "hostneeds.h"
 #include "modules.h"
 #include "names.h"
 #include "parallel.h"
@@ -72,6 +73,21 @@ const struct vp_input vp_host_inputs[_VP_IN_MAX] = {
 	[VP_IN_SDBOOT_EFI_BOOT] = { "boot/EFI/systemd/systemd-boot*.efi", VP_INPUT_EXISTS },
 	[VP_IN_TOOL_SDBOOTUTIL] = { "$BIN/sdbootutil", VP_INPUT_EXISTS },
 	[VP_IN_VENDOR_RESET_MODULE] = { "sys/module/vendor_reset", VP_INPUT_EXISTS },
+	[VP_IN_MOUNTINFO] = { "proc/self/mountinfo", VP_INPUT_FILE },
+	[VP_IN_MOUNTS] = { "proc/mounts", VP_INPUT_FILE },
+	[VP_IN_SWAPS] = { "proc/swaps", VP_INPUT_FILE },
+	[VP_IN_ROUTE] = { "proc/net/route", VP_INPUT_FILE },
+	[VP_IN_IPV6_ROUTE] = { "proc/net/ipv6_route", VP_INPUT_FILE },
+	[VP_IN_DEV_BLOCK] = { "sys/dev/block", VP_INPUT_LIST },
+	[VP_IN_CLASS_BLOCK] = { "sys/class/block", VP_INPUT_LIST },
+	[VP_IN_BLOCK_SLAVES] = { "sys/class/block/$BLOCK/slaves", VP_INPUT_LIST },
+	[VP_IN_BLOCK_MULTIPATH] = { "sys/class/block/$BLOCK/multipath", VP_INPUT_LIST },
+	[VP_IN_BLOCK_DM_NAME] = { "sys/class/block/$BLOCK/dm/name", VP_INPUT_FILE },
+	[VP_IN_BLOCK_LOOP] = { "sys/class/block/$BLOCK/loop/backing_file", VP_INPUT_FILE },
+	[VP_IN_NVME_SUBSYS] = { "sys/class/nvme-subsystem/*", VP_INPUT_LIST },
+	[VP_IN_CLASS_NET] = { "sys/class/net", VP_INPUT_LIST },
+	[VP_IN_NET_LOWER] = { "sys/class/net/$NETDEV/lower_*", VP_INPUT_LINK },
+	[VP_IN_NET_BRIF] = { "sys/class/net/$NETDEV/brif", VP_INPUT_LIST },
 };
 
 const struct vp_input vp_pci_dev_attrs[_VP_PA_MAX] = {
@@ -1068,6 +1084,7 @@ int vp_host_load(struct vp_root *root, unsigned flags, struct vp_host **ret)
 	judge_groups(h);
 	load_card_config(h, root);
 	load_misc(h, root, flags);
+	h->needs = vp_hostneeds_load(root, h);
 	if (flags & VP_HOST_NAMES)
 		vp_names_finish(names, h);
 	*ret = TAKE_PTR(h);
@@ -1118,6 +1135,7 @@ struct vp_host *vp_host_free(struct vp_host *h)
 	vp_strv_free(h->iommu_units);
 	vp_strv_free(h->libvirt_programs);
 	vp_strv_free(h->notes);
+	vp_hostneeds_free(h->needs);
 	free(h);
 	return NULL;
 }

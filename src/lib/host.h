@@ -126,6 +126,7 @@ struct vp_host {
 	size_t n_cards;
 
 	char **notes;             /* unreadable or garbage inputs, as "PATH: reason" */
+	struct vp_hostneeds *needs; /* what the host itself needs (hostneeds.h) */
 };
 
 enum vp_host_flags {
@@ -244,6 +245,23 @@ enum vp_host_input_id {
 	VP_IN_SDBOOT_EFI_BOOT,
 	VP_IN_TOOL_SDBOOTUTIL,
 	VP_IN_VENDOR_RESET_MODULE, /* sys/module/vendor_reset */
+	/* read by hostneeds.c: what the host itself needs ("$BLOCK": each entry of sys/class/block,
+	 * "$NETDEV": each entry of sys/class/net) */
+	VP_IN_MOUNTINFO,        /* proc/self/mountinfo */
+	VP_IN_MOUNTS,           /* proc/mounts, when mountinfo is missing */
+	VP_IN_SWAPS,
+	VP_IN_ROUTE,            /* proc/net/route: IPv4 default routes */
+	VP_IN_IPV6_ROUTE,
+	VP_IN_DEV_BLOCK,        /* sys/dev/block: MAJ:MIN links to the block devices */
+	VP_IN_CLASS_BLOCK,      /* sys/class/block: name links to the block devices' real paths */
+	VP_IN_BLOCK_SLAVES,     /* sys/class/block/$BLOCK/slaves (dm, md) */
+	VP_IN_BLOCK_MULTIPATH,  /* sys/class/block/$BLOCK/multipath (NVMe multipath heads) */
+	VP_IN_BLOCK_DM_NAME,    /* sys/class/block/$BLOCK/dm/name */
+	VP_IN_BLOCK_LOOP,       /* sys/class/block/$BLOCK/loop/backing_file */
+	VP_IN_NVME_SUBSYS,      /* sys/class/nvme-subsystem/ *: the controllers of multipath heads */
+	VP_IN_CLASS_NET,        /* sys/class/net: interface links to their real paths */
+	VP_IN_NET_LOWER,        /* sys/class/net/$NETDEV/lower_*: the devices below a bond, VLAN or bridge */
+	VP_IN_NET_BRIF,         /* sys/class/net/$NETDEV/brif: a bridge's ports */
 	_VP_IN_MAX,
 };
 extern const struct vp_input vp_host_inputs[_VP_IN_MAX];

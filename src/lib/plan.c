@@ -13,6 +13,8 @@
 #include "grubdefault.h"
 #include "handover.h"
 #include "kargs.h"
+#include "firmware.h"
+#include "hostneeds.h"
 #include "modules.h"
 #include "select.h"
 #include "output.h"
@@ -191,6 +193,32 @@ static void judge_selection(struct vp_plan *p, const struct vp_host *h, const st
 			ADD(p->blockers, "handing over %s leaves the host without any display device; "
 					 "keep one GPU for the host, or add --allow-host-gpu for a single-GPU setup", taken > 1 ? "these cards" : "this card");
 	}
+}
+
+/* issue 11 §1: storage and NICs the host itself needs (hostneeds.c); the displays are judged above. */
+static void judge_host_needs(struct vp_plan *p, const struct vp_host *h, const struct vp_plan_opts *o)
+{
+	const struct vp_needs_opts no = { .allow_host_device = o->allow_host_device };
+	vp_hostneeds_judge(h, p->addrs, &no, &p->blockers, &p->warnings);
+}
+
+/* issue 11 §2: an IOMMU that no reboot can turn on is a blocker, not a promise (firmware.c). */
+static void judge_firmware(struct vp_plan *p, const struct vp_host *h)
+{
+	char *why = vp_firmware_iommu_blocker(h);
+	if (!why || vp_strv_push_take(&p->blockers, why) < 0)
+		return;
+	p->n_firmware_blockers++;
+	/* drop the promise that the isolation can be checked after the reboot: no reboot helps here */
+	size_t k = 0;
+	for (size_t i = 0; p->warnings && p->warnings[i]; i++) {
+		if (strstr(p->warnings[i], "is in no IOMMU group now"))
+			free(p->warnings[i]);
+		else
+			p->warnings[k++] = p->warnings[i];
+	}
+	if (p->warnings)
+		p->warnings[k] = NULL;
 }
 
 static void collect_devices(struct vp_plan *p, const struct vp_host *h, struct vp_root *root, const struct vp_plan_opts *o)
@@ -1484,6 +1512,8 @@ int vp_plan_build(struct vp_root *root, const struct vp_host *h, const struct vp
 	bool empty = !p->slots[0] && !p->extra;
 	judge_selection(p, h, o);
 	collect_devices(p, h, root, o);
+	judge_host_needs(p, h, o);
+	judge_firmware(p, h);
 	collect_kernels(p, root, h);
 	judge_existing_modprobe(p, root);
 	if (!empty)

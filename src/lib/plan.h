@@ -26,6 +26,7 @@
 struct vp_plan_opts {
 	char *const *devices;      /* DEVICE arguments */
 	bool allow_host_gpu;       /* hand over the boot display / last display */
+	bool allow_host_device;    /* hand over storage or a NIC the host needs (hostneeds.h), with a warning */
 	bool whole_group;          /* take every device of a shared group */
 	bool iommu_pt;             /* add iommu=pt */
 	bool blacklist;            /* blacklist the card's host drivers */
@@ -67,7 +68,17 @@ struct vp_plan {
 	char **state_kargs;        /* kernel arguments vfio-pilot owns now */
 	char **stays, **added, **removed; /* functions: in both sets, only in the new one, only in the current one */
 	char **kargs_stale;        /* owned arguments the new set drops (taken out of the boot configuration) */
+	size_t n_firmware_blockers; /* blockers that only the firmware setup can lift (firmware.h): exit 1, not 5 */
 };
+
+/* True when every blocker is one that only the firmware setup can lift (exit 1 rather than 5). */
+static inline bool vp_plan_firmware_only(const struct vp_plan *p)
+{
+	size_t n = 0;
+	while (p->blockers && p->blockers[n])
+		n++;
+	return n && n == p->n_firmware_blockers;
+}
 
 /*
  * Builds the plan. Returns 0 (check plan->blockers: a plan with blockers has

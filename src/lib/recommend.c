@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "firmware.h"
 #include "list.h"
 #include "output.h"
 #include "reset.h"
@@ -153,8 +154,16 @@ int vp_recommend(const struct vp_host *h, struct vp_gpu_rec **ret, size_t *ret_n
 			vp_strv_pushf(&r->reasons, "full passthrough would need its %d VFs removed first (vfio-pci refuses a PF with "
 					 "SR-IOV enabled) and would take them from their users", numvfs);
 		else if (!pass) {
-			if (!iommu)
-				vp_strv_pushf(&r->reasons, "the IOMMU is not active, so no device can be passed through (see `vfio-pilot check`)");
+			if (!iommu) {
+				/* the same words as plan's blocker (firmware.c), or plan's promise: never contradict it */
+				_cleanup_free_ char *fw = vp_firmware_iommu_blocker(h);
+				if (fw)
+					vp_strv_pushf(&r->reasons, "no device can be passed through: %s", fw);
+				else
+					vp_strv_pushf(&r->reasons, "the IOMMU is not active yet, so no device can be passed through now; "
+							 "`vfio-pilot plan` adds the kernel arguments that turn it on, and after the "
+							 "reboot `vfio-pilot recommend` judges again");
+			}
 			if (c->boot_vga && other) {
 				/* Name the spare GPU only when it really can be passed through. */
 				const struct vp_card *spare = NULL;

@@ -381,6 +381,30 @@ static void capture_input(struct ctx *c, const char *path, enum vp_input_kind ki
 	capture(c, path, kind, 0);
 }
 
+/* Inputs with "$BLOCK" or "$NETDEV": once per entry of sys/class/block or sys/class/net. */
+static bool capture_per_entry(struct ctx *c, const struct vp_input *in)
+{
+	static const struct { const char *var; enum vp_host_input_id dir; } vars[] = {
+		{ "$BLOCK", VP_IN_CLASS_BLOCK }, { "$NETDEV", VP_IN_CLASS_NET },
+	};
+	for (size_t v = 0; v < ARRAY_SIZE(vars); v++) {
+		const char *k = strstr(in->path, vars[v].var);
+		if (!k)
+			continue;
+		_cleanup_strv_free_ char **names = NULL;
+		if (vp_root_list(c->root, vp_host_inputs[vars[v].dir].path, &names) < 0)
+			return true;
+		for (size_t j = 0; names[j] && !c->error; j++) {
+			char buf[PATH_MAX];
+			if (snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(k - in->path), in->path, names[j], k + strlen(vars[v].var)) <
+			    (int)sizeof(buf))
+				capture_input(c, buf, in->kind);
+		}
+		return true;
+	}
+	return false;
+}
+
 static int kmsg_line(void *ud, const char *rec, size_t len)
 {
 	struct vp_buf *out = ud;
@@ -430,6 +454,8 @@ int vp_snapshot_write(struct vp_root *root, const struct vp_host *h, int fd, str
 	}
 	for (size_t i = 0; i < _VP_IN_MAX && !c.error; i++) {
 		const struct vp_input *in = &vp_host_inputs[i];
+		if (capture_per_entry(&c, in)) /* "$BLOCK", "$NETDEV" (hostneeds.c) */
+			continue;
 		const char *g = strstr(in->path, "$GROUP");
 		if (g) {
 			for (size_t j = 0; j < h->n_groups; j++) {
