@@ -5,29 +5,18 @@
 #include <string.h>
 
 #include "cli.h"
-#include "../lib/changeset.h"
+#include "../lib/handover.h"
 #include "../lib/export.h"
 #include "../lib/util.h"
 
-/* The devices of every applied transaction: what vfio-pilot has handed over at boot. */
+/* The handed-over set (handover.h): the devices of the newest applied transaction. */
 static char **handed_over(struct vp_root *root)
 {
-	struct vp_txn **v = NULL;
-	size_t n = 0;
-	char **out = NULL;
-	if (vp_txn_list(root, &v, &n) < 0)
+	struct vp_handover st = { 0 };
+	if (vp_handover_load(root, &st) < 0)
 		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		json_object *devs = NULL;
-		if (!streq(v[i]->state, "applied") || !json_object_object_get_ex(v[i]->meta, "devices", &devs))
-			continue;
-		for (size_t k = 0; k < json_object_array_length(devs); k++) {
-			const char *a = json_object_get_string(json_object_array_get_idx(devs, k));
-			if (a && !vp_strv_contains(out, a))
-				vp_strv_push(&out, a);
-		}
-	}
-	vp_txn_list_free(v, n);
+	char **out = TAKE_PTR(st.devices);
+	vp_handover_done(&st);
 	return out;
 }
 

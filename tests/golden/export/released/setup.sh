@@ -1,0 +1,2 @@
+set -eu
+. "$(dirname "$0")/../../plan/lib/standins.sh"
