@@ -301,6 +301,17 @@ static void delete_file(struct vp_plan *p, const char *rel)
 		ADD(p->blockers, "/%s is a symbolic link; vfio-pilot never writes through one. Replace it with a regular file first", rel);
 }
 
+/* A file change whose path starts with one of the prefixes. */
+static bool changes_under(struct vp_changeset *cs, const char *a, const char *b)
+{
+	for (size_t i = 0; i < vp_changeset_n(cs); i++) {
+		const struct vp_change *c = vp_changeset_get(cs, i);
+		if (c->kind == VP_CHANGE_FILE && (vp_startswith(c->path, a) || vp_startswith(c->path, b)))
+			return true;
+	}
+	return false;
+}
+
 static bool has_command(struct vp_changeset *cs, const char *needle)
 {
 	for (size_t i = 0; i < vp_changeset_n(cs); i++) {
@@ -354,19 +365,11 @@ void vp_handover_teardown(struct vp_plan *p, struct vp_root *root)
 		return;
 	switch (p->platform.bootloader) {
 	case VP_BOOT_GRUB:
-		if (vp_root_exists(root, VP_FALLBACK_GRUB_SCRIPT) > 0) {
+		if (vp_root_exists(root, VP_FALLBACK_GRUB_SCRIPT) > 0)
 			delete_file(p, VP_FALLBACK_GRUB_SCRIPT);
-			if (!has_command(p->cs, "grub")) {
-				bool debian = p->platform.distro == VP_DISTRO_DEBIAN || p->platform.distro == VP_DISTRO_UBUNTU ||
-					      p->platform.distro == VP_DISTRO_POPOS;
-				if (debian)
-					vp_changeset_command(p->cs, (char *[]){ "update-grub", NULL }, NULL, VP_CMD_RERUN_ON_UNDO,
-							     "regenerate /boot/grub/grub.cfg");
-				else
-					vp_changeset_command(p->cs, (char *[]){ "grub-mkconfig", "-o", "/boot/grub/grub.cfg", NULL }, NULL,
-							     VP_CMD_RERUN_ON_UNDO, "regenerate /boot/grub/grub.cfg");
-			}
-		}
+		/* the fallback script gone or the arguments out of /etc/default/grub*: grub.cfg must follow */
+		if (!has_command(p->cs, "grub") && changes_under(p->cs, "etc/default/grub", "etc/grub.d/"))
+			vp_plan_grub_regen(p);
 		break;
 	case VP_BOOT_SYSTEMD_BOOT:
 		for (size_t d = 0; vp_bls_dirs[d]; d++) {

@@ -745,7 +745,7 @@ static void cmd(struct vp_plan *p, char *const *argv, char *const *undo, unsigne
 	vp_changeset_command(p->cs, argv, undo, flags, why);
 }
 
-static void grub_regen(struct vp_plan *p)
+void vp_plan_grub_regen(struct vp_plan *p)
 {
 	switch (p->platform.distro) {
 	case VP_DISTRO_DEBIAN:
@@ -1080,7 +1080,7 @@ static void plan_bootloader(struct vp_plan *p, struct vp_root *root, const struc
 	}
 	case VP_BOOT_GRUB:
 		if (plan_grub_defaults(p, root, "GRUB_CMDLINE_LINUX_DEFAULT", miss, true) > 0)
-			grub_regen(p);
+			vp_plan_grub_regen(p);
 		break;
 	default:
 		ADD(p->blockers, "cannot tell which boot loader this host uses; give --bootloader grub|grubby|systemd-boot|kernelstub|"

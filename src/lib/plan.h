@@ -90,6 +90,10 @@ int vp_plan_build(struct vp_root *root, const struct vp_host *h, const struct vp
 struct vp_plan *vp_plan_free(struct vp_plan *p);
 static inline void vp_plan_freep(struct vp_plan **p) { vp_plan_free(*p); }
 
+/* Adds the command that regenerates grub.cfg the way this distribution does (update-grub,
+ * grub2-mkconfig -o /boot/grub2/grub.cfg or grub-mkconfig -o /boot/grub/grub.cfg). */
+void vp_plan_grub_regen(struct vp_plan *p);
+
 /* The plan document: text (diffs, commands, next steps) and the JSON documented in docs/json.md. */
 void vp_plan_render(const struct vp_plan *p, struct vp_doc *doc);
 
