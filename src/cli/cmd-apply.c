@@ -199,6 +199,8 @@ int vp_cli_apply(const struct vp_opts *o, const char *cmdname, int argc, char *a
 	json_object_object_add(t, "ran", strv_json(rep.ran));
 	json_object_object_add(t, "recovered", strv_json(rep.recovered));
 	json_object_object_add(t, "error", rep.failed_step ? json_object_new_string(rep.failed_step) : NULL);
+	if (e == -ENOTRECOVERABLE) /* what is left for `undo ID` (or by hand) */
+		json_object_object_add(t, "left", strv_json(rep.rollback_errors));
 	vp_doc_json(doc, "transaction", t);
 	if ((e == 0) && !p->no_bootloader && p->addrs[0]) /* the way back (recipe.c) */
 		vp_cli_recipe(root, h, &p->platform, p->kargs, NULL, doc);
