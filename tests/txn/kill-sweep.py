@@ -7,7 +7,7 @@ to what it was before apply (tests/txn/lib.py: digest), leave no transaction unf
 process of the killed run may write afterwards.
 
   kill-sweep.py VFIO_PILOT            reduced sweep (CI): every K-th syscall point (K from --step=K, default
-                                       chosen for about 20 points per command), a few timed points
+                                       chosen for about 15 points per command), a few timed points
   kill-sweep.py VFIO_PILOT --full     every point of the syscalls below, every 0.1 s of the timed sweep
   --all-syscalls                      every syscall vfio-pilot makes (thousands of points: hours)
 
@@ -177,7 +177,7 @@ def main():
             st = step
             if st == 0:
                 total = sum(count_points(vp, s.fresh(template), a, syscalls).values())
-                st = max(1, total // 20)
+                st = max(1, total // 15)
             counts[cmd] = (s.syscall_sweep(cmd, template, a, syscalls, st), st)
         if full:
             delays = [(0.1 * k, signal.SIGKILL if k % 2 else signal.SIGTERM) for k in range(1, 26)]
