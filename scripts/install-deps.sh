@@ -7,7 +7,7 @@ set -eu
 pkgs="meson ninja-build pkg-config gcc libc6-dev libpci-dev pci.ids pciutils libjson-c-dev libcmocka-dev
       libkmod-dev kmod libsystemd-dev systemd-journal-remote libvirt-dev libvirt-clients libxml2-dev libxml2-utils
       libarchive-dev python3 python3-jsonschema python3-yaml ansible-core busybox-static clang libclang-rt-14-dev
-      systemd grub2-common grub-common
+      systemd grub2-common grub-common strace bsdutils
       git xz-utils build-essential dpkg-dev debhelper fakeroot lintian rpm bash-completion zsh groff-base man-db"
 missing=""
 for p in $pkgs; do

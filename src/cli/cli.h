@@ -119,3 +119,9 @@ struct vp_cli_rescue {
 };
 int vp_cli_rescue_begin(const char *cmd, struct vp_root *root, struct vp_cli_rescue *c);
 void vp_cli_rescue_end(struct vp_cli_rescue *c);
+/* Progress of external steps on stderr (progress.c): announced, streamed indented on a tty, timed. */
+const struct vp_progress *vp_cli_progress(void);
+/* SIGTERM/SIGINT/SIGHUP end the running command's process group, then this process (progress.c). */
+void vp_cli_signals(void);
+/* After a failed rollback or undo (state rollback-failed / undo-failed): what is left, and how to finish. */
+void vp_cli_left_to_do(const char *cmd, const char *id, char *const *errors);

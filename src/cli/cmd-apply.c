@@ -19,16 +19,39 @@ long long vp_cli_now(void)
 	return (long long)time(NULL);
 }
 
+void vp_cli_left_to_do(const char *cmd, const char *id, char *const *errors)
+{
+	fprintf(stderr, "vfio-pilot: %s: left to do for transaction %s:\n", cmd, id ? id : "?");
+	for (size_t i = 0; errors && errors[i]; i++)
+		fprintf(stderr, "  - %s\n", errors[i]);
+	fprintf(stderr,
+		"  Fix the cause, then run `vfio-pilot undo %s`: it retries what is left (every file is judged by its\n"
+		"  content, so finished steps are not redone). Without vfio-pilot: sh /%s/%s/undo.sh (docs/rescue.md).\n",
+		id ? id : "", VP_TXN_DIR, id ? id : "ID");
+}
+
 /* Recovery of an interrupted transaction, reported in text and JSON. */
 int vp_cli_recover(const char *cmd, struct vp_root *root, struct vp_txn_report *rep)
 {
+	if (!rep->progress)
+		rep->progress = vp_cli_progress();
 	int e = vp_txn_recover(root, (time_t)vp_cli_now(), rep);
+	if (rep->reaped)
+		fprintf(stderr, "vfio-pilot: %s: %d process%s of an interrupted run %s still running; ended %s first\n", cmd,
+			rep->reaped, rep->reaped == 1 ? "" : "es", rep->reaped == 1 ? "was" : "were", rep->reaped == 1 ? "it" : "them");
 	for (size_t i = 0; rep->recovered && rep->recovered[i]; i++)
 		fprintf(stderr, "vfio-pilot: %s: transaction %s was interrupted; rolled it back from its journal first\n", cmd,
 			rep->recovered[i]);
+	for (size_t i = 0; rep->finished_undo && rep->finished_undo[i]; i++)
+		fprintf(stderr, "vfio-pilot: %s: the undo of transaction %s was interrupted; finished it from its journal first\n",
+			cmd, rep->finished_undo[i]);
 	if (e < 0) {
-		vp_cli_error("%s: rolling back an interrupted transaction failed: %s; fix that first (see `vfio-pilot history`)",
-			     cmd, rep->rollback_errors && rep->rollback_errors[0] ? rep->rollback_errors[0] : strerror(-e));
+		vp_cli_error("%s: finishing an interrupted transaction failed: %s", cmd,
+			     rep->rollback_errors && rep->rollback_errors[0] ? rep->rollback_errors[0] : strerror(-e));
+		const char *id = rep->finished_undo && rep->finished_undo[0] ? rep->finished_undo[0]
+				 : rep->recovered && rep->recovered[0]   ? rep->recovered[0]
+									 : NULL;
+		vp_cli_left_to_do(cmd, id, rep->rollback_errors);
 		return VP_EXIT_ROLLBACK;
 	}
 	return -1;
@@ -102,7 +125,8 @@ int vp_cli_apply(const struct vp_opts *o, const char *cmdname, int argc, char *a
 	_cleanup_close_ int lock = -1;
 	if ((r = vp_cli_lock(cmdname, root, &lock)))
 		return r;
-	struct vp_txn_report rep = { 0 };
+	vp_cli_signals();
+	struct vp_txn_report rep = { .progress = vp_cli_progress() };
 	r = vp_cli_recover(cmdname, root, &rep);
 	if (r >= 0) {
 		vp_txn_report_done(&rep);
@@ -156,14 +180,13 @@ int vp_cli_apply(const struct vp_opts *o, const char *cmdname, int argc, char *a
 		code = VP_EXIT_REFUSED;
 	} else if (e == -ECANCELED || e == -ENOTRECOVERABLE) {
 		result = e == -ECANCELED ? "rolled-back" : "rollback-failed";
-		if (rep.failed_output && *rep.failed_output && !json)
-			fprintf(stderr, "%s%s", rep.failed_output,
-				rep.failed_output[strlen(rep.failed_output) - 1] == '\n' ? "" : "\n");
-		if (e == -ECANCELED)
+		/* the failed step's last lines were shown by the progress printer */
+		if (e == -ECANCELED) {
 			vp_cli_error("%s: %s; every change was rolled back (transaction %s)", cmdname, rep.failed_step, rep.id);
-		else
-			vp_cli_error("%s: %s, and the rollback failed too: %s; see `vfio-pilot history`", cmdname, rep.failed_step,
-				     rep.rollback_errors && rep.rollback_errors[0] ? rep.rollback_errors[0] : "unknown");
+		} else {
+			vp_cli_error("%s: %s, and the rollback failed too", cmdname, rep.failed_step);
+			vp_cli_left_to_do(cmdname, rep.id, rep.rollback_errors);
+		}
 		code = VP_EXIT_ROLLBACK;
 	} else {
 		result = "failed";
@@ -176,6 +199,8 @@ int vp_cli_apply(const struct vp_opts *o, const char *cmdname, int argc, char *a
 	json_object_object_add(t, "ran", strv_json(rep.ran));
 	json_object_object_add(t, "recovered", strv_json(rep.recovered));
 	json_object_object_add(t, "error", rep.failed_step ? json_object_new_string(rep.failed_step) : NULL);
+	if (e == -ENOTRECOVERABLE) /* what is left for `undo ID` (or by hand) */
+		json_object_object_add(t, "left", strv_json(rep.rollback_errors));
 	vp_doc_json(doc, "transaction", t);
 	if ((e == 0) && !p->no_bootloader && p->addrs[0]) /* the way back (recipe.c) */
 		vp_cli_recipe(root, h, &p->platform, p->kargs, NULL, doc);

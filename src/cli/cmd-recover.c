@@ -112,6 +112,8 @@ int cmd_recover(const struct vp_opts *o, int argc, char *argv[])
 	json_object *txn = json_object_new_object();
 	json_object_object_add(txn, "id", t ? json_object_new_string(t->id) : NULL);
 	json_object_object_add(txn, "kernel_args", t ? json_object_get(json_object_object_get(t->meta, "kernel_args")) : NULL);
+	_cleanup_free_ char *undo_sh = t ? vp_strdup_printf("/%s/%s/undo.sh", VP_TXN_DIR, t->id) : NULL;
+	json_object_object_add(txn, "undo_sh", undo_sh ? json_object_new_string(undo_sh) : NULL);
 	vp_doc_json(doc, "transaction", txn);
 	if (t) {
 		_cleanup_free_ char *k = kargs ? vp_strv_join(kargs, " ") : NULL;
@@ -119,6 +121,22 @@ int cmd_recover(const struct vp_opts *o, int argc, char *argv[])
 	} else {
 		vp_doc_text(doc, "No applied transaction on this host: the recipe below is the general one.");
 	}
-	vp_cli_recipe(root, h, &plat, kargs, NULL, doc);
+	struct vp_recipe rec;
+	if (vp_recipe_build(root, h, &plat, kargs, NULL, &rec) == 0) {
+		/* from a live USB, the transaction's undo.sh first: it needs nothing but a shell (undosh.h) */
+		char *usb = t ? vp_strdup_printf(
+					"no menu, or no way in? Boot a live USB and mount the installed root at /mnt/sysroot (with "
+					"its /boot and EFI partition), bind /proc, /sys and /dev into it, and run `sh "
+					"/mnt/sysroot/%s/%s/undo.sh /mnt/sysroot`: it needs nothing but a shell. Where vfio-pilot is "
+					"installed, `sudo vfio-pilot --root /mnt/sysroot undo` does the same (docs/rescue.md)",
+					VP_TXN_DIR, t->id)
+			      : NULL;
+		if (usb) {
+			free(rec.live_usb);
+			rec.live_usb = usb;
+		}
+		vp_recipe_render(&rec, doc);
+	}
+	vp_recipe_done(&rec);
 	return vp_cli_render(o, doc);
 }

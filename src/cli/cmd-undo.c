@@ -35,13 +35,33 @@ int cmd_undo(const struct vp_opts *o, int argc, char *argv[])
 	_cleanup_close_ int lock = -1;
 	if ((r = vp_cli_lock("undo", root, &lock)))
 		return r;
-	struct vp_txn_report rep = { 0 };
+	vp_cli_signals();
+	struct vp_txn_report rep = { .progress = vp_cli_progress() };
 	r = vp_cli_recover("undo", root, &rep);
 	if (r >= 0) {
 		vp_txn_report_done(&rep);
 		return r;
 	}
-	bool recovered = rep.recovered && rep.recovered[0];
+	bool recovered = (rep.recovered && rep.recovered[0]) || (rep.finished_undo && rep.finished_undo[0]);
+	/* the job this undo was asked for may be the interrupted one it just finished: then it is done */
+	bool finished = recovered && (!id || vp_strv_contains(rep.recovered, id) || vp_strv_contains(rep.finished_undo, id));
+	if (finished) {
+		_cleanup_(vp_doc_freep) struct vp_doc *doc = vp_doc_new();
+		const char *fid = rep.finished_undo && rep.finished_undo[0] ? rep.finished_undo[0] : rep.recovered[0];
+		vp_doc_text(doc, "Finished the interrupted transaction %s from its journal: the files are as they were before it. "
+				 "Reboot to return to the previous boot configuration.", fid);
+		json_object *t = json_object_new_object();
+		json_object_object_add(t, "id", json_object_new_string(fid));
+		json_object_object_add(t, "result", json_object_new_string("recovered"));
+		json_object *ran = json_object_new_array();
+		for (size_t i = 0; rep.ran && rep.ran[i]; i++)
+			json_object_array_add(ran, json_object_new_string(rep.ran[i]));
+		json_object_object_add(t, "ran", ran);
+		vp_doc_json(doc, "transaction", t);
+		vp_txn_report_done(&rep);
+		r = vp_cli_render(o, doc);
+		return r ? r : VP_EXIT_OK;
+	}
 	vp_txn_report_done(&rep);
 	e = vp_txn_undo(root, id, (time_t)vp_cli_now(), &rep);
 	int code = VP_EXIT_OK;
@@ -71,7 +91,8 @@ int cmd_undo(const struct vp_opts *o, int argc, char *argv[])
 		vp_txn_report_done(&rep);
 		return VP_EXIT_REFUSED;
 	} else if (e == -ECANCELED) {
-		vp_cli_error("undo: %s; the files are restored, run `vfio-pilot undo %s` again once that is fixed", rep.failed_step, rep.id);
+		vp_cli_error("undo: %s", rep.failed_step);
+		vp_cli_left_to_do("undo", rep.id, rep.rollback_errors);
 		result = "undo-failed";
 		code = VP_EXIT_ROLLBACK;
 	} else if (e < 0) {

@@ -7,9 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "exec.h"
 #include "output.h"
+#include "undosh.h"
 #include "util.h"
 
 struct vp_changeset {
@@ -25,6 +29,7 @@ static void change_done(struct vp_change *c)
 	free(c->old);
 	free(c->new);
 	vp_strv_free(c->created_dirs);
+	json_object_put(c->old_xattrs);
 	vp_strv_free(c->argv);
 	vp_strv_free(c->undo_argv);
 	free(c->why);
@@ -94,8 +99,43 @@ static struct vp_change *push(struct vp_changeset *cs)
 	return &n[cs->n++];
 }
 
+/* Extended attributes of rel (a regular file): name -> hex value, NULL when it has none or they
+ * cannot be listed (a file system without them). */
+static json_object *read_xattrs(struct vp_root *root, const char *rel)
+{
+	_cleanup_close_ int fd = vp_root_openat(root, rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+	if (fd < 0)
+		return NULL;
+	char names[8192];
+	ssize_t n = flistxattr(fd, names, sizeof(names));
+	if (n <= 0)
+		return NULL;
+	json_object *o = NULL;
+	for (char *name = names; name < names + n; name += strlen(name) + 1) {
+		char val[4096];
+		ssize_t vl = fgetxattr(fd, name, val, sizeof(val));
+		if (vl < 0)
+			continue; /* not readable (trusted.* without CAP_SYS_ADMIN ...): left to the file system */
+		struct vp_buf hex = { 0 };
+		for (ssize_t i = 0; i < vl; i++)
+			vp_buf_printf(&hex, "%02x", (unsigned char)val[i]);
+		_cleanup_free_ char *h = vp_buf_steal(&hex);
+		if (!o)
+			o = json_object_new_object();
+		json_object_object_add(o, name, json_object_new_string(h ? h : ""));
+	}
+	return o;
+}
+
+struct file_meta {
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	unsigned long nlink;
+};
+
 /* Current content of rel: 1 with data, 0 when absent, <0 on error (-ELOOP for a symlink). */
-static int read_current(struct vp_root *root, const char *rel, char **ret, size_t *ret_len, mode_t *ret_mode)
+static int read_current_meta(struct vp_root *root, const char *rel, char **ret, size_t *ret_len, struct file_meta *ret_meta)
 {
 	struct stat st;
 	*ret = NULL;
@@ -114,9 +154,18 @@ static int read_current(struct vp_root *root, const char *rel, char **ret, size_
 	e = vp_root_read_file(root, rel, VP_FILE_MAX, ret, ret_len);
 	if (e < 0)
 		return e;
-	if (ret_mode)
-		*ret_mode = st.st_mode & 07777;
+	if (ret_meta)
+		*ret_meta = (struct file_meta){ st.st_mode & 07777, st.st_uid, st.st_gid, (unsigned long)st.st_nlink };
 	return 1;
+}
+
+static int read_current(struct vp_root *root, const char *rel, char **ret, size_t *ret_len, mode_t *ret_mode)
+{
+	struct file_meta m = { 0 };
+	int e = read_current_meta(root, rel, ret, ret_len, &m);
+	if (e > 0 && ret_mode)
+		*ret_mode = m.mode;
+	return e;
 }
 
 static bool same(const char *a, size_t alen, const char *b, size_t blen)
@@ -168,10 +217,11 @@ int vp_changeset_set_file(struct vp_changeset *cs, const char *rel, const char *
 	}
 	_cleanup_free_ char *old = NULL;
 	size_t old_len = 0;
-	mode_t old_mode = 0;
-	int e = read_current(cs->root, rel, &old, &old_len, &old_mode);
+	struct file_meta fm = { 0 };
+	int e = read_current_meta(cs->root, rel, &old, &old_len, &fm);
 	if (e < 0)
 		return e;
+	mode_t old_mode = fm.mode;
 	if (same(old, old_len, content, len) && (!content || old_mode == mode))
 		return 0;
 	char *dup = NULL;
@@ -191,6 +241,10 @@ int vp_changeset_set_file(struct vp_changeset *cs, const char *rel, const char *
 	c->old = TAKE_PTR(old);
 	c->old_len = old_len;
 	c->old_mode = old_mode;
+	c->old_uid = fm.uid;
+	c->old_gid = fm.gid;
+	c->old_nlink = fm.nlink;
+	c->old_xattrs = e > 0 ? read_xattrs(cs->root, rel) : NULL;
 	c->new = dup;
 	c->new_len = len;
 	c->mode = mode;
@@ -453,7 +507,8 @@ void vp_txn_report_done(struct vp_txn_report *r)
 	vp_strv_free(r->rollback_errors);
 	vp_strv_free(r->ran);
 	vp_strv_free(r->recovered);
-	*r = (struct vp_txn_report){ 0 };
+	vp_strv_free(r->finished_undo);
+	*r = (struct vp_txn_report){ .progress = r->progress };
 }
 
 struct vp_txn *vp_txn_free(struct vp_txn *t)
@@ -462,6 +517,7 @@ struct vp_txn *vp_txn_free(struct vp_txn *t)
 		return NULL;
 	free(t->id);
 	free(t->state);
+	free(t->run_boot);
 	json_object_put(t->meta);
 	for (size_t i = 0; i < t->n_changes; i++)
 		change_done(&t->changes[i]);
@@ -472,7 +528,7 @@ struct vp_txn *vp_txn_free(struct vp_txn *t)
 
 bool vp_txn_state_unfinished(const char *s)
 {
-	return s && (streq(s, "prepared") || streq(s, "applying") || streq(s, "rolling-back"));
+	return s && (streq(s, "prepared") || streq(s, "applying") || streq(s, "rolling-back") || streq(s, "undoing"));
 }
 
 static char **json_strv(json_object *a)
@@ -495,9 +551,93 @@ static int write_file(struct vp_root *root, const char *rel, const char *data, s
 	return vp_root_write_atomic(root, rel, data ? data : "", data ? len : 0, mode);
 }
 
-static int write_manifest(struct vp_root *root, const char *id, const char *state, long long created, json_object *meta,
-			  const struct vp_change *ch, size_t n)
+static int unhex(const char *h, char *out, size_t max, size_t *ret_len)
 {
+	size_t n = strlen(h);
+	if (n % 2 || n / 2 > max)
+		return -EINVAL;
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned v;
+		if (sscanf(h + 2 * i, "%2x", &v) != 1)
+			return -EINVAL;
+		out[i] = (char)v;
+	}
+	*ret_len = n / 2;
+	return 0;
+}
+
+/*
+ * Like vp_root_write_atomic, and the temp file gets owner uid:gid and the extended attributes xattrs
+ * (name -> hex) before the rename, so the file never has other attributes under its name. An
+ * attribute the file system does not take (ENOTSUP) is skipped; another error fails the write.
+ */
+static int write_file_attrs(struct vp_root *root, const char *rel, const char *data, size_t len, mode_t mode, uid_t uid,
+			    gid_t gid, json_object *xattrs)
+{
+	const char *name;
+	_cleanup_close_ int pfd = vp_root_open_parent(root, rel, &name);
+	if (pfd < 0)
+		return pfd;
+	_cleanup_close_ int dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	struct stat st;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+		return -ELOOP;
+	char tmp[NAME_MAX + 1];
+	int fd = -1;
+	for (int i = 0; i < 100 && fd < 0; i++) {
+		snprintf(tmp, sizeof(tmp), ".#%.200s.vp%d.%d", name, (int)getpid(), i);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST)
+			return -errno;
+	}
+	if (fd < 0)
+		return -EEXIST;
+	int e = 0;
+	for (size_t off = 0; data && off < len && !e;) {
+		ssize_t n = write(fd, data + off, len - off);
+		if (n < 0 && errno != EINTR)
+			e = -errno;
+		else if (n > 0)
+			off += (size_t)n;
+	}
+	if (!e && (uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) < 0)
+		e = -errno;
+	if (!e && xattrs) {
+		json_object_object_foreach(xattrs, k, v)
+		{
+			char val[4096];
+			size_t vl = 0;
+			if (e || unhex(json_object_get_string(v) ? json_object_get_string(v) : "", val, sizeof(val), &vl) < 0)
+				continue;
+			if (fsetxattr(fd, k, val, vl, 0) < 0 && errno != ENOTSUP && errno != EOPNOTSUPP)
+				e = -errno;
+		}
+	}
+	if (!e && fchmod(fd, mode) < 0) /* after fchown, which clears set-id bits */
+		e = -errno;
+	if (!e && fsync(fd) < 0)
+		e = -errno;
+	if (close(fd) < 0 && !e)
+		e = -errno;
+	if (!e && renameat(dfd, tmp, dfd, name) < 0)
+		e = -errno;
+	if (e) {
+		unlinkat(dfd, tmp, 0);
+		return e;
+	}
+	fsync(dfd);
+	return 0;
+}
+
+static int write_manifest(struct vp_root *root, const struct vp_txn *t)
+{
+	const char *id = t->id, *state = t->state;
+	long long created = t->created;
+	json_object *meta = t->meta;
+	const struct vp_change *ch = t->changes;
+	size_t n = t->n_changes;
 	json_object *m = json_object_new_object();
 	json_object_object_add(m, "version", json_object_new_int(1));
 	json_object_object_add(m, "id", json_object_new_string(id));
@@ -520,6 +660,14 @@ static int write_manifest(struct vp_root *root, const char *id, const char *stat
 			snprintf(name, sizeof(name), "new/%zu", i);
 			json_object_object_add(o, "new", c->new ? json_object_new_string(name) : NULL);
 			json_object_object_add(o, "created_dirs", vp_json_strv(c->created_dirs));
+			if (c->old) {
+				json_object *own = json_object_new_array();
+				json_object_array_add(own, json_object_new_int64((int64_t)c->old_uid));
+				json_object_array_add(own, json_object_new_int64((int64_t)c->old_gid));
+				json_object_object_add(o, "original_owner", own);
+				json_object_object_add(o, "original_links", json_object_new_int64((int64_t)c->old_nlink));
+				json_object_object_add(o, "original_xattrs", c->old_xattrs ? json_object_get(c->old_xattrs) : NULL);
+			}
 		} else {
 			json_object_object_add(o, "kind", json_object_new_string("command"));
 			json_object_object_add(o, "argv", vp_json_strv(c->argv));
@@ -532,6 +680,13 @@ static int write_manifest(struct vp_root *root, const char *id, const char *stat
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(m, "changes", arr);
+	if (t->run_pid > 0) {
+		json_object *r = json_object_new_object();
+		json_object_object_add(r, "pid", json_object_new_int64(t->run_pid));
+		json_object_object_add(r, "start", json_object_new_uint64(t->run_start));
+		json_object_object_add(r, "boot_id", t->run_boot ? json_object_new_string(t->run_boot) : NULL);
+		json_object_object_add(m, "running", r);
+	}
 	const char *s = json_object_to_json_string_ext(m, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 							      JSON_C_TO_STRING_NOSLASHESCAPE);
 	_cleanup_free_ char *text = vp_strdup_printf("%s\n", s);
@@ -544,7 +699,7 @@ static int write_manifest(struct vp_root *root, const char *id, const char *stat
 
 static int txn_save(struct vp_root *root, const struct vp_txn *t)
 {
-	return write_manifest(root, t->id, t->state, t->created, t->meta, t->changes, t->n_changes);
+	return write_manifest(root, t);
 }
 
 static int set_state(struct vp_root *root, struct vp_txn *t, const char *state)
@@ -598,6 +753,15 @@ static int txn_read(struct vp_root *root, const char *id, struct vp_txn **ret)
 	t->state = strdup(json_object_object_get_ex(m, "state", &v) ? json_object_get_string(v) : "unknown");
 	t->created = json_object_object_get_ex(m, "created", &v) ? json_object_get_int64(v) : 0;
 	t->meta = json_object_object_get_ex(m, "meta", &v) ? json_object_get(v) : json_object_new_object();
+	if (json_object_object_get_ex(m, "running", &v) && json_object_is_type(v, json_type_object)) {
+		json_object *f;
+		if (json_object_object_get_ex(v, "pid", &f))
+			t->run_pid = json_object_get_int64(f);
+		if (json_object_object_get_ex(v, "start", &f))
+			t->run_start = json_object_get_uint64(f);
+		if (json_object_object_get_ex(v, "boot_id", &f) && f)
+			t->run_boot = strdup(json_object_get_string(f));
+	}
 	json_object *arr = NULL;
 	if (json_object_object_get_ex(m, "changes", &arr) && json_object_is_type(arr, json_type_array)) {
 		size_t n = json_object_array_length(arr);
@@ -630,6 +794,17 @@ static int txn_read(struct vp_root *root, const char *id, struct vp_txn **ret)
 					break;
 				if (json_object_object_get_ex(o, "created_dirs", &v))
 					c->created_dirs = json_strv(v);
+				c->old_uid = (uid_t)-1;
+				c->old_gid = (gid_t)-1;
+				if (json_object_object_get_ex(o, "original_owner", &v) && json_object_is_type(v, json_type_array) &&
+				    json_object_array_length(v) == 2) {
+					c->old_uid = (uid_t)json_object_get_int64(json_object_array_get_idx(v, 0));
+					c->old_gid = (gid_t)json_object_get_int64(json_object_array_get_idx(v, 1));
+				}
+				if (json_object_object_get_ex(o, "original_links", &v))
+					c->old_nlink = (unsigned long)json_object_get_int64(v);
+				if (json_object_object_get_ex(o, "original_xattrs", &v) && json_object_is_type(v, json_type_object))
+					c->old_xattrs = json_object_get(v);
 			} else if (streq(kind, "command")) {
 				c->kind = VP_CHANGE_COMMAND;
 				c->argv = json_object_object_get_ex(o, "argv", &v) ? json_strv(v) : NULL;
@@ -828,6 +1003,8 @@ static int do_file(struct vp_root *root, struct vp_change *c)
 		if (e < 0)
 			return e;
 	}
+	if (c->old) /* the replacement keeps the original's owner, group and extended attributes */
+		return write_file_attrs(root, c->path, c->new, c->new_len, c->mode, c->old_uid, c->old_gid, c->old_xattrs);
 	return write_file(root, c->path, c->new, c->new_len, c->mode);
 }
 
@@ -841,23 +1018,27 @@ static int restore_file(struct vp_root *root, const struct vp_change *c, char **
 {
 	_cleanup_free_ char *cur = NULL;
 	size_t len = 0;
-	mode_t mode = 0;
+	struct file_meta fm = { 0 };
 	remove_temps(root, c->path);
-	int st = read_current(root, c->path, &cur, &len, &mode);
+	int st = read_current_meta(root, c->path, &cur, &len, &fm);
 	if (st < 0) {
 		vp_strv_push_take(errors, vp_strdup_printf("/%s: cannot read it (%s); restore it from the journal by hand",
 							   c->path, strerror(-st)));
 		return st;
 	}
-	bool is_orig = (st == 0 && !c->old) || (st == 1 && c->old && same(cur, len, c->old, c->old_len) && mode == c->old_mode);
+	bool owner_ok = c->old_uid == (uid_t)-1 || (fm.uid == c->old_uid && fm.gid == c->old_gid);
+	bool is_orig = (st == 0 && !c->old) ||
+		       (st == 1 && c->old && same(cur, len, c->old, c->old_len) && fm.mode == c->old_mode && owner_ok);
 	bool is_new = (st == 0 && !c->new) || (st == 1 && c->new && same(cur, len, c->new, c->new_len));
+	bool orig_content = st == 1 && c->old && same(cur, len, c->old, c->old_len);
 	int e = 0;
 	if (!is_orig) {
-		if (!is_new) {
+		if (!is_new && !orig_content) {
 			vp_strv_push_take(errors, vp_strdup_printf("/%s changed since vfio-pilot wrote it; left as it is", c->path));
 			return -ESTALE;
 		}
-		e = c->old ? write_file(root, c->path, c->old, c->old_len, c->old_mode) : vp_root_unlink(root, c->path);
+		e = c->old ? write_file_attrs(root, c->path, c->old, c->old_len, c->old_mode, c->old_uid, c->old_gid, c->old_xattrs)
+			   : vp_root_unlink(root, c->path);
 		if (e == -ENOENT)
 			e = 0;
 		if (e < 0) {
@@ -870,11 +1051,97 @@ static int restore_file(struct vp_root *root, const struct vp_change *c, char **
 	return 0;
 }
 
-static int run_cmd(struct vp_root *root, char *const *argv, struct vp_txn_report *rep, char **ret_fail)
+/* ---- external steps: process group recorded in the journal, progress, log */
+
+struct step_ctx {
+	struct vp_root *root;
+	struct vp_txn *t;
+	const struct vp_progress *pg;
+	const char *what, *shown;
+	struct vp_buf log;
+};
+
+static int step_started(void *ud, pid_t pgid)
+{
+	struct step_ctx *x = ud;
+	if (!x->t)
+		return 0;
+	x->t->run_pid = pgid;
+	x->t->run_start = 0;
+	vp_proc_start_time(pgid, &x->t->run_start);
+	free(x->t->run_boot);
+	x->t->run_boot = vp_proc_boot_id();
+	return txn_save(x->root, x->t); /* not recorded: not run */
+}
+
+static void step_output(void *ud, const char *data, size_t len)
+{
+	struct step_ctx *x = ud;
+	vp_buf_append(&x->log, data, len);
+	if (x->pg && x->pg->fn)
+		x->pg->fn(x->pg->ud, &(struct vp_step){ .event = VP_STEP_OUTPUT, .what = x->what, .command = x->shown,
+							 .data = data, .len = len });
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Appends text to the transaction's log (var/lib/vfio-pilot/txn/ID/log), rewritten atomically. */
+static void log_append(struct vp_root *root, const char *id, const char *text, size_t len)
+{
+	_cleanup_free_ char *rel = vp_strdup_printf(VP_TXN_DIR "/%s/log", id);
+	if (!rel)
+		return;
+	_cleanup_free_ char *old = NULL;
+	size_t old_len = 0;
+	if (vp_root_read_file(root, rel, VP_FILE_MAX, &old, &old_len) < 0)
+		old_len = 0;
+	struct vp_buf b = { 0 };
+	if (old_len)
+		vp_buf_append(&b, old, old_len);
+	vp_buf_append(&b, text, len);
+	if (b.len <= VP_FILE_MAX)
+		write_file(root, rel, b.data, b.len, 0600);
+	vp_buf_free(&b);
+}
+
+static int run_cmd(struct vp_root *root, struct vp_txn *t, const char *what, char *const *argv, struct vp_txn_report *rep,
+		   char **ret_fail)
 {
 	struct vp_exec_result res;
 	_cleanup_free_ char *shown = vp_argv_format(argv);
-	int e = vp_exec_run(root, argv, &res);
+	struct step_ctx x = { .root = root, .t = t, .pg = rep ? rep->progress : NULL, .what = what, .shown = shown };
+	struct vp_exec_hooks hooks = { .started = step_started, .output = step_output, .ud = &x };
+	if (x.pg && x.pg->fn)
+		x.pg->fn(x.pg->ud, &(struct vp_step){ .event = VP_STEP_START, .what = what, .command = shown });
+	double t0 = now_s();
+	int e = vp_exec_run_hooks(root, argv, &hooks, &res);
+	double el = now_s() - t0;
+	if (t && t->run_pid) {
+		t->run_pid = 0;
+		txn_save(root, t);
+	}
+	if (t) {
+		_cleanup_free_ char *head = vp_strdup_printf("$ %s   # %s\n", shown, what ? what : "");
+		_cleanup_free_ char *tail = e < 0 ? vp_strdup_printf("[could not start: %s]\n", strerror(-e))
+						  : vp_strdup_printf("%s[exit %d, %.1f s]\n",
+								     x.log.len && x.log.data[x.log.len - 1] != '\n' ? "\n" : "",
+								     res.status, el);
+		if (head && tail) {
+			log_append(root, t->id, head, strlen(head));
+			if (x.log.len)
+				log_append(root, t->id, x.log.data, x.log.len);
+			log_append(root, t->id, tail, strlen(tail));
+		}
+	}
+	vp_buf_free(&x.log);
+	if (x.pg && x.pg->fn)
+		x.pg->fn(x.pg->ud, &(struct vp_step){ .event = VP_STEP_END, .what = what, .command = shown,
+						       .status = e < 0 ? e : res.status, .elapsed = el });
 	if (e < 0) {
 		*ret_fail = vp_strdup_printf("command '%s' could not be started: %s", shown, strerror(-e));
 		return e;
@@ -890,6 +1157,21 @@ static int run_cmd(struct vp_root *root, char *const *argv, struct vp_txn_report
 	}
 	vp_exec_result_done(&res);
 	return 0;
+}
+
+/* Ends what is left of a command group a killed run recorded; clears the record. */
+static void reap_recorded(struct vp_root *root, struct vp_txn *t, struct vp_txn_report *rep)
+{
+	if (t->run_pid <= 0)
+		return;
+	int n = vp_exec_reap((pid_t)t->run_pid, t->run_start, t->run_boot, 30000);
+	if (n > 0)
+		rep->reaped += n;
+	if (n == -ETIMEDOUT)
+		vp_strv_push_take(&rep->rollback_errors,
+				  vp_strdup_printf("process group %lld of an earlier run does not end", t->run_pid));
+	t->run_pid = 0;
+	txn_save(root, t);
 }
 
 /* Files back (reverse order), then the inverse commands (reverse order), then rebuilds once each. */
@@ -908,8 +1190,8 @@ static int roll_back(struct vp_root *root, struct vp_txn *t, struct vp_txn_repor
 		struct vp_change *c = &t->changes[i];
 		if (c->kind != VP_CHANGE_COMMAND || !c->started || !c->undo_argv)
 			continue;
-		_cleanup_free_ char *fail = NULL;
-		if (run_cmd(root, c->undo_argv, rep, &fail) < 0) {
+		_cleanup_free_ char *fail = NULL, *what = vp_strdup_printf("revert: %s", c->why ? c->why : "");
+		if (run_cmd(root, t, what, c->undo_argv, rep, &fail) < 0) {
 			vp_strv_push_take(&rep->rollback_errors, TAKE_PTR(fail));
 			ret = -ENOTRECOVERABLE;
 		}
@@ -927,7 +1209,7 @@ static int roll_back(struct vp_root *root, struct vp_txn *t, struct vp_txn_repor
 			continue;
 		vp_strv_push(&rerun_done, shown);
 		_cleanup_free_ char *fail = NULL;
-		if (run_cmd(root, c->argv, rep, &fail) < 0) {
+		if (run_cmd(root, t, c->why, c->argv, rep, &fail) < 0) {
 			vp_strv_push_take(&rep->rollback_errors, TAKE_PTR(fail));
 			ret = -ENOTRECOVERABLE;
 		}
@@ -945,8 +1227,22 @@ static int rollback_txn(struct vp_root *root, struct vp_txn *t, struct vp_txn_re
 	return e;
 }
 
+/* Undo proper (state "undoing"): every file and command counts as started. */
+static int undo_txn(struct vp_root *root, struct vp_txn *t, struct vp_txn_report *rep)
+{
+	int e = set_state(root, t, "undoing");
+	if (e < 0)
+		return e;
+	for (size_t i = 0; i < t->n_changes; i++)
+		t->changes[i].started = t->changes[i].started || t->changes[i].done;
+	e = roll_back(root, t, rep, true);
+	set_state(root, t, e < 0 ? "undo-failed" : "undone");
+	return e;
+}
+
 int vp_txn_recover(struct vp_root *root, time_t now, struct vp_txn_report *rep)
 {
+	(void)now;
 	_cleanup_strv_free_ char **ids = NULL;
 	int e = list_ids(root, &ids);
 	if (e < 0)
@@ -954,12 +1250,22 @@ int vp_txn_recover(struct vp_root *root, time_t now, struct vp_txn_report *rep)
 	int n = 0, ret = 0;
 	for (size_t i = 0; ids[i]; i++) {
 		_cleanup_(vp_txn_freep) struct vp_txn *t = NULL;
-		if (txn_read(root, ids[i], &t) < 0 || !vp_txn_state_unfinished(t->state))
+		if (txn_read(root, ids[i], &t) < 0)
 			continue;
-		/* commands that were never started need no inverse; started ones may have run */
-		if (rollback_txn(root, t, rep) < 0)
-			ret = -ENOTRECOVERABLE;
-		vp_strv_push(&rep->recovered, t->id);
+		/* a killed run may have left a command running: nothing is judged while it can still write */
+		reap_recorded(root, t, rep);
+		if (!vp_txn_state_unfinished(t->state))
+			continue;
+		if (streq(t->state, "undoing")) {
+			if (undo_txn(root, t, rep) < 0)
+				ret = -ENOTRECOVERABLE;
+			vp_strv_push(&rep->finished_undo, t->id);
+		} else {
+			/* commands that were never started need no inverse; started ones may have run */
+			if (rollback_txn(root, t, rep) < 0)
+				ret = -ENOTRECOVERABLE;
+			vp_strv_push(&rep->recovered, t->id);
+		}
 		n++;
 	}
 	return ret < 0 ? ret : n;
@@ -976,6 +1282,14 @@ static void remove_journal(struct vp_root *root, const char *dir, size_t n)
 				vp_root_unlink(root, rel);
 			}
 		}
+	static const char *const extra[] = { "undo.sh", "log" };
+	for (size_t k = 0; k < ARRAY_SIZE(extra); k++) {
+		_cleanup_free_ char *x = vp_strdup_printf("%s/%s", dir, extra[k]);
+		if (x) {
+			remove_temps(root, x);
+			vp_root_unlink(root, x);
+		}
+	}
 	_cleanup_free_ char *m = vp_strdup_printf("%s/manifest.json", dir);
 	if (m) {
 		remove_temps(root, m);
@@ -1043,9 +1357,11 @@ int vp_changeset_apply(struct vp_changeset *cs, const struct vp_apply_opts *o, s
 		if (e < 0)
 			break;
 		if (c->old) {
+			/* the copy keeps the original's mode and owner: undo.sh restores it with cp -p */
 			snprintf(rel, sizeof(rel), "%s/orig/%zu", dir, i);
 			_cleanup_free_ char *od = vp_strdup_printf("%s/orig", dir);
-			if ((e = vp_root_mkdir_p(root, od, 0700)) < 0 || (e = write_file(root, rel, c->old, c->old_len, 0600)) < 0)
+			if ((e = vp_root_mkdir_p(root, od, 0700)) < 0 ||
+			    (e = write_file_attrs(root, rel, c->old, c->old_len, c->old_mode, c->old_uid, c->old_gid, NULL)) < 0)
 				break;
 		}
 		if (c->new) {
@@ -1055,12 +1371,18 @@ int vp_changeset_apply(struct vp_changeset *cs, const struct vp_apply_opts *o, s
 				break;
 		}
 	}
+	struct vp_txn t = { .id = id, .state = strdup("prepared"), .created = (long long)o->now, .meta = cs->meta,
+			    .changes = cs->changes, .n_changes = cs->n };
+	if (e >= 0) { /* the way back without vfio-pilot (undosh.h) */
+		_cleanup_free_ char *sh = vp_undo_sh_build(&t);
+		_cleanup_free_ char *rel = vp_strdup_printf("%s/undo.sh", dir);
+		e = !sh || !rel ? -ENOMEM : write_file(root, rel, sh, strlen(sh), 0700);
+	}
 	if (e < 0) {
+		free(t.state);
 		remove_journal(root, dir, cs->n);
 		return e;
 	}
-	struct vp_txn t = { .id = id, .state = strdup("prepared"), .created = (long long)o->now, .meta = cs->meta,
-			    .changes = cs->changes, .n_changes = cs->n };
 	if (!t.state)
 		return -ENOMEM;
 	rep->id = strdup(id);
@@ -1069,6 +1391,7 @@ int vp_changeset_apply(struct vp_changeset *cs, const struct vp_apply_opts *o, s
 	do {                                                           \
 		if (o->crash_after >= 0 && step++ >= o->crash_after) { \
 			free(t.state);                                 \
+			free(t.run_boot);                              \
 			return -EINTR;                                 \
 		}                                                      \
 	} while (0)
@@ -1105,7 +1428,7 @@ int vp_changeset_apply(struct vp_changeset *cs, const struct vp_apply_opts *o, s
 		CRASH_POINT();
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		e = run_cmd(root, c->argv, rep, &rep->failed_step);
+		e = run_cmd(root, &t, c->why, c->argv, rep, &rep->failed_step);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		/* meta "command_wall_s": each command's wall time in whole seconds, in order (history reports the
 		 * rebuild step's) */
@@ -1122,6 +1445,7 @@ int vp_changeset_apply(struct vp_changeset *cs, const struct vp_apply_opts *o, s
 	}
 	e = set_state(root, &t, "applied");
 	free(t.state);
+	free(t.run_boot);
 	return e;
 #undef CRASH_POINT
 fail:
@@ -1130,21 +1454,50 @@ fail:
 	{
 		int r = rollback_txn(root, &t, rep);
 		free(t.state);
+		free(t.run_boot);
 		return r < 0 ? -ENOTRECOVERABLE : -ECANCELED;
 	}
 out_state:
 	free(t.state);
+	free(t.run_boot);
 	return e;
+}
+
+static bool undoable_state(const char *s)
+{
+	return streq(s, "applied") || streq(s, "undo-failed") || streq(s, "rollback-failed") || streq(s, "undoing") ||
+	       streq(s, "rolling-back");
+}
+
+/* The newest transaction undo works on without an id: applied, or left half-way by a failure or a kill. */
+static int last_undoable(struct vp_root *root, struct vp_txn **ret)
+{
+	_cleanup_strv_free_ char **ids = NULL;
+	int e = list_ids(root, &ids);
+	if (e < 0)
+		return e;
+	for (size_t i = vp_strv_len(ids); i-- > 0;) {
+		struct vp_txn *t = NULL;
+		if (txn_read(root, ids[i], &t) < 0)
+			continue;
+		if (undoable_state(t->state)) {
+			*ret = t;
+			return 0;
+		}
+		vp_txn_free(t);
+	}
+	return -ENOENT;
 }
 
 int vp_txn_undo(struct vp_root *root, const char *id, time_t now, struct vp_txn_report *rep)
 {
+	(void)now;
 	_cleanup_(vp_txn_freep) struct vp_txn *t = NULL;
-	int e = id ? txn_read(root, id, &t) : vp_txn_last_applied(root, &t);
+	int e = id ? txn_read(root, id, &t) : last_undoable(root, &t);
 	if (e < 0)
 		return e;
 	rep->id = strdup(t->id);
-	if (!streq(t->state, "applied") && !streq(t->state, "undo-failed"))
+	if (!undoable_state(t->state))
 		return -EALREADY;
 	/* stack discipline: a newer applied transaction must be undone first */
 	_cleanup_(vp_txn_freep) struct vp_txn *last = NULL;
@@ -1152,6 +1505,7 @@ int vp_txn_undo(struct vp_root *root, const char *id, time_t now, struct vp_txn_
 		rep->failed_step = strdup(last->id);
 		return -EBUSY;
 	}
+	reap_recorded(root, t, rep);
 	for (size_t i = 0; i < t->n_changes; i++) {
 		struct vp_change *c = &t->changes[i];
 		if (c->kind != VP_CHANGE_FILE)
@@ -1164,12 +1518,8 @@ int vp_txn_undo(struct vp_root *root, const char *id, time_t now, struct vp_txn_
 				return -ESTALE;
 		}
 	}
-	if ((e = set_state(root, t, "undoing")) < 0)
-		return e;
-	for (size_t i = 0; i < t->n_changes; i++)
-		t->changes[i].started = t->changes[i].started || t->changes[i].done;
-	e = roll_back(root, t, rep, true);
-	set_state(root, t, e < 0 ? "undo-failed" : "undone");
+	bool was_rollback = streq(t->state, "rollback-failed") || streq(t->state, "rolling-back");
+	e = was_rollback ? rollback_txn(root, t, rep) : undo_txn(root, t, rep);
 	if (e < 0 && rep->rollback_errors && rep->rollback_errors[0]) {
 		free(rep->failed_step);
 		rep->failed_step = strdup(rep->rollback_errors[0]);

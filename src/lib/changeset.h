@@ -24,7 +24,21 @@
  * States: "prepared" (journal written, nothing touched), "applying",
  * "applied", "rolling-back", "rolled-back", "rollback-failed", "undoing",
  * "undone", "undo-failed". A transaction left in "prepared", "applying" or
- * "rolling-back" is unfinished; vp_txn_recover() rolls it back.
+ * "rolling-back" is unfinished; vp_txn_recover() rolls it back. One left in
+ * "undoing" (a killed undo) is finished by vp_txn_recover(). One in
+ * "rollback-failed" or "undo-failed" is retried by vp_txn_undo(): every file
+ * is judged by its content (the original, or what the transaction wrote), so
+ * each of these steps can be repeated any number of times.
+ *
+ * While an external command runs, the manifest's "running" holds its process
+ * group (pid, start time, boot id); recovery first ends what is left of that
+ * group (exec.h, vp_exec_reap), so no process of a killed run writes after it.
+ *
+ * Files keep their owner, group, mode and extended attributes (user.*,
+ * security.*, trusted.* where readable) across apply and undo; the journal's
+ * orig/N copies carry the original mode and owner (for undo.sh, which
+ * restores with cp -p). Each journal also holds undo.sh (undosh.h) and log,
+ * the output of every command the transaction ran.
  */
 #pragma once
 
@@ -58,6 +72,10 @@ struct vp_change {
 	size_t new_len;
 	mode_t mode;
 	char **created_dirs;    /* parent directories apply had to create (rel), outermost first */
+	uid_t old_uid;          /* owner and group of the original (modify/delete) */
+	gid_t old_gid;
+	unsigned long old_nlink; /* hard links of the original: > 1 means other names keep the old content */
+	json_object *old_xattrs; /* extended attributes of the original: name -> hex value (NULL: none) */
 	/* command */
 	char **argv;
 	char **undo_argv;       /* NULL: nothing to undo (or RERUN_ON_UNDO) */
@@ -102,8 +120,25 @@ char *vp_change_diff(const struct vp_change *c);
 /* Line-based unified diff of two texts (3 lines of context). Newly allocated. */
 char *vp_diff_text(const char *a, size_t alen, const char *b, size_t blen, const char *label_a, const char *label_b);
 
+/* Progress of the external steps, for the CLI to show (the library never prints). */
+enum vp_step_event { VP_STEP_START, VP_STEP_OUTPUT, VP_STEP_END };
+struct vp_step {
+	enum vp_step_event event;
+	const char *what;       /* what the step does (one line) */
+	const char *command;    /* the command, formatted */
+	const char *data;       /* VP_STEP_OUTPUT: a chunk of its output */
+	size_t len;
+	int status;             /* VP_STEP_END: exit status (-errno: could not start) */
+	double elapsed;         /* VP_STEP_END: seconds */
+};
+struct vp_progress {
+	void (*fn)(void *ud, const struct vp_step *step);
+	void *ud;
+};
+
 /* What happened during apply/undo/recover, for the CLI to report. */
 struct vp_txn_report {
+	const struct vp_progress *progress; /* set by the caller (borrowed, may be NULL); kept by _done */
 	char *id;
 	char *failed_step;      /* the step that failed: "command 'dracut -f ...' exited 1" */
 	char *failed_output;    /* its output (tail) */
@@ -111,6 +146,8 @@ struct vp_txn_report {
 	char **rollback_errors; /* steps of a rollback that failed */
 	char **ran;             /* commands that ran, formatted */
 	char **recovered;       /* ids of unfinished transactions rolled back first */
+	char **finished_undo;   /* ids of interrupted undos finished first */
+	int reaped;             /* processes of a killed run that were still alive and were ended */
 };
 void vp_txn_report_done(struct vp_txn_report *r);
 
@@ -140,6 +177,10 @@ struct vp_txn {
 	json_object *meta;      /* owned */
 	struct vp_change *changes;
 	size_t n_changes;
+	/* the external command running now (its process group), pid 0 when none */
+	long long run_pid;
+	unsigned long long run_start;
+	char *run_boot;
 };
 struct vp_txn *vp_txn_free(struct vp_txn *t);
 static inline void vp_txn_freep(struct vp_txn **t) { vp_txn_free(*t); }
@@ -151,23 +192,28 @@ int vp_txn_list(struct vp_root *root, struct vp_txn ***ret, size_t *ret_n);
 void vp_txn_list_free(struct vp_txn **v, size_t n);
 /* The newest transaction in state "applied" (-ENOENT when none). */
 int vp_txn_last_applied(struct vp_root *root, struct vp_txn **ret);
-/* True for states that mean "unfinished" (needs recovery). */
+/* True for states that mean "unfinished" (needs recovery): prepared, applying, rolling-back, undoing. */
 bool vp_txn_state_unfinished(const char *state);
 
 /*
- * Rolls back every unfinished transaction (a crash or kill mid-apply). Ids of
- * those rolled back go to report->recovered. Returns the number recovered, or
- * -ENOTRECOVERABLE when a rollback step failed (report->rollback_errors).
+ * Finishes every unfinished transaction (a crash or kill mid-apply, mid-rollback
+ * or mid-undo), after ending any process of the killed run still alive: an
+ * interrupted apply or rollback is rolled back (ids to report->recovered), an
+ * interrupted undo is finished (report->finished_undo). Returns the number
+ * finished, or -ENOTRECOVERABLE when a step failed (report->rollback_errors;
+ * the state is then rollback-failed or undo-failed, which vp_txn_undo retries).
  */
 int vp_txn_recover(struct vp_root *root, time_t now, struct vp_txn_report *report);
 
 /*
- * Undoes an applied transaction (id NULL: the newest applied one): deletes
+ * Undoes an applied transaction (id NULL: the newest one that is applied,
+ * undo-failed or rollback-failed, or interrupted while undoing): deletes
  * the files it created, restores those it changed, runs the inverse commands
  * in reverse order and re-runs rebuild commands. Refuses with -ESTALE when a
  * file it wrote has changed since (report->stale_path), -EBUSY when a newer
  * applied transaction exists (undo that first; report->failed_step names it),
- * -EALREADY when it is not in state "applied", -ENOENT when there is none.
+ * -EALREADY when it is rolled back or undone already, -ENOENT when there is none.
+ * A rollback-failed transaction ends as "rolled-back", the others as "undone".
  * A failing inverse command gives -ECANCELED (state "undo-failed").
  */
 int vp_txn_undo(struct vp_root *root, const char *id, time_t now, struct vp_txn_report *report);

@@ -1584,6 +1584,12 @@ int vp_plan_build(struct vp_root *root, const struct vp_host *h, const struct vp
 	vp_changeset_set_meta(p->cs, "bootloader", json_object_new_string(p->no_bootloader ? "none"
 										: vp_bootloader_to_string(p->platform.bootloader)));
 	vp_changeset_set_meta(p->cs, "initramfs", json_object_new_string(vp_initramfs_to_string(p->platform.initramfs)));
+	for (size_t i = 0; i < vp_changeset_n(p->cs); i++) { /* apply replaces files by rename: other links keep the old text */
+		const struct vp_change *c = vp_changeset_get(p->cs, i);
+		if (c->kind == VP_CHANGE_FILE && c->old && c->old_nlink > 1)
+			ADD(p->warnings, "/%s has %lu other hard link%s: apply writes a new file under this name, the other names "
+					 "keep the old content", c->path, c->old_nlink - 1, c->old_nlink == 2 ? "" : "s");
+	}
 	vp_handover_meta(p, h);
 	if (p->addrs[0])
 		ADD(p->next_steps, "Reboot, then run `vfio-pilot status` to verify that vfio-pci holds %s", p->addrs[0]);

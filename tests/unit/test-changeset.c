@@ -467,6 +467,143 @@ static void test_killed_then_recovered(void **state)
 	free(after);
 }
 
+/* A real SIGKILL of the undoing process (from inside its rebuild): the state is "undoing", and
+ * recovery finishes the undo byte for byte. */
+static void test_killed_undo_then_finished(void **state)
+{
+	char *before = snapshot();
+	{
+		_cleanup_(vp_root_freep) struct vp_root *root = open_root();
+		struct vp_changeset *cs = sample(root, false);
+		struct vp_txn_report rep = { 0 };
+		struct vp_apply_opts o = { .now = 1000, .crash_after = -1 };
+		assert_int_equal(vp_changeset_apply(cs, &o, &rep), 0);
+		vp_txn_report_done(&rep);
+		vp_changeset_free(cs);
+	}
+	vp_test_write(tree, "kill-rebuild", "");
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct vp_root *root = NULL;
+		if (vp_root_open(tree, &root) < 0)
+			_exit(10);
+		struct vp_txn_report rep = { 0 };
+		vp_txn_undo(root, NULL, 2000, &rep);
+		_exit(0); /* not reached: the rebuild kills us */
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFSIGNALED(st));
+	_cleanup_(vp_root_freep) struct vp_root *root = open_root();
+	_cleanup_(vp_txn_freep) struct vp_txn *t = NULL;
+	assert_int_equal(vp_txn_load(root, "0001", &t), 0);
+	assert_string_equal(t->state, "undoing");
+	assert_true(t->run_pid > 0); /* the rebuild's process group is in the journal */
+	char *k = vp_strdup_printf("%s/kill-rebuild", tree);
+	unlink(k);
+	free(k);
+	struct vp_txn_report rep = { 0 };
+	assert_int_equal(vp_txn_recover(root, 3000, &rep), 1);
+	assert_non_null(rep.finished_undo);
+	assert_string_equal(rep.finished_undo[0], "0001");
+	assert_null(rep.recovered);
+	vp_txn_report_done(&rep);
+	vp_txn_free(t);
+	t = NULL;
+	assert_int_equal(vp_txn_load(root, "0001", &t), 0);
+	assert_string_equal(t->state, "undone");
+	assert_int_equal(t->run_pid, 0);
+	char *after = snapshot();
+	assert_string_equal(before, after);
+	/* nothing left to do: a second recovery finds nothing, undo has nothing applied */
+	assert_int_equal(vp_txn_recover(root, 3000, &rep), 0);
+	vp_txn_report_done(&rep);
+	assert_int_equal(vp_txn_undo(root, NULL, 3000, &rep), -ENOENT);
+	vp_txn_report_done(&rep);
+	free(before);
+	free(after);
+}
+
+/* The rebuild fails in apply and again in the rollback: rollback-failed; undo retries what is left. */
+static void test_rollback_failed_then_undo(void **state)
+{
+	char *before = snapshot();
+	_cleanup_(vp_root_freep) struct vp_root *root = open_root();
+	vp_test_write(tree, "fail-rebuild", "");
+	struct vp_changeset *cs = sample(root, false);
+	struct vp_txn_report rep = { 0 };
+	struct vp_apply_opts o = { .now = 1000, .crash_after = -1 };
+	assert_int_equal(vp_changeset_apply(cs, &o, &rep), -ENOTRECOVERABLE);
+	assert_non_null(rep.rollback_errors);
+	assert_string_equal(rep.rollback_errors[0], "command 'rebuild -k all' exited 3");
+	vp_txn_report_done(&rep);
+	vp_changeset_free(cs);
+	_cleanup_(vp_txn_freep) struct vp_txn *t = NULL;
+	assert_int_equal(vp_txn_load(root, "0001", &t), 0);
+	assert_string_equal(t->state, "rollback-failed");
+	/* still failing: refused honestly, still rollback-failed */
+	assert_int_equal(vp_txn_undo(root, NULL, 2000, &rep), -ECANCELED);
+	vp_txn_report_done(&rep);
+	char *f = vp_strdup_printf("%s/fail-rebuild", tree);
+	unlink(f);
+	free(f);
+	assert_int_equal(vp_txn_undo(root, NULL, 2000, &rep), 0);
+	assert_string_equal(rep.id, "0001");
+	vp_txn_report_done(&rep);
+	vp_txn_free(t);
+	t = NULL;
+	assert_int_equal(vp_txn_load(root, "0001", &t), 0);
+	assert_string_equal(t->state, "rolled-back");
+	char *after = snapshot();
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+}
+
+/* vp_exec_reap ends a recorded group (also its members after the first process is gone), and leaves
+ * a group alone whose recorded start time does not match (the pid was reused). */
+static void test_reap_group(void **state)
+{
+	(void)state;
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setpgid(0, 0);
+		if (fork() == 0) { /* a helper in the same group */
+			close(p[0]);
+			close(p[1]);
+			for (;;)
+				pause();
+		}
+		close(p[0]);
+		if (write(p[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	char c;
+	assert_int_equal(read(p[0], &c, 1), 1);
+	close(p[0]);
+	setpgid(pid, pid);
+	unsigned long long start = 0;
+	assert_int_equal(vp_proc_start_time(pid, &start), 0);
+	_cleanup_free_ char *boot = vp_proc_boot_id();
+	assert_non_null(boot);
+	assert_int_equal(vp_exec_reap(pid, start + 1, boot, 1000), 0); /* another process's group: untouched */
+	assert_int_equal(kill(pid, 0), 0);
+	assert_int_equal(vp_exec_reap(pid, start, "another-boot", 1000), 0); /* another boot: gone with it */
+	assert_int_equal(kill(pid, 0), 0);
+	assert_int_equal(vp_exec_reap(pid, start, boot, 5000), 2); /* both found alive and ended */
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(vp_exec_reap(pid, start, boot, 1000), 0);
+}
+
 static void test_undo_refusals(void **state)
 {
 	_cleanup_(vp_root_freep) struct vp_root *root = open_root();
@@ -526,6 +663,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_crash_at_every_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_killed_then_recovered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_undo_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_killed_undo_then_finished, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollback_failed_then_undo, setup, teardown),
+		cmocka_unit_test(test_reap_group),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
