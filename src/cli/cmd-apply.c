@@ -26,7 +26,7 @@ void vp_cli_left_to_do(const char *cmd, const char *id, char *const *errors)
 		fprintf(stderr, "  - %s\n", errors[i]);
 	fprintf(stderr,
 		"  Fix the cause, then run `vfio-pilot undo %s`: it retries what is left (every file is judged by its\n"
-		"  content, so finished steps are not redone). Without vfio-pilot: sh /%s/%s/undo.sh (docs/rescue.md).\n",
+		"  content, so finished steps are not redone). Without vfio-pilot: sh /%s/%s/undo.sh (man 8 vfio-pilot, RESCUE).\n",
 		id ? id : "", VP_TXN_DIR, id ? id : "ID");
 }
 

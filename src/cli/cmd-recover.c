@@ -128,7 +128,7 @@ int cmd_recover(const struct vp_opts *o, int argc, char *argv[])
 					"no menu, or no way in? Boot a live USB and mount the installed root at /mnt/sysroot (with "
 					"its /boot and EFI partition), bind /proc, /sys and /dev into it, and run `sh "
 					"/mnt/sysroot/%s/%s/undo.sh /mnt/sysroot`: it needs nothing but a shell. Where vfio-pilot is "
-					"installed, `sudo vfio-pilot --root /mnt/sysroot undo` does the same (docs/rescue.md)",
+					"installed, `sudo vfio-pilot --root /mnt/sysroot undo` does the same (man 8 vfio-pilot, RESCUE)",
 					VP_TXN_DIR, t->id)
 			      : NULL;
 		if (usb) {

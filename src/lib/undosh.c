@@ -136,7 +136,7 @@ static const char prologue[] =
 	"done\n"
 	"if [ -n \"$R\" ] && [ ! -e \"$R/proc/self\" ]; then\n"
 	"\techo \"undo.sh: note: $R/proc is not mounted; boot loader and initramfs commands may need /proc, /sys and /dev \"\\\n"
-	"\"bound into $R first (docs/rescue.md)\" >&2\n"
+	"\"bound into $R first (man 8 vfio-pilot, RESCUE)\" >&2\n"
 	"fi\n";
 
 char *vp_undo_sh_build(const struct vp_txn *t)
@@ -147,7 +147,7 @@ char *vp_undo_sh_build(const struct vp_txn *t)
 			  "# from this journal and reruns its rebuild commands, with only sh, cp, mv, rm and chroot.\n"
 			  "#   inside the installed system:  chroot ROOT sh /%s/%s/undo.sh   (or sh /%s/%s/undo.sh)\n"
 			  "#   from a live USB:              sh ROOT/%s/%s/undo.sh ROOT\n"
-			  "# It changes nothing when a file changed after the transaction. See docs/rescue.md.\n"
+			  "# It changes nothing when a file changed after the transaction. See man 8 vfio-pilot, RESCUE.\n"
 			  "ID=%s\n",
 		      t->id, VP_TXN_DIR, t->id, VP_TXN_DIR, t->id, VP_TXN_DIR, t->id, t->id);
 	vp_buf_puts(&b, prologue);
