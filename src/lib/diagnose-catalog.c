@@ -121,6 +121,11 @@ static const struct vp_diag_pattern pat_host_bound[] = {
 	/* QEMU "failed to open /dev/vfio/%d" with ENOENT: the group node exists only while a vfio driver holds a device
 	 * of the group (Linux drivers/vfio/group.c creates it when vfio-pci registers the first device) */
 	{ "No such file or directory", "/dev/vfio/[0-9]+[^:]*: No such file or directory", 0 },
+	/* NVIDIA gpu-operator's validator (cmd/nvidia-validator, run as nvidia-sandbox-validator for vm-passthrough
+	 * nodes): fmt.Errorf("device not bound to 'vfio-pci'; device: %s driver: '%s'") for a GPU that still has a
+	 * host driver. kubevirt-gpu-device-plugin logs "Device not bound ..." (capital D) as info for GPUs it skips on
+	 * purpose: the anchor is case-sensitive and leaves it out; an empty driver ('') is unbound, not host-bound */
+	{ "device not bound to 'vfio-pci'", "(^ *|: )device not bound to 'vfio-pci'; device: [^ ]+ driver: '[a-z]", 0 },
 };
 
 static const struct vp_diag_pattern pat_disabled[] = {
