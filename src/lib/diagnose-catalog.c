@@ -138,6 +138,8 @@ static const struct vp_diag_pattern pat_disabled[] = {
 	/* libvirt virHostdevPreparePCIDevices...: "VFIO device assignment is currently not supported on this system" */
 	{ "VFIO device assignment is currently not supported", "VFIO device assignment is currently not supported",
 	  VP_PAT_NODEV },
+	/* ... the same message retyped into a report with "assigment" (joeknock90/Single-GPU-Passthrough#101) */
+	{ "VFIO device assigment is currently", "VFIO device assigment is currently not supported", VP_PAT_NODEV },
 	/* Linux drivers/base/dd.c call_driver_probe(): 6.x dev_err "probe with driver %s failed with error %d"
 	 * (prefix "pci ADDR:"), older pr_warn "%s: probe of %s failed with error %d". vfio-pci returns -EINVAL from
 	 * vfio_pci_core_register_device() when the device has no IOMMU group (qemu-e2e.md noiommu-dev, iommu-off) */
