@@ -115,6 +115,9 @@ static const struct vp_diag_pattern pat_not_viable[] = {
 	 * "vfio: error, group %d is not viable, please ensure all devices within the iommu_group are bound ..." */
 	{ " is not viable", "group [0-9]+ is not viable", 0 },
 	{ "within the iommu_group are bound", "ensure all devices within the iommu_group are bound", VP_PAT_NODEV },
+	/* DPDK lib/eal/linux/eal_vfio.c rte_vfio_setup_device(): "%s VFIO group is not viable! Not all devices in IOMMU
+	 * group bound to VFIO or unbound" (the same check, VFIO_GROUP_FLAGS_VIABLE, made by a DPDK application) */
+	{ "VFIO group is not viable!", "VFIO group is not viable! Not all devices in IOMMU group bound", 0 },
 };
 
 static const struct vp_diag_pattern pat_host_bound[] = {
