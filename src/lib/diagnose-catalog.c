@@ -118,6 +118,8 @@ static const struct vp_diag_pattern pat_not_viable[] = {
 	/* DPDK lib/eal/linux/eal_vfio.c rte_vfio_setup_device(): "%s VFIO group is not viable! Not all devices in IOMMU
 	 * group bound to VFIO or unbound" (the same check, VFIO_GROUP_FLAGS_VIABLE, made by a DPDK application) */
 	{ "VFIO group is not viable!", "VFIO group is not viable! Not all devices in IOMMU group bound", 0 },
+	/* ... and the same DPDK message as users retype it into reports, lower-cased and without the "!" */
+	{ "vfio group is not viable", "vfio group is not viable!? not all devices in iommu group bound", VP_PAT_NODEV },
 };
 
 static const struct vp_diag_pattern pat_host_bound[] = {
