@@ -115,12 +115,22 @@ static const struct vp_diag_pattern pat_not_viable[] = {
 	 * "vfio: error, group %d is not viable, please ensure all devices within the iommu_group are bound ..." */
 	{ " is not viable", "group [0-9]+ is not viable", 0 },
 	{ "within the iommu_group are bound", "ensure all devices within the iommu_group are bound", VP_PAT_NODEV },
+	/* DPDK lib/eal/linux/eal_vfio.c rte_vfio_setup_device(): "%s VFIO group is not viable! Not all devices in IOMMU
+	 * group bound to VFIO or unbound" (the same check, VFIO_GROUP_FLAGS_VIABLE, made by a DPDK application) */
+	{ "VFIO group is not viable!", "VFIO group is not viable! Not all devices in IOMMU group bound", 0 },
+	/* ... and the same DPDK message as users retype it into reports, lower-cased and without the "!" */
+	{ "vfio group is not viable", "vfio group is not viable!? not all devices in iommu group bound", VP_PAT_NODEV },
 };
 
 static const struct vp_diag_pattern pat_host_bound[] = {
 	/* QEMU "failed to open /dev/vfio/%d" with ENOENT: the group node exists only while a vfio driver holds a device
 	 * of the group (Linux drivers/vfio/group.c creates it when vfio-pci registers the first device) */
 	{ "No such file or directory", "/dev/vfio/[0-9]+[^:]*: No such file or directory", 0 },
+	/* NVIDIA gpu-operator's validator (cmd/nvidia-validator, run as nvidia-sandbox-validator for vm-passthrough
+	 * nodes): fmt.Errorf("device not bound to 'vfio-pci'; device: %s driver: '%s'") for a GPU that still has a
+	 * host driver. kubevirt-gpu-device-plugin logs "Device not bound ..." (capital D) as info for GPUs it skips on
+	 * purpose: the anchor is case-sensitive and leaves it out; an empty driver ('') is unbound, not host-bound */
+	{ "device not bound to 'vfio-pci'", "(^ *|: )device not bound to 'vfio-pci'; device: [^ ]+ driver: '[a-z]", 0 },
 };
 
 static const struct vp_diag_pattern pat_disabled[] = {
@@ -133,6 +143,8 @@ static const struct vp_diag_pattern pat_disabled[] = {
 	/* libvirt virHostdevPreparePCIDevices...: "VFIO device assignment is currently not supported on this system" */
 	{ "VFIO device assignment is currently not supported", "VFIO device assignment is currently not supported",
 	  VP_PAT_NODEV },
+	/* ... the same message retyped into a report with "assigment" (joeknock90/Single-GPU-Passthrough#101) */
+	{ "VFIO device assigment is currently", "VFIO device assigment is currently not supported", VP_PAT_NODEV },
 	/* Linux drivers/base/dd.c call_driver_probe(): 6.x dev_err "probe with driver %s failed with error %d"
 	 * (prefix "pci ADDR:"), older pr_warn "%s: probe of %s failed with error %d". vfio-pci returns -EINVAL from
 	 * vfio_pci_core_register_device() when the device has no IOMMU group (qemu-e2e.md noiommu-dev, iommu-off) */
