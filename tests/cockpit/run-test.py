@@ -6,28 +6,13 @@ headless Chromium with puppeteer-core (page-test.js) through the flow on host tr
 fixture descriptions. Afterwards the tree must be byte for byte as before (undo). Never skips: a
 missing cockpit-ws, Chromium or node fails the suite.
 Usage: run-test.py VFIO_PILOT [--screenshots DIR]; prints "N passed, N failed"."""
-import argparse, hashlib, os, shutil, signal, socket, subprocess, sys, tempfile, time
+import argparse, os, shutil, signal, socket, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(SRC, "tests", "lib"))
+from hostroot import digest, make_root  # noqa: E402
 WS = "/usr/lib/cockpit/cockpit-ws"
-
-def digest(root):
-    h = hashlib.sha256()
-    for d, dirs, files in os.walk(root):
-        dirs.sort()
-        rel = os.path.relpath(d, root)
-        if rel.startswith(os.path.join("var", "lib", "vfio-pilot")):
-            continue
-        for f in sorted(files):
-            p = os.path.join(d, f)
-            r = os.path.relpath(p, root)
-            if r == "vp-calls.log":
-                continue
-            st = os.lstat(p)
-            h.update(r.encode() + b"\0" + oct(st.st_mode).encode() + b"\0")
-            h.update(os.readlink(p).encode() if os.path.islink(p) else open(p, "rb").read())
-    return h.hexdigest()
 
 def free_port():
     s = socket.socket()
@@ -57,13 +42,7 @@ def main():
         roots = {}
         for name, desc in (("ready", "fedora-igpu-rtx"), ("off", "no-iommu")):
             r = os.path.join(tmp, name)
-            subprocess.run([sys.executable, os.path.join(SRC, "tests", "fixtures", "mkhost.py"),
-                            os.path.join(SRC, "tests", "fixtures", "hosts", desc + ".host"), r], check=True, capture_output=True)
-            subprocess.run(["sh", os.path.join(SRC, "tests", "golden", "plan", "lib", "standins.sh")], check=True,
-                           env=dict(os.environ, ROOT=r))
-            g = os.path.join(r, "usr", "sbin", "grubby")
-            if os.path.exists(g):
-                shutil.copy(os.path.join(SRC, "tests", "golden", "recover", "lib", "grubby.sh"), g)
+            make_root(desc, r)
             roots[name] = r
         before = digest(roots["ready"])
         port = free_port()

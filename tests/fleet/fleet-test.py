@@ -10,10 +10,12 @@ run applies on every good host and the second reports changed=0; the refusing ho
 vfio-pilot's reason while the others finish; state=absent restores the configuration each host had.
 Prints the wall time of each run, then "N passed, N failed".
 Usage: fleet-test.py VFIO_PILOT [--hosts N] [--keep]"""
-import argparse, hashlib, json, os, shutil, subprocess, sys, tempfile, time
+import argparse, json, os, shutil, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(SRC, "tests", "lib"))
+from hostroot import digest, make_root  # noqa: E402
 COLL = os.path.join(SRC, "contrib", "ansible")
 # Families whose stand-in tools behave like the real ones for the plan's second look (update-grub and
 # kernel-install read the files vfio-pilot wrote; grubby gets the BLS-editing stand-in).
@@ -30,27 +32,6 @@ def check(ok, what):
     failed += not ok
     print(("ok   " if ok else "FAIL ") + what, flush=True)
 
-def digest(root):
-    h = hashlib.sha256()
-    for d, dirs, files in os.walk(root):
-        dirs.sort()
-        rel = os.path.relpath(d, root)
-        if rel.startswith(os.path.join("var", "lib", "vfio-pilot")):
-            continue
-        for f in sorted(files):
-            p = os.path.join(d, f)
-            r = os.path.relpath(p, root)
-            if r == "vp-calls.log":
-                continue
-            st = os.lstat(p)
-            h.update(r.encode() + b"\0" + oct(st.st_mode).encode())
-            if os.path.islink(p):
-                h.update(os.readlink(p).encode())
-            else:
-                with open(p, "rb") as fh:
-                    h.update(fh.read())
-    return h.hexdigest()
-
 def build(tmp, binary, n):
     hosts = {}
     for i in range(n):
@@ -59,13 +40,7 @@ def build(tmp, binary, n):
         if refuser:
             fam = REFUSER[0]
         root = os.path.join(tmp, f"h{i:03d}")
-        subprocess.run([sys.executable, os.path.join(SRC, "tests", "fixtures", "mkhost.py"),
-                        os.path.join(SRC, "tests", "fixtures", "hosts", fam + ".host"), root], check=True, capture_output=True)
-        subprocess.run(["sh", os.path.join(SRC, "tests", "golden", "plan", "lib", "standins.sh")], check=True,
-                       env=dict(os.environ, ROOT=root))
-        g = os.path.join(root, "usr", "sbin", "grubby")
-        if os.path.exists(g):
-            shutil.copy(os.path.join(SRC, "tests", "golden", "recover", "lib", "grubby.sh"), g)
+        make_root(fam, root)
         if refuser:
             dev = REFUSER[1]
         else:
