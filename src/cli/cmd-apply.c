@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "../lib/bootcfg.h"
 #include "../lib/exec.h"
+#include "../lib/handover.h"
 #include "../lib/util.h"
 
 long long vp_cli_now(void)
@@ -100,6 +102,40 @@ int cmd_apply(const struct vp_opts *o, int argc, char *argv[])
 	return vp_cli_apply(o, "apply", argc, argv, false);
 }
 
+/*
+ * /etc/kernel/cmdline is absent: writes the host's own line to it as transaction *ret_id, then
+ * builds the plan again (the file now exists, so the plan modifies it and its undo keeps the
+ * line). -1 to go on, else the exit code.
+ */
+static int pin_kernel_cmdline(const struct vp_opts *o, const char *cmdname, struct vp_plan_opts *po,
+			      struct vp_root *root, struct vp_host *h, struct vp_plan **p, const struct vp_apply_opts *ao,
+			      char **ret_id)
+{
+	_cleanup_(vp_changeset_freep) struct vp_changeset *cs = NULL;
+	struct vp_txn_report rep = { .progress = vp_cli_progress() };
+	int e = vp_handover_pin(root, VP_KERNEL_CMDLINE, (*p)->pin_kernel_cmdline, &cs);
+	if (e == 0)
+		e = vp_changeset_apply(cs, ao, &rep);
+	if (e < 0) {
+		vp_cli_error("%s: cannot write /%s first: %s; nothing was changed", cmdname, VP_KERNEL_CMDLINE,
+			     e == -ESTALE ? "it changed since it was read" : rep.failed_step ? rep.failed_step : strerror(-e));
+		vp_txn_report_done(&rep);
+		return e == -ESTALE ? VP_EXIT_REFUSED : VP_EXIT_FAIL;
+	}
+	*ret_id = TAKE_PTR(rep.id);
+	vp_txn_report_done(&rep);
+	*p = vp_plan_free(*p);
+	int r = vp_cli_plan_build(o, cmdname, po, root, h, p);
+	if (r >= 0)
+		return r;
+	if ((*p)->blockers || (*p)->pin_kernel_cmdline) {
+		vp_cli_error("%s: the plan changed after /%s was written (transaction %s); nothing else was changed: run "
+			     "`vfio-pilot plan` again", cmdname, VP_KERNEL_CMDLINE, *ret_id);
+		return VP_EXIT_FAIL;
+	}
+	return -1;
+}
+
 int vp_cli_apply(const struct vp_opts *o, const char *cmdname, int argc, char *argv[], bool release)
 {
 	struct vp_plan_opts po;
@@ -165,12 +201,24 @@ int vp_cli_apply(const struct vp_opts *o, const char *cmdname, int argc, char *a
 	const char *result;
 	int code = VP_EXIT_OK;
 	struct vp_apply_opts ao = { .now = (time_t)vp_cli_now(), .crash_after = -1 };
+	_cleanup_free_ char *pin_id = NULL;
+	if (p->pin_kernel_cmdline) {
+		/* the host's own line first, in a transaction of its own (plan.h: pin_kernel_cmdline) */
+		if ((r = pin_kernel_cmdline(o, cmdname, &po, root, h, &p, &ao, &pin_id)) >= 0) {
+			vp_txn_report_done(&rep);
+			return r;
+		}
+		n = vp_changeset_n(p->cs);
+	}
 	int e = vp_changeset_apply(p->cs, &ao, &rep);
 	if (e == 0 && n == 0) {
 		result = "unchanged";
 		vp_doc_text(doc, "Nothing changed: the host is already configured for %s.", p->addrs[0] ? p->addrs[0] : "this plan");
 	} else if (e == 0) {
 		result = "applied";
+		if (pin_id)
+			vp_doc_text(doc, "Wrote /%s with the host's own command line first (transaction %s; undo it after "
+					 "the next one to remove the file).", VP_KERNEL_CMDLINE, pin_id);
 		vp_doc_text(doc, "Applied transaction %s (%zu changes). Reboot, then run `vfio-pilot status`; "
 				 "`vfio-pilot undo %s` reverts it.", rep.id, n, rep.id);
 	} else if (e == -ESTALE) {
@@ -192,6 +240,16 @@ int vp_cli_apply(const struct vp_opts *o, const char *cmdname, int argc, char *a
 		result = "failed";
 		vp_cli_error("%s: cannot write the journal under /%s: %s; nothing was changed", cmdname, VP_TXN_DIR, strerror(-e));
 		code = VP_EXIT_FAIL;
+	}
+	if (pin_id && (e == -ECANCELED || e == -ESTALE)) {
+		/* the passthrough transaction changed nothing in the end: the line written first goes too */
+		struct vp_txn_report ur = { .progress = vp_cli_progress() };
+		if (vp_txn_undo(root, pin_id, ao.now, &ur) == 0)
+			vp_cli_error("%s: /%s, written first (transaction %s), is removed again", cmdname, VP_KERNEL_CMDLINE, pin_id);
+		else
+			vp_cli_error("%s: /%s, written first (transaction %s), stays: `vfio-pilot undo %s` removes it", cmdname,
+				     VP_KERNEL_CMDLINE, pin_id, pin_id);
+		vp_txn_report_done(&ur);
 	}
 	json_object *t = json_object_new_object();
 	json_object_object_add(t, "id", rep.id ? json_object_new_string(rep.id) : NULL);

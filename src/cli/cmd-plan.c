@@ -10,7 +10,7 @@
 
 int vp_cli_plan_opts(const char *cmd, int argc, char *argv[], struct vp_plan_opts *po, bool *yes, int *ret_optind)
 {
-	enum { O_ALLOW = 0x100, O_WHOLE, O_PT, O_BLACKLIST, O_BOOT, O_INITRAMFS, O_YES, O_DRYRUN, O_ALLOW_DEV };
+	enum { O_ALLOW = 0x100, O_WHOLE, O_PT, O_BLACKLIST, O_BOOT, O_INITRAMFS, O_YES, O_DRYRUN, O_ALLOW_DEV, O_NO_PT, O_NO_BLACKLIST };
 	static const struct option longopts[] = {
 		{ "allow-host-gpu", no_argument, NULL, O_ALLOW }, { "whole-group", no_argument, NULL, O_WHOLE },
 		{ "iommu-pt", no_argument, NULL, O_PT },          { "blacklist", no_argument, NULL, O_BLACKLIST },
@@ -18,6 +18,7 @@ int vp_cli_plan_opts(const char *cmd, int argc, char *argv[], struct vp_plan_opt
 		{ "yes", no_argument, NULL, O_YES },              { "help", no_argument, NULL, 'h' },
 		{ "dry-run", no_argument, NULL, O_DRYRUN },
 		{ "allow-host-device", no_argument, NULL, O_ALLOW_DEV },
+		{ "no-iommu-pt", no_argument, NULL, O_NO_PT },    { "no-blacklist", no_argument, NULL, O_NO_BLACKLIST },
 		{ NULL, 0, NULL, 0 },
 	};
 	*po = (struct vp_plan_opts){ 0 };
@@ -31,6 +32,8 @@ int vp_cli_plan_opts(const char *cmd, int argc, char *argv[], struct vp_plan_opt
 		case O_WHOLE: po->whole_group = true; break;
 		case O_PT: po->iommu_pt = true; break;
 		case O_BLACKLIST: po->blacklist = true; break;
+		case O_NO_PT: po->no_iommu_pt = true; break;
+		case O_NO_BLACKLIST: po->no_blacklist = true; break;
 		case O_BOOT:
 			if (streq(optarg, "none")) {
 				po->no_bootloader = true;
@@ -68,6 +71,8 @@ int vp_cli_plan_opts(const char *cmd, int argc, char *argv[], struct vp_plan_opt
 			       "  --whole-group        hand over every device of a shared IOMMU group\n"
 			       "  --iommu-pt           also add iommu=pt (identity mapping for host devices; optional)\n"
 			       "  --blacklist          also blacklist the card's host GPU drivers\n"
+			       "  --no-iommu-pt        drop iommu=pt that an earlier apply added (it is kept otherwise)\n"
+			       "  --no-blacklist       drop the blacklist that an earlier apply wrote (it is kept otherwise)\n"
 			       "  --bootloader NAME    grub, grubby, systemd-boot, kernelstub, rpm-ostree or none (default: detected)\n"
 			       "  --initramfs NAME     dracut, mkinitcpio, initramfs-tools or rpm-ostree (default: detected)\n%s",
 			       yes ? "  -y, --yes            apply without asking\n"

@@ -22,6 +22,7 @@ void vp_handover_done(struct vp_handover *s)
 	free(s->txn);
 	vp_strv_free(s->devices);
 	vp_strv_free(s->kargs_owned);
+	vp_strv_free(s->blacklisted);
 	*s = (struct vp_handover){ 0 };
 }
 
@@ -56,10 +57,49 @@ int vp_handover_load(struct vp_root *root, struct vp_handover *ret)
 	ret->txn = strdup(t->id);
 	ret->devices = json_strv(devs);
 	ret->kargs_owned = json_strv(owned);
+	json_object *opts = NULL, *v = NULL;
+	if (json_object_object_get_ex(t->meta, "options", &opts) && json_object_is_type(opts, json_type_object)) {
+		ret->iommu_pt = json_object_object_get_ex(opts, "iommu_pt", &v) && json_object_get_boolean(v);
+		json_object_object_get_ex(opts, "blacklisted", &v);
+		ret->blacklisted = json_strv(v);
+	} else {
+		ret->iommu_pt = vp_strv_contains(ret->kargs_owned, "iommu=pt");
+	}
+	if (!ret->blacklisted && !(ret->blacklisted = calloc(1, sizeof(char *))))
+		return vp_handover_done(ret), -ENOMEM;
 	if (!ret->txn || !ret->devices || !ret->kargs_owned) {
 		vp_handover_done(ret);
 		return -ENOMEM;
 	}
+	return 0;
+}
+
+int vp_handover_pin(struct vp_root *root, const char *rel, const char *content, struct vp_changeset **ret)
+{
+	_cleanup_(vp_changeset_freep) struct vp_changeset *cs = NULL;
+	int e = vp_changeset_new(root, &cs);
+	if (e < 0)
+		return e;
+	e = vp_changeset_set_file(cs, rel, content, strlen(content), 0644);
+	if (e < 0)
+		return e;
+	_cleanup_(vp_txn_freep) struct vp_txn *t = NULL;
+	e = vp_txn_last_applied(root, &t);
+	if (e < 0 && e != -ENOENT && e != -ENOTDIR)
+		return e;
+	static const char *const carried[] = { "devices", "kernel_args", "kernel_args_owned", "options", "bind", "cards",
+					       "distro", "bootloader", "initramfs" };
+	for (size_t i = 0; t && i < ARRAY_SIZE(carried); i++) {
+		json_object *v = NULL;
+		if (json_object_object_get_ex(t->meta, carried[i], &v))
+			vp_changeset_set_meta(cs, carried[i], json_object_get(v));
+	}
+	if (!t) {
+		vp_changeset_set_meta(cs, "devices", json_object_new_array());
+		vp_changeset_set_meta(cs, "kernel_args_owned", json_object_new_array());
+	}
+	vp_changeset_set_meta(cs, "action", json_object_new_string("pin"));
+	*ret = TAKE_PTR(cs);
 	return 0;
 }
 
@@ -89,6 +129,10 @@ int vp_handover_merge(struct vp_plan *p, struct vp_root *root, const struct vp_h
 	p->state_txn = TAKE_PTR(s.txn);
 	p->state_devices = TAKE_PTR(s.devices);
 	p->state_kargs = TAKE_PTR(s.kargs_owned);
+	p->iommu_pt = o->iommu_pt || (s.iommu_pt && !o->no_iommu_pt);
+	if (!o->no_blacklist)
+		p->state_blacklisted = TAKE_PTR(s.blacklisted);
+	_cleanup_strv_free_ char **old_blacklist = TAKE_PTR(s.blacklisted);
 
 	_cleanup_strv_free_ char **slots = NULL, **extra = NULL;
 	for (size_t i = 0; p->state_devices[i]; i++) {
@@ -131,7 +175,17 @@ int vp_handover_merge(struct vp_plan *p, struct vp_root *root, const struct vp_h
 			vp_strv_push(&p->extra, extra[i]);
 		vp_strv_sort(p->slots);
 	}
-	return p->slots ? 0 : -ENOMEM;
+	if (!p->slots)
+		return -ENOMEM;
+	bool empty = !p->slots[0] && !p->extra;
+	if (!empty && p->state_txn && s.iommu_pt && !o->iommu_pt)
+		ADD(p->notes, o->no_iommu_pt ? "--no-iommu-pt: iommu=pt, added by transaction %s, leaves the boot configuration"
+					     : "iommu=pt stays: transaction %s added it (--no-iommu-pt drops it)",
+		    p->state_txn);
+	_cleanup_free_ char *bl = old_blacklist ? vp_strv_join(old_blacklist, " ") : NULL;
+	if (!empty && bl && *bl)
+		ADD(p->notes, "--no-blacklist: %s, blacklisted by transaction %s, may load again", bl, p->state_txn);
+	return 0;
 }
 
 void vp_handover_kargs(struct vp_plan *p, const struct vp_host *h)
@@ -322,45 +376,11 @@ static bool has_command(struct vp_changeset *cs, const char *needle)
 	return false;
 }
 
-/*
- * A file that an applied transaction created and that, without vfio-pilot's arguments, still holds
- * what vfio-pilot wrote there (the user has not edited it since) goes: /etc/kernel/cmdline made from
- * /proc/cmdline for kernel-install. Without it kernel-install copies the running command line into
- * the entries of kernels installed later; after the reboot that line no longer has the arguments.
- */
-static void delete_if_ours(struct vp_plan *p, struct vp_root *root, const char *rel)
-{
-	_cleanup_free_ char *cur = NULL;
-	if (vp_changeset_read(p->cs, rel, &cur, NULL) <= 0)
-		return;
-	struct vp_txn **v = NULL;
-	size_t n = 0;
-	if (vp_txn_list(root, &v, &n) < 0)
-		return;
-	bool ours = false;
-	for (size_t i = 0; i < n && !ours; i++) {
-		if (!streq(v[i]->state, "applied"))
-			continue;
-		for (size_t k = 0; k < v[i]->n_changes && !ours; k++) {
-			const struct vp_change *c = &v[i]->changes[k];
-			if (c->kind != VP_CHANGE_FILE || c->action != VP_FILE_CREATE || !c->new || !streq(c->path, rel))
-				continue;
-			_cleanup_free_ char *orig = vp_handover_drop_words(c->new, NULL, p->state_kargs);
-			ours = orig && streq(orig, cur);
-		}
-	}
-	vp_txn_list_free(v, n);
-	if (ours) {
-		delete_file(p, rel);
-		ADD(p->next_steps, "Reboot before installing another kernel: without /%s, kernel-install takes the running "
-				   "command line (still with the passthrough arguments until the reboot) for new entries", rel);
-	}
-}
-
 void vp_handover_teardown(struct vp_plan *p, struct vp_root *root)
 {
 	delete_file(p, VP_PLAN_MODPROBE);
-	delete_if_ours(p, root, "etc/kernel/cmdline");
+	/* /etc/kernel/cmdline stays, with the host's own line only (vp_handover_drop_stale): deleting it would let
+	 * kernel-install copy /proc/cmdline, passthrough arguments included, into the next kernel's entry */
 	if (p->no_bootloader)
 		return;
 	switch (p->platform.bootloader) {
@@ -423,4 +443,8 @@ void vp_handover_meta(struct vp_plan *p, const struct vp_host *h)
 	vp_changeset_set_meta(p->cs, "removed", vp_json_strv(p->removed));
 	vp_changeset_set_meta(p->cs, "cards", vp_json_strv(p->slots));
 	vp_changeset_set_meta(p->cs, "kernel_args_owned", vp_json_strv(owned));
+	json_object *opts = json_object_new_object();
+	json_object_object_add(opts, "iommu_pt", json_object_new_boolean(p->iommu_pt));
+	json_object_object_add(opts, "blacklisted", vp_json_strv(p->blacklisted));
+	vp_changeset_set_meta(p->cs, "options", opts);
 }

@@ -31,8 +31,20 @@ struct vp_handover {
 	char *txn;          /* the transaction that made the current set (NULL: nothing handed over) */
 	char **devices;     /* the functions handed over (PCI addresses) */
 	char **kargs_owned; /* kernel arguments vfio-pilot added to the boot configuration */
+	bool iommu_pt;      /* the set was applied with --iommu-pt (meta "options"; older journals: iommu=pt owned) */
+	char **blacklisted; /* the host drivers its --blacklist wrote (meta "options"."blacklisted") */
 };
 void vp_handover_done(struct vp_handover *s);
+
+/*
+ * The changeset of a "pin" transaction: rel created with content, the meta of the current set
+ * carried over unchanged (devices, kernel_args_owned, options), action "pin". apply runs it
+ * before a plan that creates /etc/kernel/cmdline (plan->pin_kernel_cmdline), so that undoing
+ * that plan's transaction restores the host's own line instead of deleting the file.
+ * 0 or -errno.
+ */
+struct vp_changeset;
+int vp_handover_pin(struct vp_root *root, const char *rel, const char *content, struct vp_changeset **ret);
 
 /* Reads the current set from the journal (empty when nothing is applied). 0 or -errno. */
 int vp_handover_load(struct vp_root *root, struct vp_handover *ret);
@@ -41,7 +53,11 @@ int vp_handover_load(struct vp_root *root, struct vp_handover *ret);
  * Merges the current set into a plan whose p->slots hold the selected cards:
  * apply adds them (p->slots/p->extra become the whole set), release takes
  * them out (o->release; a card outside the set gets a note and changes nothing).
- * Fills p->state_*. Returns 0 or -errno.
+ * Fills p->state_* and the options in force: iommu=pt (p->iommu_pt) when the command or the
+ * current set's transaction asked for it, unless --no-iommu-pt; the blacklist of the current
+ * set (p->state_blacklisted) unless --no-blacklist. So `apply B` keeps what `apply --iommu-pt
+ * --blacklist A` chose, without blacklisting B's drivers, which only `apply --blacklist B` does.
+ * Returns 0 or -errno.
  */
 int vp_handover_merge(struct vp_plan *p, struct vp_root *root, const struct vp_host *h, const struct vp_plan_opts *o,
 		      char **ret_err);

@@ -39,6 +39,8 @@ struct vp_plan *vp_plan_free(struct vp_plan *p)
 	vp_strv_free(p->modules);
 	vp_strv_free(p->softdeps);
 	vp_strv_free(p->blacklisted);
+	vp_strv_free(p->state_blacklisted);
+	free(p->pin_kernel_cmdline);
 	for (size_t i = 0; i < p->n_kernels; i++) {
 		free(p->kernels[i].kver);
 		vp_strv_free(p->kernels[i].modules);
@@ -265,7 +267,7 @@ static void collect_devices(struct vp_plan *p, const struct vp_host *h, struct v
 		vp_strv_free(p->ids);
 		p->ids = calloc(1, sizeof(char *));
 	}
-	if (o->blacklist) {
+	if (o->blacklist || (p->state_blacklisted && p->state_blacklisted[0])) {
 		for (size_t s = 0; p->slots[s]; s++) {
 			const struct vp_card *c = vp_host_card(h, p->slots[s]);
 			for (size_t f = 0; c && f < c->n_devs; f++) {
@@ -280,11 +282,20 @@ static void collect_devices(struct vp_plan *p, const struct vp_host *h, struct v
 						vp_strv_push(&mods, m);
 				}
 				for (size_t k = 0; mods && mods[k]; k++)
-					if (!vp_strv_contains(p->blacklisted, mods[k]))
+					if (!vp_strv_contains(p->blacklisted, mods[k]) &&
+					    (o->blacklist || vp_strv_contains(p->state_blacklisted, mods[k])))
 						vp_strv_push(&p->blacklisted, mods[k]);
 				vp_strv_free(mods);
 			}
 		}
+		_cleanup_strv_free_ char **kept = NULL;
+		for (size_t i = 0; p->state_blacklisted && p->state_blacklisted[i]; i++)
+			if (vp_strv_contains(p->blacklisted, p->state_blacklisted[i]))
+				vp_strv_push(&kept, p->state_blacklisted[i]);
+		_cleanup_free_ char *k = kept ? vp_strv_join(kept, " ") : NULL;
+		if (k && !o->blacklist)
+			ADD(p->notes, "the blacklist of %s stays (transaction %s wrote it for a card that stays; --no-blacklist "
+				      "drops it)", k, p->state_txn);
 		for (size_t i = 0; i < h->n_devs; i++) {
 			const struct vp_pci_dev *d = &h->devs[i];
 			if (vp_strv_contains(p->addrs, d->addr) || !d->driver || !vp_class_is_display(d->class_code))
@@ -519,7 +530,7 @@ static void collect_kargs(struct vp_plan *p, struct vp_root *root, const struct 
 	else if (h->cpu_vendor == VP_CPU_INTEL)
 		ADD(p->notes, "every installed kernel's config turns the Intel IOMMU on by default (CONFIG_INTEL_IOMMU_DEFAULT_ON); "
 			      "intel_iommu=on is not added");
-	if (o->iommu_pt)
+	if (p->iommu_pt)
 		vp_strv_push(&p->kargs, "iommu=pt");
 	if (p->ids && p->ids[0]) {
 		_cleanup_free_ char *j = vp_strv_join(p->ids, ",");
@@ -1061,10 +1072,13 @@ static void plan_bootloader(struct vp_plan *p, struct vp_root *root, const struc
 			_cleanup_free_ char *line = vp_kargs_append(base ? base : "", base ? strlen(base) : 0, p->kargs_missing, &ll);
 			_cleanup_free_ char *text = vp_strdup_printf("%s\n", line ? line : "");
 			plan_file(p, VP_KERNEL_CMDLINE, text, 0644);
+			free(p->pin_kernel_cmdline);
+			p->pin_kernel_cmdline = vp_strdup_printf("%s\n", base ? base : "");
 			ADD(p->notes, "/%s does not exist, so kernel-install takes new kernels' arguments from the running command "
-				      "line; it is created with that line plus the arguments. Undo deletes it again, and kernel-install "
-				      "then reads /proc/cmdline, which holds the passthrough arguments until the next boot: reboot after "
-				      "undo before a kernel is installed", VP_KERNEL_CMDLINE);
+				      "line. apply first writes that line alone to it, as a transaction of its own, then adds the "
+				      "arguments: undo of the passthrough transaction then leaves the host's own line there (deleting "
+				      "the file would let kernel-install copy /proc/cmdline, passthrough arguments included, into the "
+				      "next kernel's entry); a second `vfio-pilot undo` removes the file", VP_KERNEL_CMDLINE);
 		}
 		struct vp_bls_entry *ent = NULL;
 		size_t n = 0;

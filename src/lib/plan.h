@@ -30,6 +30,8 @@ struct vp_plan_opts {
 	bool whole_group;          /* take every device of a shared group */
 	bool iommu_pt;             /* add iommu=pt */
 	bool blacklist;            /* blacklist the card's host drivers */
+	bool no_iommu_pt;          /* --no-iommu-pt: drop iommu=pt that an earlier apply added (handover.h) */
+	bool no_blacklist;         /* --no-blacklist: drop the blacklist that an earlier apply wrote */
 	bool no_bootloader;        /* --bootloader none: print the arguments, edit nothing */
 	enum vp_bootloader bootloader; /* VP_BOOT_UNKNOWN: detect */
 	enum vp_initramfs initramfs;   /* VP_INITRAMFS_UNKNOWN: detect */
@@ -68,6 +70,10 @@ struct vp_plan {
 	char **state_kargs;        /* kernel arguments vfio-pilot owns now */
 	char **stays, **added, **removed; /* functions: in both sets, only in the new one, only in the current one */
 	char **kargs_stale;        /* owned arguments the new set drops (taken out of the boot configuration) */
+	bool iommu_pt;             /* iommu=pt in force: this command's --iommu-pt, or kept from the current set (handover.h) */
+	char **state_blacklisted;  /* the current set's blacklist, kept for the cards that stay (NULL with --no-blacklist) */
+	char *pin_kernel_cmdline;  /* /etc/kernel/cmdline is absent: apply first writes this (the host's own line) in a
+				      transaction of its own (vp_handover_pin), so undo of the plan's leaves it, not nothing */
 	size_t n_firmware_blockers; /* blockers that only the firmware setup can lift (firmware.h): exit 1, not 5 */
 };
 
