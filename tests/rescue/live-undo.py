@@ -88,6 +88,12 @@ def check_host(binary, tmp, host, dev):
         return fail(f'{host}: undo from outside the root exited {p.returncode}: {p.stderr.strip()}')
     if 'bound /proc /sys /dev' not in p.stderr or 'unbound /proc /sys /dev' not in p.stderr:
         fail(f'{host}: undo did not report binding and unbinding /proc /sys /dev: {p.stderr.strip()}')
+    if 'etc/kernel/cmdline' not in before and 'etc/kernel/cmdline' in listing(root):
+        # a kernel-install host without /etc/kernel/cmdline: apply pinned the host's own line in a
+        # transaction of its own, which the first undo keeps; a second undo removes it
+        p = run(binary, root, 'undo', env=env)
+        if p.returncode != 0:
+            return fail(f'{host}: second undo (the pinned /etc/kernel/cmdline) exited {p.returncode}: {p.stderr.strip()}')
     after = listing(root)
     if after != before:
         for k in sorted(set(before) | set(after)):
