@@ -533,6 +533,73 @@ def sc_tutorial(c):
          [l for l in log if "bochs" in l])
 
 
+def sc_itools(c):
+    """run-itools.sh: apply/undo with the real update-initramfs on an initramfs-tools root, two boots."""
+    L = c.log
+    c.ok(L.dones == 2, "2 boots of the initramfs-tools root ran their report (apply, undo)", f"{L.dones} DONE lines")
+    # the host: plan and apply on ROOT, update-initramfs chrooted in it
+    plan = c.json("plan")
+    c.rc("plan", 0)
+    ka = (plan or {}).get("kernel_args") or []
+    if plan:
+        c.ok((plan.get("platform") or {}).get("initramfs") == "initramfs-tools", "plan: initramfs-tools detected in ROOT",
+             plan.get("platform"))
+        c.ok("vfio-pci.ids=1234:1111,1234:11e8" in ka, "plan: kernel_args has vfio-pci.ids=1234:1111,1234:11e8", ka)
+        c.ok(not any(a.startswith("rd.") for a in ka), "plan: no dracut-only rd.* kernel arguments", ka)
+        cmds = [x.get("argv") for x in plan.get("changes") or [] if x.get("kind") == "command"]
+        c.ok(cmds == [["update-initramfs", "-u", "-k", "all"]],
+             "plan: the one command is `update-initramfs -u -k all`", cmds)
+        c.ok(not plan.get("blockers"), "plan: no blockers", plan.get("blockers"))
+    c.rc("apply", 0)
+    hist = c.json("history")
+    txs = (hist or {}).get("transactions") or []
+    c.ok(txs and txs[-1].get("state") == "applied" and isinstance(txs[-1].get("rebuild_wall_s"), int),
+         "history: the transaction is applied and records the rebuild's wall time", txs[-1:] if txs else hist)
+    conf = host_conf(c, "conf")
+    text = "\n".join(conf)
+    c.ok(re.search(r"^options vfio-pci ids=1234:1111,1234:11e8$", text, re.M), "ROOT: modprobe.d file with ids=",
+         text[:300])
+    c.ok(re.search(r"^softdep bochs pre: vfio-pci$", text, re.M), "ROOT: modprobe.d file has softdep bochs pre: vfio-pci",
+         text[:300])
+    mods = host_conf(c, "itmodules")
+    c.ok("vfio_pci" in mods, "ROOT: /etc/initramfs-tools/modules names vfio_pci", mods)
+    # the image, as update-initramfs built it
+    c.rc("img_conf", 0)
+    c.ok(conf and host_conf(c, "img_conf") == conf,
+         "the image holds /etc/modprobe.d/vfio-pilot.conf, byte for byte (unmkinitramfs)", c.excerpt("img_conf"))
+    imods = host_conf(c, "img_modules")
+    c.ok("vfio_pci" in imods, "the image's conf/modules (loaded before udev) names vfio_pci", imods)
+    kos = host_conf(c, "img_kos")
+    c.ok(any(k.startswith(("vfio-pci.ko", "vfio_pci.ko")) for k in kos), "lsinitramfs: the image holds vfio-pci.ko", kos)
+    c.ok(any(k.startswith(("vfio_iommu_type1.ko", "vfio-iommu-type1.ko")) for k in kos),
+         "lsinitramfs: the image holds vfio_iommu_type1.ko", kos)
+    # apply: bound from boot, by the initramfs
+    c.ok(L.facts.get("apply.initramfs_tools") == ["update-initramfs"],
+         "guest: the root has update-initramfs and no dracut", L.facts.get("apply.initramfs_tools"))
+    boot_bound(c, plan, "apply.boot", "apply.")
+    c.list_card("apply.list", "intel", "vfio-pci", viable=True)
+    # undo: update-initramfs again
+    c.rc("undo", 0)
+    after = host_conf(c, "conf_after")
+    c.ok("vfio-pilot.conf" not in after and not any("vfio" in l for l in after if not l.startswith("#")),
+         "undo removed the modprobe.d file and the vfio modules from /etc/initramfs-tools/modules", after)
+    lst = host_conf(c, "img_list_after")
+    c.ok(not any("vfio-pilot.conf" in l for l in lst), "lsinitramfs: the rebuilt image no longer holds vfio-pilot.conf",
+         lst)
+    c.rc("img_modules_after", 0)
+    imods = host_conf(c, "img_modules_after")
+    c.ok(not any(l.startswith("vfio") for l in imods), "the rebuilt image's conf/modules names no vfio module", imods)
+    cl = L.facts.get("undo.cmdline", [])
+    c.ok(not any(a in cl for a in ka), "undo boot: none of the plan's kernel arguments", " ".join(cl))
+    c.drivers("undo.boot", HOST_DRIVERS)
+    c.list_card("undo.list", "intel", HOST_DRIVERS)
+    c.ok("vfio_pci" not in L.facts.get("undo.modules", []), "undo boot: vfio_pci is not loaded",
+         L.facts.get("undo.modules"))
+    log = L.drvlog.get("undo", [])
+    c.ok(any(CARD[0] in l and "bochs" in l for l in log), "undo boot: bochs-drm took 0000:01:00.0 again",
+         [l for l in log if "bochs" in l])
+
+
 def sc_root(c):
     c.ok("root=full" in c.log.begin[1], "report ran in the full Debian root (systemd unit)", c.log.begin[1])
     c.card_grouped("before")

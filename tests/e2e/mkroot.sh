@@ -3,7 +3,11 @@
 # full-system e2e tests and cache it as $E2E_CACHE/root-bookworm-<key>.tar.zst.
 #
 # Usage: mkroot.sh [--force]     (prints ROOT_TAR=<path> as its last line)
-# Env: E2E_CACHE (default /var/cache/vfio-pilot-e2e), E2E_MIRROR
+# Env: E2E_INITRD (the root's initramfs generator: dracut, the default, or
+#      initramfs-tools, cached apart as root-bookworm-itools-<key>.tar.zst;
+#      the same steps with initramfs-tools and busybox in place of dracut,
+#      Debian's default /etc/initramfs-tools config, MODULES=most),
+#      E2E_CACHE (default /var/cache/vfio-pilot-e2e), E2E_MIRROR
 #      (default http://deb.debian.org/debian), E2E_ROOT_PKGS (extra packages;
 #      default: the runtime libraries of vfio-pilot).
 #
@@ -18,7 +22,14 @@ set -euo pipefail
 
 CACHE=${E2E_CACHE:-/var/cache/vfio-pilot-e2e}
 MIRROR=${E2E_MIRROR:-http://deb.debian.org/debian}
-PKGS1="dracut systemd-sysv kmod zstd udev ${E2E_ROOT_PKGS:-libpci3 libjson-c5 libkmod2 libsystemd0 libvirt0 libxml2 libarchive13 pci.ids}"
+LIBS=${E2E_ROOT_PKGS:-libpci3 libjson-c5 libkmod2 libsystemd0 libvirt0 libxml2 libarchive13 pci.ids}
+GEN=${E2E_INITRD:-dracut}
+case "$GEN" in
+    # the dracut root's PKGS1 (and so its key) is what it was before the variant
+    dracut) PKGS1="dracut systemd-sysv kmod zstd udev $LIBS" NAME=root-bookworm ;;
+    initramfs-tools) PKGS1="initramfs-tools busybox systemd-sysv kmod zstd udev $LIBS" NAME=root-bookworm-itools ;;
+    *) echo "mkroot: FATAL: E2E_INITRD=$GEN: use dracut or initramfs-tools" >&2; exit 2 ;;
+esac
 PKGS2="linux-image-amd64"
 die() { echo "mkroot: FATAL: $*" >&2; exit 1; }
 log() { echo "mkroot: $*" >&2; }
@@ -30,7 +41,7 @@ command -v debootstrap >/dev/null || die "debootstrap missing (run tests/e2e/set
 command -v zstd >/dev/null || die "zstd missing (run tests/e2e/setup.sh)"
 
 KEY=$(printf '%s\n' "$MIRROR" "$PKGS1" "$PKGS2" "$(sed -n '/^# KEY-BEGIN/,/^# KEY-END/p' "$0")" | sha256sum | cut -c1-12)
-TAR=$CACHE/root-bookworm-$KEY.tar.zst
+TAR=$CACHE/$NAME-$KEY.tar.zst
 if [ -f "$TAR" ] && [ "${1:-}" != --force ]; then
     log "reusing $TAR"
     echo "ROOT_TAR=$TAR"
@@ -92,13 +103,16 @@ chroot "$ROOT" apt-get clean
 rm -rf "$ROOT"/var/lib/apt/lists/* "$ROOT/usr/sbin/policy-rc.d"
 : > "$ROOT/etc/machine-id"                          # systemd makes one at first boot
 # KEY-END
+# the initramfs-tools root: no dracut config (the block above wrote it before
+# the generator was known, so that the dracut root's key stays what it was)
+[ "$GEN" = dracut ] || rm -rf "$ROOT/etc/dracut.conf.d"
 umount -R "$ROOT/dev"; umount -R "$ROOT/sys"; umount "$ROOT/proc"
 grep -q " $ROOT/" /proc/mounts && die "mounts left under $ROOT"
 
 KVER=$(ls "$ROOT/lib/modules" | sort -V | tail -1)
 [ -f "$ROOT/boot/vmlinuz-$KVER" ] || die "no kernel in the root"
-[ -s "$ROOT/boot/initrd.img-$KVER" ] || die "dracut made no /boot/initrd.img-$KVER (see $CACHE/mkroot-apt2.log)"
-chmod 644 "$ROOT/boot/initrd.img-$KVER"              # dracut writes it 0600
+[ -s "$ROOT/boot/initrd.img-$KVER" ] || die "$GEN made no /boot/initrd.img-$KVER (see $CACHE/mkroot-apt2.log)"
+chmod 644 "$ROOT/boot/initrd.img-$KVER"              # dracut writes it 0600 (initramfs-tools too, with UMASK)
 log "kernel $KVER, initrd $(du -h "$ROOT/boot/initrd.img-$KVER" | cut -f1), root $(du -sh "$ROOT" | cut -f1)"
 
 tar -C "$ROOT" --numeric-owner --xattrs -cf - . | zstd -q -T0 -3 > "$TAR.tmp"

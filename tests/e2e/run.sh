@@ -4,12 +4,13 @@
 # Usage: run.sh [--tool PATH | PATH] [SCENARIO...]
 #   PATH: the vfio-pilot binary (or env VFIO_PILOT), e.g. build/src/cli/vfio-pilot.
 #   SCENARIO: infra intel amd bind diagnose noiommu two-vendor bootbind
-#   twocards tutorial (default: all of these), root (only when named).
+#   twocards tutorial itools (default: all of these), root (only when named).
 #   "root" and "tutorial" debootstrap (cached: mkroot.sh) and boot a whole
 #   Debian 12 root with dracut and systemd (boot-root.sh); they need root.
 #   "bootbind" and "twocards" boot twice: a snapshot of the guest becomes the
 #   root R of `vfio-pilot --root R plan/apply` on this machine, then the guest
-#   boots with what apply wrote.
+#   boots with what apply wrote. "itools" does the tutorial's apply/undo on
+#   a root whose initramfs generator is initramfs-tools (run-itools.sh).
 # Env: E2E_CACHE (kernel cache, see setup.sh), E2E_WORK (logs and images;
 #   default a new directory under /tmp, kept), E2E_TIMEOUT (per boot, 300 s).
 #
@@ -20,7 +21,7 @@
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-ALL="infra intel amd bind diagnose noiommu two-vendor bootbind twocards tutorial"
+ALL="infra intel amd bind diagnose noiommu two-vendor bootbind twocards tutorial itools"
 KNOWN="$ALL root"   # root: the tutorial's first boot covers it
 TOOL=${VFIO_PILOT:-}
 SCEN=()
@@ -28,7 +29,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --tool) TOOL=${2:-}; shift 2 ;;
         --tool=*) TOOL=${1#--tool=}; shift ;;
-        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
         */*) TOOL=$1; shift ;;
         *) SCEN+=("$1"); shift ;;
     esac
@@ -178,6 +179,11 @@ for s in "${SCEN[@]}"; do
         BOOT=$(tail -1 "$log.boots" 2>/dev/null)
         walls=$(grep -o 'wall=[0-9.]*' "$log.boots" 2>/dev/null | cut -d= -f2 | sed 's/^/+/' | tr -d '\n')
         ;;
+    itools)
+        VMLINUZ=$VMLINUZ INITRD=$WORK/initramfs.cpio "$HERE/run-itools.sh" "$TOOL" "$WORK" "$log"
+        BOOT=$(tail -1 "$log.boots" 2>/dev/null)
+        walls=$(grep -o 'wall=[0-9.]*' "$log.boots" 2>/dev/null | cut -d= -f2 | sed 's/^/+/' | tr -d '\n')
+        ;;
     bootbind|twocards)
         planned_boot "$s" || { fail "$s" "could not prepare the planned boot; see $WORK/$s-snap.log and $log.host"; continue; }
         ;;
@@ -191,7 +197,7 @@ for s in "${SCEN[@]}"; do
         BOOT=$(boot_initrd "$s" "$log" "$initrd")
         ;;
     esac
-    [ "$s" = tutorial ] || note_wall "$BOOT"
+    case "$s" in tutorial|itools) ;; *) note_wall "$BOOT" ;; esac
     python3 "$HERE/check.py" "$s" "$log" > "$WORK/$s.check"
     crc=$?
     echo "== $s: iommu=$IOMMU cards=$CARDS card=$CARD, $BOOT"
