@@ -87,7 +87,7 @@ hrun conf cat "$ROOT/etc/modprobe.d/vfio-pilot.conf"
 hrun itmodules cat "$ROOT/etc/initramfs-tools/modules"
 hrun img_conf image_file etc/modprobe.d/vfio-pilot.conf
 hrun img_modules image_file conf/modules
-hrun img_kos sh -c "$(declare -f in_root); ROOT='$ROOT'; in_root lsinitramfs '$INITRD_IMG' | grep -oE '[a-z_]*vfio[a-z_-]*\.ko[.a-z]*' | sort -u"
+hrun img_kos sh -c "$(declare -f in_root); ROOT='$ROOT'; in_root lsinitramfs '$INITRD_IMG' | grep -oE '[a-z0-9_]*vfio[a-z0-9_-]*\.ko[.a-z]*' | sort -u"
 lap lsinitramfs
 snap_out
 boot apply "$kargs"
