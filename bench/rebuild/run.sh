@@ -17,6 +17,17 @@
 # rounds, parallel first in even ones); the result is the median of N rounds
 # (default 3), printed as
 #   serial Xs  parallel Ys  ratio Z   (load average before/after, cores)
+#
+# Measured (`nice bench/rebuild/run.sh 3`, the shared 2-core machine, dracut
+# 059, three 6.1.0-57 images of ~36 MB, zstd -3 -T0):
+#   serial 71.9s  parallel 46.9s  ratio 1.53   (load 9-15 from other sessions;
+#   rounds serial 71.9 69.4 72.8, parallel 52.5 46.9 46.8)
+#   `bench/rebuild/run.sh 1` at load 9-10: serial 40.2s  parallel 42.1s  ratio 0.95
+# On 2 cores dracut is CPU-bound (and zstd -T0 already uses both), so three at
+# once cannot be much faster on an idle machine; on a loaded one three
+# processes also take a larger share of the CPU from the others, which is part
+# of the 1.53. Both forms rewrite /boot/initrd.img-K of every kernel and no
+# other file: Debian's dracut names the image initrd.img-K when vmlinuz-K exists.
 # Needs root. Env: BENCH_DIR (where to unpack, default a new dir under
 # /var/tmp; removed at the end), E2E_CACHE and E2E_MIRROR as for mkroot.sh.
 set -euo pipefail
