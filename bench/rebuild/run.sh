@@ -19,7 +19,7 @@
 #   serial Xs  parallel Ys  ratio Z   (load average before/after, cores)
 #
 # Measured (`nice bench/rebuild/run.sh 3`, the shared 2-core machine, dracut
-# 059, three 6.1.0-57 images of ~36 MB, zstd -3 -T0):
+# 059, three generic 6.1.0-57 images, compress="zstd -3 -T0"):
 #   serial 71.9s  parallel 46.9s  ratio 1.53   (load 9-15 from other sessions;
 #   rounds serial 71.9 69.4 72.8, parallel 52.5 46.9 46.8)
 #   `bench/rebuild/run.sh 1` at load 9-10: serial 40.2s  parallel 42.1s  ratio 0.95
