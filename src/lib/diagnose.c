@@ -50,6 +50,7 @@ struct vp_diag {
 	uint8_t *shift;                 /* [65536] */
 	int16_t *first;                 /* [65536] anchors whose window ends with this block */
 	int16_t next[MAX_ANCHORS];
+	uint64_t tail6[1024];           /* a bit per hash of the 6 bytes some anchor window ends with */
 	/* per catalog pattern: anchor index and compiled regex */
 	size_t n_pats;
 	int *pat_anchor;
@@ -84,8 +85,8 @@ static int anchor_index(struct vp_diag *d, const char *a)
 	for (size_t i = 0; i < d->n_anchors; i++)
 		if (streq(d->anchors[i], a))
 			return (int)i;
-	if (d->n_anchors >= MAX_ANCHORS || strlen(a) < 13)
-		return -EINVAL;
+	if (d->n_anchors >= MAX_ANCHORS || strlen(a) < 13 || strchr(a, '\n'))
+		return -EINVAL; /* the scan cuts the text at line starts: an anchor lies inside one line */
 	d->anchors[d->n_anchors] = a;
 	d->anchor_len[d->n_anchors] = strlen(a);
 	memcpy(&d->anchor_head[d->n_anchors], a, 8);
@@ -111,6 +112,19 @@ static inline uint16_t block_end(const char *p, size_t i)
 	uint32_t v;
 	memcpy(&v, p + i - 3, 4);
 	return block_hash(v >> 8); /* little endian: the top three bytes are p[i-2..i] */
+}
+
+/* The hash of the 6 bytes ending at p[i] (i >= 7): one unaligned load. */
+static inline uint16_t tail6_at(const char *p, size_t i)
+{
+	uint64_t v;
+	memcpy(&v, p + i - 7, 8);
+	return (uint16_t)(((v >> 16) * 0x9e3779b97f4a7c15ull) >> 48);
+}
+
+static inline bool tail6_has(const struct vp_diag *d, uint16_t h)
+{
+	return (d->tail6[h >> 6] >> (h & 63)) & 1;
 }
 
 /* How common a byte is in log text (higher: more common), for choosing anchor windows. */
@@ -152,6 +166,8 @@ static int build_tables(struct vp_diag *d)
 	for (size_t i = 0; i < d->n_anchors; i++)
 		if (d->anchor_len[i] < d->m)
 			d->m = d->anchor_len[i];
+	if (d->m > 32)
+		d->m = 32; /* shifts stay below 32: the scans' unchecked steps count on it */
 	d->shift = malloc(65536);
 	d->first = malloc(65536 * sizeof(int16_t));
 	if (!d->shift || !d->first)
@@ -182,6 +198,8 @@ static int build_tables(struct vp_diag *d)
 				d->shift[b] = (uint8_t)s;
 		}
 		uint16_t last = block_at(a + m - 3);
+		uint16_t t6 = tail6_at(a, m - 1);
+		d->tail6[t6 >> 6] |= 1ull << (t6 & 63);
 		d->next[i] = d->first[last];
 		d->first[last] = (int16_t)i;
 	}
@@ -332,13 +350,13 @@ static size_t hit_at(const struct vp_diag *d, const char *p, size_t wstart, size
 	return hit;
 }
 
-/* Wu-Manber: the start of the first anchor occurrence in p[from..n), or n. */
-static size_t scan(const struct vp_diag *d, const char *p, size_t from, size_t n)
+/* Wu-Manber from the window ending at p[i] (i >= from + m - 1; scan() starts there): the start of the first anchor
+ * occurrence in p[from..n), or n. */
+static size_t scan_at(const struct vp_diag *d, const char *p, size_t from, size_t i, size_t n)
 {
 	size_t m = d->m;
 	if (n < from || n - from < m)
 		return n;
-	size_t i = from + m - 1;
 	const uint8_t *shift = d->shift;
 	while (i < n) {
 		uint16_t b;
@@ -375,6 +393,120 @@ static size_t scan(const struct vp_diag *d, const char *p, size_t from, size_t n
 		i++;
 	}
 	return n;
+}
+
+static size_t scan(const struct vp_diag *d, const char *p, size_t from, size_t n)
+{
+	return scan_at(d, p, from, from + d->m - 1, n);
+}
+
+/*
+ * Lanes. One Wu-Manber step is a chain of dependent loads (the text, then the shift table), so a single scan
+ * waits on memory most of the time. A block is cut at line starts into LANES parts that are scanned in one loop,
+ * a step of each in turn: the steps of different lanes overlap. A lane notes the anchors it finds (LANE_CANDS at
+ * most, then it stops); the candidate lines are matched afterwards, lane after lane, in the order of the text.
+ */
+#define LANES 4
+#define LANE_CANDS 64
+#define LANE_MIN (64u << 10) /* a shorter block is scanned as one lane */
+
+struct lane {
+	size_t from;  /* anchors are looked for from here (a line start) */
+	size_t i;     /* the end of the current window */
+	size_t end;   /* the lane's end: a line start, or the end of the block */
+	size_t lim;   /* below it a step of up to m - 2 bytes stays inside the lane */
+	size_t n_cand;
+	size_t cand[LANE_CANDS]; /* start of an anchor, one per candidate line */
+};
+
+/* The lane's window at i ends with a block some anchor window ends with: checks it (the 6 bytes first, then the
+ * anchors). True when the lane is full. */
+static bool lane_check(const struct vp_diag *d, const char *p, struct lane *l, uint16_t b)
+{
+	if (!tail6_has(d, tail6_at(p, l->i))) {
+		l->i++;
+		return false;
+	}
+	size_t a = hit_at(d, p, l->i + 1 - d->m, l->from, l->end, b, NULL);
+	if (a == SIZE_MAX) {
+		l->i++;
+		return false;
+	}
+	l->cand[l->n_cand++] = a;
+	const char *nl = memchr(p + a, '\n', l->end - a);
+	l->from = nl ? (size_t)(nl - p) + 1 : l->end;
+	l->i = l->from + d->m - 1;
+	return l->n_cand == LANE_CANDS;
+}
+
+/* One Wu-Manber step of a lane. A lane that stands on a possible window end has shift 0 and stays there, so after
+ * two steps a 0 still tells. */
+#define LANE_STEP(i, b, s) \
+	do { \
+		b = block_end(p, i); \
+		s = shift[b]; \
+		i += s; \
+	} while (0)
+
+/* Scans the lanes side by side until one of them reaches its end or fills up; the others stop where they are. */
+static void run_lanes(const struct vp_diag *d, const char *p, struct lane *ln)
+{
+	const uint8_t *shift = d->shift;
+	size_t i0 = ln[0].i, i1 = ln[1].i, i2 = ln[2].i, i3 = ln[3].i;
+	const size_t l0 = ln[0].lim, l1 = ln[1].lim, l2 = ln[2].lim, l3 = ln[3].lim;
+	for (;;) {
+		if (i0 >= l0 || i1 >= l1 || i2 >= l2 || i3 >= l3)
+			break;
+		uint16_t b0, b1, b2, b3;
+		size_t s0, s1, s2, s3;
+		LANE_STEP(i0, b0, s0);
+		LANE_STEP(i1, b1, s1);
+		LANE_STEP(i2, b2, s2);
+		LANE_STEP(i3, b3, s3);
+		LANE_STEP(i0, b0, s0);
+		LANE_STEP(i1, b1, s1);
+		LANE_STEP(i2, b2, s2);
+		LANE_STEP(i3, b3, s3);
+		if (__builtin_expect(s0 && s1 && s2 && s3, 1))
+			continue;
+		/* a lane (or more) stands on a possible window end */
+		ln[0].i = i0, ln[1].i = i1, ln[2].i = i2, ln[3].i = i3;
+		bool full = false;
+		if (!s0)
+			full |= lane_check(d, p, &ln[0], b0);
+		if (!s1)
+			full |= lane_check(d, p, &ln[1], b1);
+		if (!s2)
+			full |= lane_check(d, p, &ln[2], b2);
+		if (!s3)
+			full |= lane_check(d, p, &ln[3], b3);
+		i0 = ln[0].i, i1 = ln[1].i, i2 = ln[2].i, i3 = ln[3].i;
+		if (full)
+			break;
+	}
+	ln[0].i = i0, ln[1].i = i1, ln[2].i = i2, ln[3].i = i3;
+}
+
+/* Cuts p[0..n) into lanes at line starts; returns their number: LANES, or 1 (the whole block) when it is short. */
+static size_t split_lanes(const struct vp_diag *d, const char *p, size_t n, struct lane *ln)
+{
+	size_t nl = n >= LANE_MIN ? LANES : 1, start = 0;
+	bool fast = nl == LANES;
+	for (size_t k = 0; k < nl; k++) {
+		size_t end = n;
+		if (k + 1 < nl) {
+			size_t t = n / nl * (k + 1);
+			const char *q = t > start ? memchr(p + t, '\n', n - t) : NULL;
+			end = t <= start ? start : q ? (size_t)(q - p) + 1 : n;
+		}
+		ln[k] = (struct lane){ .from = start, .i = start + d->m - 1, .end = end, .n_cand = 0 };
+		ln[k].lim = end > 2 * d->m ? end - 2 * d->m : 0; /* two steps of up to m - 2 */
+		fast &= ln[k].i < ln[k].lim;
+		start = end;
+	}
+	if (fast)
+		run_lanes(d, p, ln);
+	return nl;
 }
 
 /* Marks every anchor that occurs in p[0..n); false when none does. */
@@ -668,26 +800,29 @@ int vp_diag_feed_message(struct vp_diag *d, const char *src, unsigned long entry
 	return 0;
 }
 
-/* Exact count of '\n' in p[0..n), eight bytes at a time. */
+/* Exact count of '\n' in p[0..n). */
 static unsigned long count_nl(const char *p, size_t n)
 {
 	unsigned long c = 0;
 	size_t i = 0;
-#if defined(__SSE2__)
-	/* 64 bytes a step: compare with '\n', a bit per byte, popcount */
-	const __m128i nlv = _mm_set1_epi8('\n');
-	for (; i + 64 <= n; i += 64) {
-		uint64_t m0 = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i)), nlv));
-		uint64_t m1 = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i + 16)), nlv));
-		uint64_t m2 = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i + 32)), nlv));
-		uint64_t m3 = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i + 48)), nlv));
-		uint64_t v = m0 | m1 << 16 | m2 << 32 | m3 << 48;
-		/* popcount without a libgcc call (the baseline x86-64 has no POPCNT) */
-		v = v - ((v >> 1) & 0x5555555555555555ull);
-		v = (v & 0x3333333333333333ull) + ((v >> 2) & 0x3333333333333333ull);
-		v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full;
-		c += (unsigned long)((v * 0x0101010101010101ull) >> 56);
+#if defined(__SSE2__) && defined(__x86_64__)
+	/* 64 bytes a step: compare with '\n' (0xff per match) and subtract, so each byte of the four sums counts
+	 * matches; before a byte can wrap (255 steps) psadbw adds the bytes up into two 64-bit halves */
+	const __m128i nlv = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
+	__m128i total = zero;
+	while (i + 64 <= n) {
+		__m128i s0 = zero, s1 = zero, s2 = zero, s3 = zero;
+		size_t stop = n - i >= 255 * 64 ? i + 255 * 64 : i + (n - i) / 64 * 64;
+		for (; i < stop; i += 64) {
+			s0 = _mm_sub_epi8(s0, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i)), nlv));
+			s1 = _mm_sub_epi8(s1, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i + 16)), nlv));
+			s2 = _mm_sub_epi8(s2, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i + 32)), nlv));
+			s3 = _mm_sub_epi8(s3, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i + 48)), nlv));
+		}
+		total = _mm_add_epi64(total, _mm_add_epi64(_mm_add_epi64(_mm_sad_epu8(s0, zero), _mm_sad_epu8(s1, zero)),
+							   _mm_add_epi64(_mm_sad_epu8(s2, zero), _mm_sad_epu8(s3, zero))));
 	}
+	c = (unsigned long)_mm_cvtsi128_si64(total) + (unsigned long)_mm_cvtsi128_si64(_mm_unpackhi_epi64(total, total));
 #endif
 	const uint64_t ones = 0x0101010101010101ull, nl = 0x0a0a0a0a0a0a0a0aull, low7 = 0x7f7f7f7f7f7f7f7full;
 	for (; i + 8 <= n; i += 8) {
@@ -703,34 +838,51 @@ static unsigned long count_nl(const char *p, size_t n)
 	return c;
 }
 
+/* The line holding p[a] (a >= *cur, *cur a line start): counts the lines from *cur to it, parses and matches it;
+ * moves *cur to the next line's start. False when it was the last line of p[0..n). */
+static bool take_line(struct vp_diag *d, const char *src, const char *p, size_t *cur, size_t a, size_t n)
+{
+	size_t c = *cur;
+	const char *nl = a > c ? memrchr(p + c, '\n', a - c) : NULL;
+	size_t ls = nl ? (size_t)(nl - p) + 1 : c;
+	d->lineno += count_nl(p + c, ls - c);
+	const char *end = memchr(p + a, '\n', n - a);
+	size_t le = end ? (size_t)(end - p) : n;
+	struct vp_logline l;
+	if (vp_logline_parse(p + ls, le - ls, &l) < 0) {
+		d->stats.skipped++;
+	} else {
+		size_t tl = le - ls;
+		while (tl > 0 && p[ls + tl - 1] == '\r')
+			tl--;
+		match_msg(d, src, d->lineno, p + ls, tl, l.msg, l.msg_len);
+	}
+	d->lineno++;
+	*cur = end ? le + 1 : n;
+	return end != NULL;
+}
+
 /* Lines of p[0..n): every line ends with '\n' except, at end of input, the last. */
 static void feed_block(struct vp_diag *d, const char *src, const char *p, size_t n)
 {
-	size_t cur = 0;
-	for (;;) {
-		size_t hit = scan(d, p, cur, n);
-		if (hit >= n)
-			break;
-		const char *nl = hit > cur ? memrchr(p + cur, '\n', hit - cur) : NULL;
-		size_t ls = nl ? (size_t)(nl - p) + 1 : cur;
-		d->lineno += count_nl(p + cur, ls - cur);
-		const char *end = memchr(p + hit, '\n', n - hit);
-		size_t le = end ? (size_t)(end - p) : n;
-		struct vp_logline l;
-		if (vp_logline_parse(p + ls, le - ls, &l) < 0) {
-			d->stats.skipped++;
-		} else {
-			size_t tl = le - ls;
-			while (tl > 0 && p[ls + tl - 1] == '\r')
-				tl--;
-			match_msg(d, src, d->lineno, p + ls, tl, l.msg, l.msg_len);
+	struct lane ln[LANES];
+	size_t nl = split_lanes(d, p, n, ln), cur = 0;
+	for (size_t k = 0; k < nl; k++) {
+		struct lane *l = &ln[k];
+		for (size_t c = 0; c < l->n_cand; c++)
+			if (!take_line(d, src, p, &cur, l->cand[c], n))
+				return;
+		/* the rest of the lane, from where it stopped */
+		size_t from = l->from, i = l->i;
+		for (;;) {
+			size_t a = scan_at(d, p, from, i, l->end);
+			if (a >= l->end)
+				break;
+			if (!take_line(d, src, p, &cur, a, n))
+				return;
+			from = cur;
+			i = from + d->m - 1;
 		}
-		if (!end) {
-			d->lineno++;
-			return;
-		}
-		d->lineno++;
-		cur = le + 1;
 	}
 	d->lineno += count_nl(p + cur, n - cur);
 	if (n > cur && p[n - 1] != '\n')
