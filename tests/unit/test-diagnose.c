@@ -281,6 +281,88 @@ static void test_lines_and_long_lines(void **state)
 	assert_true(vp_diag_has_error(d));
 }
 
+/* A big log is scanned in lanes (parts cut at line starts, scanned side by side, a lane stopping when it has
+ * noted 64 candidate lines): its findings, their lines and counts must be those of the same log fed line by line,
+ * which scans each line alone. Signature lines at pseudo-random places (so some fall next to the cuts), a burst of
+ * 300 of them (lanes that fill up), one as the first line and one as a last line without a newline. */
+static void test_lanes_same_as_lines(void **state)
+{
+	static const char *const sig[] = {
+		"Nov 25 11:28:23 host kernel: vfio-pci 0000:0%d:00.0: BAR 0: can't reserve [mem 0xd0000000-0xdfffffff]",
+		"Nov 25 11:28:23 host kernel: pci 0000:0%d:00.0: probe with driver vfio-pci failed with error -16",
+		"Nov 25 11:28:23 host kernel: DMAR: [DMA Read NO_PASID] Request device [0%d:00.0] fault addr 0x7c000 [fault reason 0x06]",
+		"Nov 25 11:28:23 host kernel: vfio_pin_pages_remote: RLIMIT_MEMLOCK (65536) exceeded (%d)",
+		"Nov 25 11:28:23 host kernel: vfio-pci 0000:0%d:00.1: enabling device (0000 -> 0002)",
+		"Nov 25 11:28:23 host libvirtd[1]: vfio 0000:0%d:00.0: group 12 is not viable",
+		"Nov 25 11:28:23 host kernel: DMAR: IOMMU enabled %d",
+	};
+	const size_t n_sig = sizeof(sig) / sizeof(sig[0]);
+	struct vp_buf b = { 0 };
+	unsigned long x = 12345;
+	size_t lines = 0;
+	vp_buf_printf(&b, sig[0], 1);
+	vp_buf_puts(&b, "\n");
+	lines++;
+	while (b.len < 5u << 20) {
+		x = x * 6364136223846793005ul + 1442695040888963407ul;
+		unsigned r = (unsigned)(x >> 33);
+		if (lines == 40000)
+			for (int k = 0; k < 300; k++, lines++) {
+				vp_buf_printf(&b, sig[k % n_sig], k % 8);
+				vp_buf_puts(&b, "\n");
+			}
+		if (r % 997 == 0)
+			vp_buf_printf(&b, sig[r / 997 % n_sig], (int)(r % 8));
+		else
+			vp_buf_printf(&b, "Nov 25 11:28:%02u host kernel: usb 1-%u: new high-speed USB device number %u using xhci_hcd",
+				      r % 60, r % 9, r % 128);
+		vp_buf_puts(&b, "\n");
+		lines++;
+	}
+	vp_buf_printf(&b, sig[1], 9); /* no final newline; the only device 09 */
+	lines++;
+
+	_cleanup_(vp_diag_freep) struct vp_diag *lanes = new_diag();
+	int fd = memfd_with(b.data, b.len);
+	assert_int_equal(vp_diag_feed_fd(lanes, "log", fd), 0);
+	close(fd);
+	assert_int_equal(vp_diag_finish(lanes, NULL), 0);
+
+	_cleanup_(vp_diag_freep) struct vp_diag *one = new_diag();
+	unsigned long no = 0;
+	for (const char *p = b.data, *end = b.data + b.len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		assert_int_equal(vp_diag_feed_line(one, "log", ++no, p, len), 0);
+		p += len + 1;
+	}
+	assert_int_equal(vp_diag_finish(one, NULL), 0);
+	vp_buf_free(&b);
+
+	assert_int_equal(no, lines);
+	assert_int_equal(vp_diag_stats(lanes)->lines, lines);
+	assert_int_equal(vp_diag_stats(lanes)->candidates, vp_diag_stats(one)->candidates);
+	assert_true(vp_diag_stats(lanes)->candidates > 300);
+	size_t n1, n2;
+	const struct vp_finding *f1 = vp_diag_findings(lanes, &n1), *f2 = vp_diag_findings(one, &n2);
+	assert_int_equal(n1, n2);
+	assert_true(n1 >= 5);
+	for (size_t i = 0; i < n1; i++) {
+		assert_ptr_equal(f1[i].entry, f2[i].entry);
+		assert_string_equal(f1[i].device, f2[i].device);
+		assert_int_equal(f1[i].line, f2[i].line);
+		assert_int_equal(f1[i].count, f2[i].count);
+		assert_int_equal(f1[i].severity, f2[i].severity);
+		assert_string_equal(f1[i].text, f2[i].text);
+	}
+	const struct vp_finding *f = find(lanes, "bar.reserved", "0000:01:00.0");
+	assert_non_null(f);
+	assert_int_equal(f->line, 1);
+	f = find(lanes, "vfio.probe_busy", "0000:09:00.0");
+	assert_non_null(f);
+	assert_int_equal(f->line, lines);
+}
+
 /* Findings fold by (id, device, source); the table is bounded and says how much it dropped. */
 static void test_folding_bounded(void **state)
 {
@@ -607,6 +689,7 @@ int main(void)
 		cmocka_unit_test(test_catalog),
 		cmocka_unit_test(test_devices),
 		cmocka_unit_test(test_lines_and_long_lines),
+		cmocka_unit_test(test_lanes_same_as_lines),
 		cmocka_unit_test(test_folding_bounded),
 		cmocka_unit_test(test_host_join),
 		cmocka_unit_test(test_journal),
