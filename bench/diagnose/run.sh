@@ -9,6 +9,12 @@
 # the median wall and user CPU time of each, the median of the per-pair ratios time(diagnose)/time(grep)
 # (target <= 0.5) and each command's peak RSS. grep writes to a file: GNU grep stops at the first match when
 # its output is /dev/null.
+#
+# Measured 2026-12-05 on the shared 2-core machine under load average 10-11 (256 MiB, 9 paired runs, 16 sigs):
+# diagnose/grep wall 0.33 and 0.28, user CPU 0.22 and 0.21; farm-bench -n 15 (A = diagnose, B = grep, both writing
+# to a file): cpu (user+sys) 0.32, wall 0.33. The scan before it ran in lanes: wall 0.64 and 0.73, user CPU 0.58
+# and 0.55, cpu 0.62 under the same load (0.51 and 0.56 wall on an idle machine). Of diagnose's time now about
+# 40% is the kernel copying the file (read), 45% the lane scan, 8% checking possible anchor ends, 4% counting lines.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-build}

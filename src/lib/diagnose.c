@@ -411,7 +411,7 @@ static size_t scan(const struct vp_diag *d, const char *p, size_t from, size_t n
  */
 #define LANES 8
 #define LANE_CANDS 64
-#define LANE_MIN (64u << 10) /* a shorter block is scanned as one lane */
+#define LANE_MIN 1024u /* a shorter block is scanned as one lane (small enough that the fuzzer reaches lanes) */
 
 struct lane {
 	size_t from;  /* anchors are looked for from here (a line start) */
