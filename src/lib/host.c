@@ -207,22 +207,52 @@ static int parse_group_id(const char *s)
 	return (int)v;
 }
 
+/*
+ * Descriptors of a batch of devices, closed together by fdbatch_close(): each run of consecutive
+ * numbers in one close_range() (each thread has its own descriptor table, vp_parallel_for, so a
+ * batch's descriptors are mostly one run). Closing per batch instead of per device spares four or
+ * five close() calls per device; a batch holds at most DEVS_PER_BATCH * (_VP_PA_MAX + 1) of them.
+ */
+#define DEVS_PER_BATCH 16
+
+struct fdbatch {
+	int fds[DEVS_PER_BATCH * (_VP_PA_MAX + 1)];
+	size_t n;
+};
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void fdbatch_close(struct fdbatch *b)
+{
+	qsort(b->fds, b->n, sizeof(*b->fds), cmp_int);
+	for (size_t i = 0, j; i < b->n; i = j) {
+		for (j = i + 1; j < b->n && b->fds[j] == b->fds[j - 1] + 1; j++)
+			;
+		vp_fds_close(b->fds + i, j - i); /* a run of ours only: one close_range() */
+	}
+	b->n = 0;
+}
+
+static void fdbatch_add(struct fdbatch *b, int fd)
+{
+	if (fd < 0)
+		return;
+	if (b->n == ARRAY_SIZE(b->fds))
+		fdbatch_close(b);
+	b->fds[b->n++] = fd;
+}
+
 /* Context for reading the attributes of one device directory. */
 struct devdir {
 	char ***notes;    /* this device's notes */
 	int fd;
 	const char *rel;  /* "sys/bus/pci/devices/ADDR", for notes */
-	/* The directory's and its attributes' descriptors, closed together by devdir_close(): consecutive
-	 * numbers go in one close_range() (each thread has its own descriptor table, vp_parallel_for). */
-	int fds[_VP_PA_MAX + 1];
-	size_t n_fds;
+	struct fdbatch *batch; /* the directory's and its attributes' descriptors, closed with the batch */
 };
-
-static void devdir_close(struct devdir *dd)
-{
-	vp_fds_close(dd->fds, dd->n_fds);
-	dd->n_fds = 0;
-}
 
 /* Reads attribute id into buf; 0 when absent (silently), <0 after noting garbage, else the length.
  * Each attribute is read at most once per device: the loader asks for each id once. */
@@ -230,10 +260,7 @@ static int dev_attr(struct devdir *dd, enum vp_pci_attr_id id, char *buf, size_t
 {
 	int fd = -1;
 	int n = vp_dir_read_attr_keep(dd->fd, PA(id), buf, size, &fd);
-	if (fd >= 0 && dd->n_fds < ARRAY_SIZE(dd->fds))
-		dd->fds[dd->n_fds++] = fd;
-	else if (fd >= 0)
-		close(fd);
+	fdbatch_add(dd->batch, fd);
 	if (n == -ENOENT)
 		return 0;
 	if (n > 0 && !text_ok(buf))
@@ -435,7 +462,7 @@ static bool link_real_path(const char *target, char *out, size_t size)
  * the ~35 entries of every device directory to learn which exist.
  */
 static void load_dev(struct vp_root *root, int busfd, bool bus_plain, const char *name, struct vp_pci_dev *d,
-		     char ***notes)
+		     char ***notes, struct fdbatch *batch)
 {
 	char rel[300];
 	snprintf(rel, sizeof(rel), "%s/%s", IN(VP_IN_PCI_DEVICES), name);
@@ -458,7 +485,7 @@ static void load_dev(struct vp_root *root, int busfd, bool bus_plain, const char
 	if (linked)
 		d->parent = parent_of(target);
 
-	struct devdir dd = { .notes = notes, .rel = rel };
+	struct devdir dd = { .notes = notes, .rel = rel, .batch = batch };
 	dd.fd = -ENOENT;
 	char real[PATH_MAX];
 	if (linked && bus_plain && link_real_path(target, real, sizeof(real)))
@@ -469,7 +496,7 @@ static void load_dev(struct vp_root *root, int busfd, bool bus_plain, const char
 		note_to(notes, rel, dd.fd == -ENOENT ? "link does not resolve, device treated as unknown" : errno_word(dd.fd));
 		return;
 	}
-	dd.fds[dd.n_fds++] = dd.fd;
+	fdbatch_add(batch, dd.fd);
 
 	char buf[VP_ATTR_MAX + 1];
 	bool ids = false;
@@ -537,7 +564,6 @@ static void load_dev(struct vp_root *root, int busfd, bool bus_plain, const char
 		struct stat st;
 		mdev = fstatat(dd.fd, PA(VP_PA_MDEV_TYPES), &st, AT_SYMLINK_NOFOLLOW) == 0;
 	}
-	devdir_close(&dd);
 
 	if (mdev)
 		load_mdev_types(notes, root, rel, d);
@@ -568,13 +594,19 @@ struct dev_job {
 	char ***notes;             /* per name */
 };
 
-static void dev_job_run(void *ctx, size_t i)
+/* Batch k: names k * DEVS_PER_BATCH on. */
+static void dev_job_run(void *ctx, size_t k)
 {
 	struct dev_job *j = ctx;
-	if (j->slot[i])
-		load_dev(j->root, j->busfd, j->bus_plain, j->names[i], j->slot[i], &j->notes[i]);
-	else
-		note_to(&j->notes[i], j->names[i], "not a PCI address, ignored");
+	struct fdbatch batch;
+	batch.n = 0;
+	for (size_t i = k * DEVS_PER_BATCH; i < (k + 1) * DEVS_PER_BATCH && j->names[i]; i++) {
+		if (j->slot[i])
+			load_dev(j->root, j->busfd, j->bus_plain, j->names[i], j->slot[i], &j->notes[i], &batch);
+		else
+			note_to(&j->notes[i], j->names[i], "not a PCI address, ignored");
+	}
+	fdbatch_close(&batch);
 }
 
 static int load_devices(struct vp_host *h, struct vp_root *root)
@@ -616,7 +648,7 @@ static int load_devices(struct vp_host *h, struct vp_root *root)
 		}
 	}
 	struct dev_job job = { .root = root, .busfd = busfd, .bus_plain = bus_plain, .names = names, .slot = slot, .notes = notes };
-	vp_parallel_for(n, 128, dev_job_run, &job);
+	vp_parallel_for((n + DEVS_PER_BATCH - 1) / DEVS_PER_BATCH, 128 / DEVS_PER_BATCH, dev_job_run, &job);
 	merge_notes(h, notes, n);
 	/* vp_root_list() sorted the names, and canonical addresses sort like the names. */
 	return 0;
@@ -631,30 +663,65 @@ static struct vp_pci_dev *find_dev(const struct vp_host *h, const char *addr)
 	return bsearch(&key, h->devs, h->n_devs, sizeof(*h->devs), cmp_dev);
 }
 
+/* The directory of device name in busfd (sys/bus/pci/devices opened without links) by the real path
+ * its bus link names (link_real_path()); <0 when it has no such path: then the caller goes through
+ * the link with vp_root_open_dir(). */
+static int open_dev_dir_real(struct vp_root *root, int busfd, const char *name)
+{
+	char target[PATH_MAX], real[PATH_MAX];
+	if (vp_dir_read_link(busfd, name, target, sizeof(target)) < 0 || !link_real_path(target, real, sizeof(real)))
+		return -ENOENT;
+	return vp_root_open_dir_nolinks(root, real);
+}
+
+/* read_str_opt() of attribute name of a device: in its directory dfd when open (an absent file is
+ * absent there too), through the root (which notes what is wrong) when that read is not plain. */
+static char *dev_read_str_opt(struct vp_host *h, struct vp_root *root, int dfd, const char *rel, const char *name)
+{
+	if (dfd >= 0) {
+		char *s = NULL;
+		int e = vp_dir_read_str(dfd, name, &s);
+		if (e == 0 && text_ok(s))
+			return s;
+		if (e == 0)
+			free(s);
+		else if (e == -ENOENT)
+			return NULL;
+	}
+	return read_str_opt(h, root, rel);
+}
+
 /*
  * Reset facts of the display cards' functions (reset.h): d3cold_allowed, power_state and config
  * space. Only these: a config read wakes a runtime-suspended device, so a sleeping one
  * (power_state D3hot or D3cold) is not read and says so. Without root the kernel returns the
- * first 64 bytes of config space only.
+ * first 64 bytes of config space only. Each device's directory is opened once, as the loader
+ * does (load_dev()), instead of resolving three paths through its bus link.
  */
 static void load_card_config(struct vp_host *h, struct vp_root *root)
 {
+	int busfd = -1;
+	bool bus_tried = false;
 	for (size_t i = 0; i < h->n_cards; i++) {
 		const struct vp_card *c = &h->cards[i];
 		if (!c->display)
 			continue;
+		if (!bus_tried)
+			busfd = vp_root_open_dir_nolinks(root, IN(VP_IN_PCI_DEVICES));
+		bus_tried = true;
 		for (size_t k = 0; k < c->n_devs; k++) {
 			struct vp_pci_dev *d = c->devs[k];
+			_cleanup_close_ int dfd = busfd >= 0 ? open_dev_dir_real(root, busfd, d->addr) : -1;
 			char rel[300];
 			uint64_t v;
 			snprintf(rel, sizeof(rel), "%s/%s/%s", IN(VP_IN_PCI_DEVICES), d->addr, PA(VP_PA_D3COLD_ALLOWED));
-			_cleanup_free_ char *d3 = read_str_opt(h, root, rel);
+			_cleanup_free_ char *d3 = dev_read_str_opt(h, root, dfd, rel, PA(VP_PA_D3COLD_ALLOWED));
 			if (d3 && vp_parse_uint(d3, 1, &v) == 0)
 				d->d3cold_allowed = (int)v;
 			else if (d3)
 				note(h, rel, errno_word(-EINVAL));
 			snprintf(rel, sizeof(rel), "%s/%s/%s", IN(VP_IN_PCI_DEVICES), d->addr, PA(VP_PA_POWER_STATE));
-			d->power_state = read_str_opt(h, root, rel);
+			d->power_state = dev_read_str_opt(h, root, dfd, rel, PA(VP_PA_POWER_STATE));
 			if (d->power_state && vp_startswith(d->power_state, "D3")) {
 				d->config_skipped = true;
 				continue;
@@ -662,7 +729,9 @@ static void load_card_config(struct vp_host *h, struct vp_root *root)
 			snprintf(rel, sizeof(rel), "%s/%s/%s", IN(VP_IN_PCI_DEVICES), d->addr, PA(VP_PA_CONFIG));
 			char *buf = NULL;
 			size_t len = 0;
-			int e = vp_root_read_file(root, rel, 4096, &buf, &len);
+			int e = dfd >= 0 ? vp_dir_read_file(dfd, PA(VP_PA_CONFIG), 4096, &buf, &len) : -EAGAIN;
+			if (e < 0 && e != -ENOENT) /* not a plain read in the directory: through the root */
+				e = vp_root_read_file(root, rel, 4096, &buf, &len);
 			if (e == 0 && len > 0) {
 				d->config = (uint8_t *)buf;
 				d->config_len = len;
@@ -673,6 +742,8 @@ static void load_card_config(struct vp_host *h, struct vp_root *root)
 			}
 		}
 	}
+	if (busfd >= 0)
+		close(busfd);
 }
 
 static int cmp_group(const void *a, const void *b)

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "parallel.h"
 #include "reset.h"
 #include "util.h"
 
@@ -54,8 +55,72 @@ char *vp_dev_description(const struct vp_pci_dev *d)
 	return vp_strdup_printf("Unknown device %s", ids);
 }
 
+/*
+ * Cells of neighbouring rows repeat (class, vendor, names, driver, revision, parent bridge, false):
+ * the rows filled together share one JSON value per distinct string or boolean, each row holding a
+ * reference (json-c counts them), instead of thousands of copies. Only the rows of one batch share,
+ * and a batch is filled by one thread. The JSON and the text are the same bytes.
+ */
+#define CELL_SLOTS 256
+
+struct cells {
+	json_object *slot[CELL_SLOTS];
+	json_object *boolean[2];
+	json_object *strv;  /* the last list of strings (reset methods) */
+};
+
+static json_object *cell_string(struct cells *c, const char *s)
+{
+	if (!s)
+		return NULL;
+	if (!c)
+		return json_object_new_string(s);
+	uint32_t hash = 2166136261u; /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		hash = (hash ^ *p) * 16777619u;
+	json_object **o = &c->slot[hash % CELL_SLOTS];
+	if (*o && streq(json_object_get_string(*o), s))
+		return json_object_get(*o);
+	json_object *v = json_object_new_string(s);
+	if (v)
+		*o = v; /* the slot does not own it (the row does); a colliding string takes the slot over */
+	return v;
+}
+
+static json_object *cell_boolean(struct cells *c, bool v)
+{
+	if (c && c->boolean[v])
+		return json_object_get(c->boolean[v]);
+	json_object *o = json_object_new_boolean(v);
+	if (c)
+		c->boolean[v] = o; /* not owned, as the strings */
+	return o;
+}
+
+/* vp_json_strv() of v, shared with the previous row's when the same */
+static json_object *cell_strv(struct cells *c, char *const *v)
+{
+	if (c && c->strv && v) {
+		size_t n = json_object_array_length(c->strv), i = 0;
+		for (; i < n && v[i]; i++)
+			if (!streq(json_object_get_string(json_object_array_get_idx(c->strv, i)), v[i]))
+				break;
+		if (i == n && !v[i])
+			return json_object_get(c->strv);
+	}
+	json_object *o = vp_json_strv(v);
+	if (c)
+		c->strv = o; /* not owned, as the strings */
+	return o;
+}
+
+/* vp_row_str() and vp_row_bool() through the cells c (none: NULL); keys are literals as there. */
+#define cell_str(c, row, key, s) vp_row_take(row, key, cell_string(c, s))
+#define cell_bool(c, row, key, v) vp_row_take(row, key, cell_boolean(c, v))
+
 /* Cells of columns the document's format does not show are skipped. */
-void vp_list_device_row(const struct vp_host *h, const struct vp_pci_dev *d, struct vp_table *t, json_object *row)
+static void device_row(const struct vp_host *h, const struct vp_pci_dev *d, struct vp_table *t, json_object *row,
+		       struct cells *c)
 {
 	char cls[8], v[8], dv[8], sub[16] = "", rev[8] = "";
 	const struct vp_card *card = vp_host_card_of(h, d);
@@ -68,32 +133,32 @@ void vp_list_device_row(const struct vp_host *h, const struct vp_pci_dev *d, str
 	if (d->revision >= 0)
 		vp_hex(rev, (unsigned)d->revision, 2);
 
-	vp_row_str(row, "address", d->addr);
-	vp_row_str(row, "class", hex4(cls, d->class_code < 0 ? -1 : d->class_code >> 8));
-	vp_row_str(row, "class_name", vp_class_short(d->class_code));
+	vp_row_str(row, "address", d->addr); /* one per row: not shared */
+	cell_str(c, row, "class", hex4(cls, d->class_code < 0 ? -1 : d->class_code >> 8));
+	cell_str(c, row, "class_name", vp_class_short(d->class_code));
 	if (vp_table_shows(t, "description")) {
 		_cleanup_free_ char *desc = vp_dev_description(d);
 		vp_row_str(row, "description", desc);
 	}
-	vp_row_str(row, "vendor_id", hex4(v, d->vendor));
-	vp_row_str(row, "device_id", hex4(dv, d->device));
-	vp_row_str(row, "subsystem_id", *sub ? sub : NULL);
-	vp_row_str(row, "revision", *rev ? rev : NULL);
-	vp_row_str(row, "vendor_name", d->vendor_name);
-	vp_row_str(row, "device_name", d->device_name);
-	vp_row_str(row, "driver", d->driver_known ? d->driver : "unknown");
-	vp_row_str(row, "driver_override", d->driver_override);
-	vp_row_str(row, "card", card ? card->slot : NULL);
-	vp_row_bool(row, "boot_vga", d->boot_vga == 1);
-	vp_row_bool(row, "bridge", bridge);
-	vp_row_str(row, "parent", d->parent);
+	cell_str(c, row, "vendor_id", hex4(v, d->vendor));
+	cell_str(c, row, "device_id", hex4(dv, d->device));
+	cell_str(c, row, "subsystem_id", *sub ? sub : NULL);
+	cell_str(c, row, "revision", *rev ? rev : NULL);
+	cell_str(c, row, "vendor_name", d->vendor_name);
+	cell_str(c, row, "device_name", d->device_name);
+	cell_str(c, row, "driver", d->driver_known ? d->driver : "unknown");
+	cell_str(c, row, "driver_override", d->driver_override);
+	cell_str(c, row, "card", card ? card->slot : NULL);
+	cell_bool(c, row, "boot_vga", d->boot_vga == 1);
+	cell_bool(c, row, "bridge", bridge);
+	cell_str(c, row, "parent", d->parent);
 	vp_row_int_opt(row, "iommu_group", d->iommu_group);
 	if (d->reset_methods)
-		vp_row_strv(row, "reset_methods", d->reset_methods);
+		vp_row_take(row, "reset_methods", cell_strv(c, d->reset_methods));
 	else
 		vp_row_str(row, "reset_methods", NULL);
 	vp_row_int_opt(row, "sriov_totalvfs", d->sriov_totalvfs);
-	vp_row_str(row, "physfn", d->physfn);
+	cell_str(c, row, "physfn", d->physfn);
 	/* Reset facts and verdict for the functions of display cards (reset.h); null for the rest. */
 	struct vp_reset rs;
 	if (vp_table_shows(t, "reset") && card && card->display && vp_reset_assess(h, d, NULL, &rs) == 0) {
@@ -131,6 +196,11 @@ void vp_list_device_row(const struct vp_host *h, const struct vp_pci_dev *d, str
 		_cleanup_free_ char *s = vp_dev_description(d);
 		vp_row_str(row, "description_short", s);
 	}
+}
+
+void vp_list_device_row(const struct vp_host *h, const struct vp_pci_dev *d, struct vp_table *t, json_object *row)
+{
+	device_row(h, d, t, row, NULL);
 }
 
 char *vp_iommu_inactive_reason(const struct vp_host *h)
@@ -217,8 +287,56 @@ char *vp_group_verdict(const struct vp_host *h, const struct vp_group *g)
 	return vp_buf_steal(&b);
 }
 
+/*
+ * The device rows are created in document order first, then filled by several threads
+ * (vp_parallel_for): a row is filled from the host model alone, so the bytes do not depend
+ * on the threads, and on a host of thousands of devices filling is most of the work.
+ */
+struct fill {
+	const struct vp_host *h;
+	const struct vp_pci_dev **devs;
+	struct vp_table **tables;
+	json_object **rows;
+	size_t n, cap;
+};
+
+/* The row of d in table t: filled now, or left to fill_rows() when f has room. */
+static void add_dev_row(struct fill *f, const struct vp_host *h, const struct vp_pci_dev *d, struct vp_table *t)
+{
+	json_object *row = vp_table_row(t);
+	if (!f->rows || f->n == f->cap) {
+		device_row(h, d, t, row, NULL);
+		return;
+	}
+	f->devs[f->n] = d;
+	f->tables[f->n] = t;
+	f->rows[f->n++] = row;
+}
+
+#define ROWS_PER_FILL 64
+
+/* Rows k * ROWS_PER_FILL on, sharing their repeated cells. */
+static void fill_batch(void *ctx, size_t k)
+{
+	struct fill *f = ctx;
+	struct cells c = { 0 };
+	for (size_t i = k * ROWS_PER_FILL; i < (k + 1) * ROWS_PER_FILL && i < f->n; i++)
+		device_row(f->h, f->devs[i], f->tables[i], f->rows[i], &c);
+}
+
 void vp_list_render(const struct vp_host *h, struct vp_doc *doc)
 {
+	/* each device has one row at most: in its group's table or among the ungrouped */
+	size_t cap = h->n_devs ? h->n_devs : 1;
+	struct fill f = { .h = h, .devs = calloc(cap, sizeof(*f.devs)), .tables = calloc(cap, sizeof(*f.tables)),
+			  .rows = calloc(cap, sizeof(*f.rows)), .cap = cap };
+	if (!f.devs || !f.tables || !f.rows) {
+		free(f.devs);
+		free(f.tables);
+		free(f.rows);
+		f = (struct fill){ .h = h };
+	}
+
 	bool active = vp_host_iommu_active(h);
 	json_object *io = vp_doc_record(doc, "iommu", "IOMMU:");
 	vp_row_bool(io, "active", active);
@@ -250,12 +368,17 @@ void vp_list_render(const struct vp_host *h, struct vp_doc *doc)
 		vp_row_str(row, "verdict", verdict);
 		struct vp_table *dt = vp_row_table(gt, row, "devices", vp_list_device_cols, vp_list_n_device_cols);
 		for (size_t j = 0; j < g->n_devs; j++)
-			vp_list_device_row(h, g->devs[j], dt, vp_table_row(dt));
+			add_dev_row(&f, h, g->devs[j], dt);
 	}
 
 	struct vp_table *ut = vp_doc_table(doc, "ungrouped", active ? "Devices outside any IOMMU group:" : "PCI devices:",
 					   vp_list_device_cols, vp_list_n_device_cols, VP_STYLE_TABLE);
 	for (size_t i = 0; i < h->n_devs; i++)
 		if (h->devs[i].iommu_group < 0)
-			vp_list_device_row(h, &h->devs[i], ut, vp_table_row(ut));
+			add_dev_row(&f, h, &h->devs[i], ut);
+	if (f.rows)
+		vp_parallel_for((f.n + ROWS_PER_FILL - 1) / ROWS_PER_FILL, 4, fill_batch, &f);
+	free(f.devs);
+	free(f.tables);
+	free(f.rows);
 }

@@ -152,6 +152,16 @@ static void row_add(json_object *row, const char *key, json_object *v)
 json_object *vp_table_row(struct vp_table *t)
 {
 	json_object *row = json_object_new_object();
+	/* A row gets a key per column its format shows. json-c starts an object with 16 slots and
+	 * doubles them past two thirds full: a JSON list row (20 keys) was rehashed from 16 slots
+	 * to 32 at its 11th key. Sized for its keys at once, it is never rehashed; the order of the
+	 * keys (insertion order, kept beside the slots) is the same. */
+	size_t keys = 0;
+	for (size_t i = 0; i < t->n_cols; i++)
+		keys += t->doc->format < 0 ||
+			!(t->cols[i].flags & (t->doc->format == VP_FORMAT_JSON ? VP_COL_TEXT_ONLY : VP_COL_JSON_ONLY));
+	if (row && keys * 3 / 2 > JSON_OBJECT_DEF_HASH_ENTRIES)
+		lh_table_resize(json_object_get_object(row), (int)(keys * 3 / 2 + 1));
 	json_object_array_add(t->rows, row);
 	return row;
 }

@@ -735,3 +735,83 @@ int vp_dir_read_link(int dfd, const char *name, char *buf, size_t size)
 	buf[l] = 0;
 	return (int)l;
 }
+
+/* The checks and the read of vp_root_read_file(), on an open fd (left open). */
+static int read_file_fd(int fd, size_t max, char **ret, size_t *ret_len)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if ((uint64_t)st.st_size > max)
+		return -EFBIG;
+	/* sized for the file when it tells (sysfs says 4096 for every attribute): thousands of config
+	 * spaces of 256 bytes then take 256 bytes each, not a page */
+	size_t cap = st.st_size > 0 && st.st_size < 4096 ? (size_t)st.st_size + 1 : 4096, len = 0;
+	char *buf = malloc(cap + 1);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		if (len == cap) {
+			if (cap > max) {
+				free(buf);
+				return -EFBIG;
+			}
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			char *nb = realloc(buf, cap + 1);
+			if (!nb) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		ssize_t n = read(fd, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = -errno;
+			free(buf);
+			return e;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max) {
+			free(buf);
+			return -EFBIG;
+		}
+	}
+	buf[len] = 0;
+	*ret = buf;
+	if (ret_len)
+		*ret_len = len;
+	return 0;
+}
+
+int vp_dir_read_file(int dfd, const char *name, size_t max, char **ret, size_t *ret_len)
+{
+	if (!single_component(name))
+		return -EINVAL;
+	_cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return read_file_fd(fd, max, ret, ret_len);
+}
+
+int vp_dir_read_str(int dfd, const char *name, char **ret)
+{
+	char *s;
+	size_t len;
+	int e = vp_dir_read_file(dfd, name, VP_ATTR_MAX, &s, &len);
+	if (e < 0)
+		return e;
+	if (memchr(s, 0, len)) {
+		free(s);
+		return -EINVAL;
+	}
+	*ret = vp_strstrip_tail(s);
+	return 0;
+}

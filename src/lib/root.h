@@ -117,3 +117,7 @@ void vp_fds_close(int *fds, size_t n);
 int vp_dir_read_attr2(int dfd, const char *sub, const char *name, char *buf, size_t size);
 /* readlink of name in dfd into buf; returns the length. -ENOLINK if not a link. */
 int vp_dir_read_link(int dfd, const char *name, char *buf, size_t size);
+/* vp_root_read_file() and vp_root_read_str() of name, one component in dfd, that is not followed
+ * when it is a symlink (-ELOOP): the same checks and bytes, without resolving a path from the root. */
+int vp_dir_read_file(int dfd, const char *name, size_t max, char **ret, size_t *ret_len);
+int vp_dir_read_str(int dfd, const char *name, char **ret);
