@@ -489,7 +489,7 @@ static void load_dev(struct vp_root *root, int busfd, bool bus_plain, const char
 	dd.fd = -ENOENT;
 	char real[PATH_MAX];
 	if (linked && bus_plain && link_real_path(target, real, sizeof(real)))
-		dd.fd = vp_root_open_dir_nolinks(root, real);
+		dd.fd = vp_root_open_dir_path_nolinks(root, real);
 	if (dd.fd < 0) /* through the link, with every rule of the root handle (and its errors) */
 		dd.fd = vp_root_open_dir(root, rel);
 	if (dd.fd < 0) {
@@ -671,12 +671,12 @@ static int open_dev_dir_real(struct vp_root *root, int busfd, const char *name)
 	char target[PATH_MAX], real[PATH_MAX];
 	if (vp_dir_read_link(busfd, name, target, sizeof(target)) < 0 || !link_real_path(target, real, sizeof(real)))
 		return -ENOENT;
-	return vp_root_open_dir_nolinks(root, real);
+	return vp_root_open_dir_path_nolinks(root, real);
 }
 
 /* read_str_opt() of attribute name of a device: in its directory dfd when open (an absent file is
  * absent there too), through the root (which notes what is wrong) when that read is not plain. */
-static char *dev_read_str_opt(struct vp_host *h, struct vp_root *root, int dfd, const char *rel, const char *name)
+static char *dev_read_str_opt(char ***notes, struct vp_root *root, int dfd, const char *rel, const char *name)
 {
 	if (dfd >= 0) {
 		char *s = NULL;
@@ -688,7 +688,50 @@ static char *dev_read_str_opt(struct vp_host *h, struct vp_root *root, int dfd, 
 		else if (e == -ENOENT)
 			return NULL;
 	}
-	return read_str_opt(h, root, rel);
+	return read_str_opt_to(notes, root, rel);
+}
+
+struct card_job {
+	struct vp_root *root;
+	int busfd;                 /* sys/bus/pci/devices without links, or <0 */
+	struct vp_pci_dev **devs;
+	char ***notes;             /* per device */
+};
+
+static void card_dev_run(void *ctx, size_t i)
+{
+	struct card_job *j = ctx;
+	struct vp_pci_dev *d = j->devs[i];
+	char ***notes = &j->notes[i];
+	_cleanup_close_ int dfd = j->busfd >= 0 ? open_dev_dir_real(j->root, j->busfd, d->addr) : -1;
+	char rel[300];
+	uint64_t v;
+	snprintf(rel, sizeof(rel), "%s/%s/%s", IN(VP_IN_PCI_DEVICES), d->addr, PA(VP_PA_D3COLD_ALLOWED));
+	_cleanup_free_ char *d3 = dev_read_str_opt(notes, j->root, dfd, rel, PA(VP_PA_D3COLD_ALLOWED));
+	if (d3 && vp_parse_uint(d3, 1, &v) == 0)
+		d->d3cold_allowed = (int)v;
+	else if (d3)
+		note_to(notes, rel, errno_word(-EINVAL));
+	snprintf(rel, sizeof(rel), "%s/%s/%s", IN(VP_IN_PCI_DEVICES), d->addr, PA(VP_PA_POWER_STATE));
+	d->power_state = dev_read_str_opt(notes, j->root, dfd, rel, PA(VP_PA_POWER_STATE));
+	if (d->power_state && vp_startswith(d->power_state, "D3")) {
+		d->config_skipped = true;
+		return;
+	}
+	snprintf(rel, sizeof(rel), "%s/%s/%s", IN(VP_IN_PCI_DEVICES), d->addr, PA(VP_PA_CONFIG));
+	char *buf = NULL;
+	size_t len = 0;
+	int e = dfd >= 0 ? vp_dir_read_file(dfd, PA(VP_PA_CONFIG), 4096, &buf, &len) : -EAGAIN;
+	if (e < 0 && e != -ENOENT) /* not a plain read in the directory: through the root */
+		e = vp_root_read_file(j->root, rel, 4096, &buf, &len);
+	if (e == 0 && len > 0) {
+		d->config = (uint8_t *)buf;
+		d->config_len = len;
+	} else {
+		free(buf);
+		if (e < 0 && e != -ENOENT)
+			note_to(notes, rel, errno_word(e));
+	}
 }
 
 /*
@@ -696,54 +739,32 @@ static char *dev_read_str_opt(struct vp_host *h, struct vp_root *root, int dfd, 
  * space. Only these: a config read wakes a runtime-suspended device, so a sleeping one
  * (power_state D3hot or D3cold) is not read and says so. Without root the kernel returns the
  * first 64 bytes of config space only. Each device's directory is opened once, as the loader
- * does (load_dev()), instead of resolving three paths through its bus link.
+ * does (load_dev()), instead of resolving three paths through its bus link; the devices are
+ * read by the loader's threads, their notes kept in card order.
  */
 static void load_card_config(struct vp_host *h, struct vp_root *root)
 {
-	int busfd = -1;
-	bool bus_tried = false;
-	for (size_t i = 0; i < h->n_cards; i++) {
-		const struct vp_card *c = &h->cards[i];
-		if (!c->display)
-			continue;
-		if (!bus_tried)
-			busfd = vp_root_open_dir_nolinks(root, IN(VP_IN_PCI_DEVICES));
-		bus_tried = true;
-		for (size_t k = 0; k < c->n_devs; k++) {
-			struct vp_pci_dev *d = c->devs[k];
-			_cleanup_close_ int dfd = busfd >= 0 ? open_dev_dir_real(root, busfd, d->addr) : -1;
-			char rel[300];
-			uint64_t v;
-			snprintf(rel, sizeof(rel), "%s/%s/%s", IN(VP_IN_PCI_DEVICES), d->addr, PA(VP_PA_D3COLD_ALLOWED));
-			_cleanup_free_ char *d3 = dev_read_str_opt(h, root, dfd, rel, PA(VP_PA_D3COLD_ALLOWED));
-			if (d3 && vp_parse_uint(d3, 1, &v) == 0)
-				d->d3cold_allowed = (int)v;
-			else if (d3)
-				note(h, rel, errno_word(-EINVAL));
-			snprintf(rel, sizeof(rel), "%s/%s/%s", IN(VP_IN_PCI_DEVICES), d->addr, PA(VP_PA_POWER_STATE));
-			d->power_state = dev_read_str_opt(h, root, dfd, rel, PA(VP_PA_POWER_STATE));
-			if (d->power_state && vp_startswith(d->power_state, "D3")) {
-				d->config_skipped = true;
-				continue;
-			}
-			snprintf(rel, sizeof(rel), "%s/%s/%s", IN(VP_IN_PCI_DEVICES), d->addr, PA(VP_PA_CONFIG));
-			char *buf = NULL;
-			size_t len = 0;
-			int e = dfd >= 0 ? vp_dir_read_file(dfd, PA(VP_PA_CONFIG), 4096, &buf, &len) : -EAGAIN;
-			if (e < 0 && e != -ENOENT) /* not a plain read in the directory: through the root */
-				e = vp_root_read_file(root, rel, 4096, &buf, &len);
-			if (e == 0 && len > 0) {
-				d->config = (uint8_t *)buf;
-				d->config_len = len;
-			} else {
-				free(buf);
-				if (e < 0 && e != -ENOENT)
-					note(h, rel, errno_word(e));
-			}
-		}
+	size_t n = 0;
+	for (size_t i = 0; i < h->n_cards; i++)
+		n += h->cards[i].display ? h->cards[i].n_devs : 0;
+	if (!n)
+		return;
+	struct card_job job = { .root = root, .devs = calloc(n, sizeof(*job.devs)), .notes = calloc(n, sizeof(*job.notes)) };
+	if (!job.devs || !job.notes) {
+		free(job.devs);
+		free(job.notes);
+		return;
 	}
-	if (busfd >= 0)
-		close(busfd);
+	n = 0;
+	for (size_t i = 0; i < h->n_cards; i++)
+		for (size_t k = 0; h->cards[i].display && k < h->cards[i].n_devs; k++)
+			job.devs[n++] = h->cards[i].devs[k];
+	job.busfd = vp_root_open_dir_path_nolinks(root, IN(VP_IN_PCI_DEVICES));
+	vp_parallel_for(n, 64, card_dev_run, &job);
+	merge_notes(h, job.notes, n);
+	free(job.devs);
+	if (job.busfd >= 0)
+		close(job.busfd);
 }
 
 static int cmp_group(const void *a, const void *b)

@@ -67,7 +67,19 @@ struct cells {
 	json_object *slot[CELL_SLOTS];
 	json_object *boolean[2];
 	json_object *strv;  /* the last list of strings (reset methods) */
+	/* vp_table_shows() of description, reset and marks, the same for every device table (same
+	 * columns, same document): 0 not asked yet, 1 no, 2 yes */
+	char shows[3];
 };
+
+static bool shows(struct cells *c, const struct vp_table *t, int i, const char *key)
+{
+	if (!c)
+		return vp_table_shows(t, key);
+	if (!c->shows[i])
+		c->shows[i] = vp_table_shows(t, key) ? 2 : 1;
+	return c->shows[i] == 2;
+}
 
 static json_object *cell_string(struct cells *c, const char *s)
 {
@@ -115,8 +127,9 @@ static json_object *cell_strv(struct cells *c, char *const *v)
 }
 
 /* vp_row_str() and vp_row_bool() through the cells c (none: NULL); keys are literals as there. */
-#define cell_str(c, row, key, s) vp_row_take(row, key, cell_string(c, s))
-#define cell_bool(c, row, key, v) vp_row_take(row, key, cell_boolean(c, v))
+#define cell_str(c, row, key, s) vp_row_take_new(row, key, cell_string(c, s))
+#define cell_bool(c, row, key, v) vp_row_take_new(row, key, cell_boolean(c, v))
+#define cell_int_opt(row, key, v) vp_row_take_new(row, key, (v) < 0 ? NULL : json_object_new_int64(v))
 
 /* Cells of columns the document's format does not show are skipped. */
 static void device_row(const struct vp_host *h, const struct vp_pci_dev *d, struct vp_table *t, json_object *row,
@@ -133,10 +146,10 @@ static void device_row(const struct vp_host *h, const struct vp_pci_dev *d, stru
 	if (d->revision >= 0)
 		vp_hex(rev, (unsigned)d->revision, 2);
 
-	vp_row_str(row, "address", d->addr); /* one per row: not shared */
+	vp_row_take_new(row, "address", json_object_new_string(d->addr)); /* one per row: not shared */
 	cell_str(c, row, "class", hex4(cls, d->class_code < 0 ? -1 : d->class_code >> 8));
 	cell_str(c, row, "class_name", vp_class_short(d->class_code));
-	if (vp_table_shows(t, "description")) {
+	if (shows(c, t, 0, "description")) {
 		_cleanup_free_ char *desc = vp_dev_description(d);
 		vp_row_str(row, "description", desc);
 	}
@@ -152,22 +165,22 @@ static void device_row(const struct vp_host *h, const struct vp_pci_dev *d, stru
 	cell_bool(c, row, "boot_vga", d->boot_vga == 1);
 	cell_bool(c, row, "bridge", bridge);
 	cell_str(c, row, "parent", d->parent);
-	vp_row_int_opt(row, "iommu_group", d->iommu_group);
+	cell_int_opt(row, "iommu_group", d->iommu_group);
 	if (d->reset_methods)
-		vp_row_take(row, "reset_methods", cell_strv(c, d->reset_methods));
+		vp_row_take_new(row, "reset_methods", cell_strv(c, d->reset_methods));
 	else
-		vp_row_str(row, "reset_methods", NULL);
-	vp_row_int_opt(row, "sriov_totalvfs", d->sriov_totalvfs);
+		vp_row_take_new(row, "reset_methods", NULL);
+	cell_int_opt(row, "sriov_totalvfs", d->sriov_totalvfs);
 	cell_str(c, row, "physfn", d->physfn);
 	/* Reset facts and verdict for the functions of display cards (reset.h); null for the rest. */
 	struct vp_reset rs;
-	if (vp_table_shows(t, "reset") && card && card->display && vp_reset_assess(h, d, NULL, &rs) == 0) {
+	if (shows(c, t, 1, "reset") && card && card->display && vp_reset_assess(h, d, NULL, &rs) == 0) {
 		vp_row_take(row, "reset", vp_reset_to_json(&rs));
 		vp_reset_clear(&rs);
 	} else
 		vp_row_str(row, "reset", NULL);
 
-	if (!vp_table_shows(t, "marks"))
+	if (!shows(c, t, 2, "marks"))
 		return;
 	_cleanup_strv_free_ char **marks = NULL;
 	if (d->boot_vga == 1)
@@ -357,15 +370,16 @@ void vp_list_render(const struct vp_host *h, struct vp_doc *doc)
 		{ "id", "group", 0 }, { "viable", NULL, 0 }, { "isolated", NULL, 0 }, { "card", NULL, 0 }, { "verdict", NULL, 0 },
 	};
 	struct vp_table *gt = vp_doc_table(doc, "groups", NULL, gcols, ARRAY_SIZE(gcols), VP_STYLE_TABLE);
+	struct cells gc = { 0 }; /* the groups' repeated cells (true, false, "can be handed over") */
 	for (size_t i = 0; i < h->n_groups; i++) {
 		const struct vp_group *g = &h->groups[i];
 		json_object *row = vp_table_row(gt);
-		vp_row_int(row, "id", g->id);
-		vp_row_bool(row, "viable", g->viable);
-		vp_row_bool(row, "isolated", g->isolated);
-		vp_row_str(row, "card", g->card >= 0 ? h->cards[g->card].slot : NULL);
+		vp_row_take_new(row, "id", json_object_new_int64(g->id));
+		cell_bool(&gc, row, "viable", g->viable);
+		cell_bool(&gc, row, "isolated", g->isolated);
+		cell_str(&gc, row, "card", g->card >= 0 ? h->cards[g->card].slot : NULL);
 		_cleanup_free_ char *verdict = vp_group_verdict(h, g);
-		vp_row_str(row, "verdict", verdict);
+		cell_str(&gc, row, "verdict", verdict);
 		struct vp_table *dt = vp_row_table(gt, row, "devices", vp_list_device_cols, vp_list_n_device_cols);
 		for (size_t j = 0; j < g->n_devs; j++)
 			add_dev_row(&f, h, g->devs[j], dt);

@@ -104,7 +104,8 @@ static struct vp_table *new_table(struct vp_doc *d, const struct vp_col *cols, s
 	t->n_cols = n;
 	t->style = style;
 	t->doc = d;
-	t->rows = json_object_new_array();
+	/* most tables are a group's few devices: 4 slots to start (json-c's default is 32), doubled as needed */
+	t->rows = json_object_new_array_ext(4);
 	return t;
 }
 
@@ -229,6 +230,11 @@ void (vp_row_strv)(json_object *row, const char *key, char *const *v)
 void (vp_row_take)(json_object *row, const char *key, json_object *v)
 {
 	row_add(row, key, v);
+}
+
+void (vp_row_take_new)(json_object *row, const char *key, json_object *v)
+{
+	json_object_object_add_ex(row, key, v, JSON_C_OBJECT_KEY_IS_CONSTANT | JSON_C_OBJECT_ADD_KEY_IS_NEW);
 }
 
 /* ---- bytes that are not text ---- */

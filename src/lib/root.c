@@ -815,3 +815,11 @@ int vp_dir_read_str(int dfd, const char *name, char **ret)
 	*ret = vp_strstrip_tail(s);
 	return 0;
 }
+
+int vp_root_open_dir_path_nolinks(struct vp_root *r, const char *rel)
+{
+	while (*rel == '/')
+		rel++;
+	int fd = openat2_in_root(r, *rel ? rel : ".", O_PATH | O_DIRECTORY, 0, RESOLVE_NO_SYMLINKS);
+	return fd == -ENOSYS ? -EOPNOTSUPP : fd;
+}

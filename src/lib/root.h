@@ -103,6 +103,9 @@ int vp_root_open_dir(struct vp_root *r, const char *rel);
 /* The same where no component of rel may be a symlink: -ELOOP when one is. Cheaper for the
  * kernel when the caller already knows the real path. */
 int vp_root_open_dir_nolinks(struct vp_root *r, const char *rel);
+/* The same as an O_PATH descriptor: for the *at() calls relative to it (opening, reading links,
+ * stat), not for listing; cheaper to open and to close. */
+int vp_root_open_dir_path_nolinks(struct vp_root *r, const char *rel);
 /* Reads attribute name of dfd into buf (NUL-terminated, trailing whitespace
  * removed); returns the length. -EFBIG when it does not fit in size - 1 bytes,
  * -EINVAL when it holds NUL bytes, -ENODATA when empty, -EBADFD when it is
