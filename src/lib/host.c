@@ -216,8 +216,12 @@ static int parse_group_id(const char *s)
 #define DEVS_PER_BATCH 16
 
 struct fdbatch {
-	int fds[DEVS_PER_BATCH * (_VP_PA_MAX + 1)];
+	int fds[DEVS_PER_BATCH * (_VP_PA_MAX + 1) + DEVS_PER_BATCH];
 	size_t n;
+	/* The real path of the last parent directory opened and its descriptor (one of fds): the
+	 * devices of a batch are neighbours, mostly functions behind one bridge. */
+	char parent[PATH_MAX];
+	int parent_fd;
 };
 
 static int cmp_int(const void *a, const void *b)
@@ -235,13 +239,14 @@ static void fdbatch_close(struct fdbatch *b)
 		vp_fds_close(b->fds + i, j - i); /* a run of ours only: one close_range() */
 	}
 	b->n = 0;
+	b->parent_fd = -1;
 }
 
 static void fdbatch_add(struct fdbatch *b, int fd)
 {
 	if (fd < 0)
 		return;
-	if (b->n == ARRAY_SIZE(b->fds))
+	if (b->n == ARRAY_SIZE(b->fds)) /* not reached: a device adds at most _VP_PA_MAX + 2 */
 		fdbatch_close(b);
 	b->fds[b->n++] = fd;
 }
@@ -456,6 +461,32 @@ static bool link_real_path(const char *target, char *out, size_t size)
 	return (size_t)snprintf(out, size, "%.*s/%s", (int)keep, bus, t) < size;
 }
 
+/* The device directory at real path real (no links on it) as an O_PATH descriptor, added to b:
+ * opened in its parent's directory when that is the batch's last parent, else from the root. */
+static int open_real_dir(struct vp_root *root, struct fdbatch *b, const char *real)
+{
+	const char *slash = strrchr(real, '/');
+	size_t plen = slash ? (size_t)(slash - real) : 0;
+	if (slash && plen < sizeof(b->parent)) {
+		if (b->parent_fd < 0 || strlen(b->parent) != plen || memcmp(b->parent, real, plen) != 0) {
+			memcpy(b->parent, real, plen);
+			b->parent[plen] = 0;
+			b->parent_fd = vp_root_open_dir_path_nolinks(root, b->parent);
+			fdbatch_add(b, b->parent_fd);
+		}
+		if (b->parent_fd >= 0) {
+			int fd = vp_dir_open_path(b->parent_fd, slash + 1);
+			if (fd >= 0) {
+				fdbatch_add(b, fd);
+				return fd;
+			}
+		}
+	}
+	int fd = vp_root_open_dir_path_nolinks(root, real);
+	fdbatch_add(b, fd);
+	return fd;
+}
+
 /*
  * Reads one device. Every attribute is opened by name in the device's
  * directory, and an absent one costs one failed lookup: cheaper than listing
@@ -489,14 +520,15 @@ static void load_dev(struct vp_root *root, int busfd, bool bus_plain, const char
 	dd.fd = -ENOENT;
 	char real[PATH_MAX];
 	if (linked && bus_plain && link_real_path(target, real, sizeof(real)))
-		dd.fd = vp_root_open_dir_path_nolinks(root, real);
-	if (dd.fd < 0) /* through the link, with every rule of the root handle (and its errors) */
+		dd.fd = open_real_dir(root, batch, real);
+	if (dd.fd < 0) { /* through the link, with every rule of the root handle (and its errors) */
 		dd.fd = vp_root_open_dir(root, rel);
+		fdbatch_add(batch, dd.fd);
+	}
 	if (dd.fd < 0) {
 		note_to(notes, rel, dd.fd == -ENOENT ? "link does not resolve, device treated as unknown" : errno_word(dd.fd));
 		return;
 	}
-	fdbatch_add(batch, dd.fd);
 
 	char buf[VP_ATTR_MAX + 1];
 	bool ids = false;
@@ -600,6 +632,7 @@ static void dev_job_run(void *ctx, size_t k)
 	struct dev_job *j = ctx;
 	struct fdbatch batch;
 	batch.n = 0;
+	batch.parent_fd = -1;
 	for (size_t i = k * DEVS_PER_BATCH; i < (k + 1) * DEVS_PER_BATCH && j->names[i]; i++) {
 		if (j->slot[i])
 			load_dev(j->root, j->busfd, j->bus_plain, j->names[i], j->slot[i], &j->notes[i], &batch);

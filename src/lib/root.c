@@ -823,3 +823,11 @@ int vp_root_open_dir_path_nolinks(struct vp_root *r, const char *rel)
 	int fd = openat2_in_root(r, *rel ? rel : ".", O_PATH | O_DIRECTORY, 0, RESOLVE_NO_SYMLINKS);
 	return fd == -ENOSYS ? -EOPNOTSUPP : fd;
 }
+
+int vp_dir_open_path(int dfd, const char *name)
+{
+	if (!single_component(name))
+		return -EINVAL;
+	int fd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}

@@ -106,6 +106,9 @@ int vp_root_open_dir_nolinks(struct vp_root *r, const char *rel);
 /* The same as an O_PATH descriptor: for the *at() calls relative to it (opening, reading links,
  * stat), not for listing; cheaper to open and to close. */
 int vp_root_open_dir_path_nolinks(struct vp_root *r, const char *rel);
+/* Directory name (one component, not a symlink) of dfd as an O_PATH descriptor: with dfd from
+ * vp_root_open_dir_path_nolinks(), the same as opening their joined path with it, one lookup. */
+int vp_dir_open_path(int dfd, const char *name);
 /* Reads attribute name of dfd into buf (NUL-terminated, trailing whitespace
  * removed); returns the length. -EFBIG when it does not fit in size - 1 bytes,
  * -EINVAL when it holds NUL bytes, -ENODATA when empty, -EBADFD when it is
