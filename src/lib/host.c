@@ -211,7 +211,8 @@ static int parse_group_id(const char *s)
  * Descriptors of a batch of devices, closed together by fdbatch_close(): each run of consecutive
  * numbers in one close_range() (each thread has its own descriptor table, vp_parallel_for, so a
  * batch's descriptors are mostly one run). Closing per batch instead of per device spares four or
- * five close() calls per device; a batch holds at most DEVS_PER_BATCH * (_VP_PA_MAX + 1) of them.
+ * five close() calls per device. A device adds at most 14 (its parent's, its own, 12 attributes),
+ * so a batch never fills the array (fdbatch_add() closes the batch if it ever did).
  */
 #define DEVS_PER_BATCH 16
 
@@ -246,7 +247,7 @@ static void fdbatch_add(struct fdbatch *b, int fd)
 {
 	if (fd < 0)
 		return;
-	if (b->n == ARRAY_SIZE(b->fds)) /* not reached: a device adds at most _VP_PA_MAX + 2 */
+	if (b->n == ARRAY_SIZE(b->fds)) /* not reached: DEVS_PER_BATCH * 14 < the array's size */
 		fdbatch_close(b);
 	b->fds[b->n++] = fd;
 }
