@@ -12,7 +12,7 @@
 #include "parallel.h"
 #include "util.h"
 
-enum section_kind { SEC_RECORD, SEC_TABLE, SEC_JSON, SEC_TEXT };
+enum section_kind { SEC_RECORD, SEC_TABLE, SEC_JSON, SEC_TEXT, SEC_LIST };
 
 struct vp_table {
 	const struct vp_col *cols;
@@ -31,6 +31,12 @@ struct section {
 	char *title;
 	struct vp_table *table;
 	char *text;
+	bool wrap;                 /* SEC_TEXT: wrapped at the width (vp_doc_para) */
+	unsigned hang;             /* its hanging indent */
+	const struct vp_col *cols; /* SEC_RECORD: declared fields (vp_doc_record_cols), else NULL */
+	size_t n_cols;
+	size_t text_at;            /* text: shown at this place (vp_doc_text_at); its own index by default */
+	bool moved;                /* text_at was set: before the section added at that place */
 };
 
 struct vp_doc {
@@ -90,7 +96,8 @@ static struct section *add_section(struct vp_doc *d, enum section_kind kind, con
 		abort();
 	d->secs = s;
 	s = &d->secs[d->n_secs++];
-	*s = (struct section){ .kind = kind, .key = key ? strdup(key) : NULL, .title = title ? strdup(title) : NULL };
+	*s = (struct section){ .kind = kind, .key = key ? strdup(key) : NULL, .title = title ? strdup(title) : NULL,
+			       .text_at = d->n_secs - 1 };
 	return s;
 }
 
@@ -130,6 +137,48 @@ void vp_doc_json(struct vp_doc *d, const char *key, json_object *v)
 {
 	add_section(d, SEC_JSON, key, NULL);
 	json_object_object_add(d->root, key, v);
+}
+
+json_object *vp_doc_record_cols(struct vp_doc *d, const char *key, const char *title, const struct vp_col *cols,
+				size_t n_cols)
+{
+	json_object *o = vp_doc_record(d, key, title);
+	d->secs[d->n_secs - 1].cols = cols;
+	d->secs[d->n_secs - 1].n_cols = n_cols;
+	return o;
+}
+
+void vp_doc_list(struct vp_doc *d, const char *key, const char *title, char *const *v)
+{
+	add_section(d, SEC_LIST, key, title);
+	json_object_object_add(d->root, key, vp_json_strv(v));
+}
+
+void vp_doc_para(struct vp_doc *d, unsigned hang, const char *fmt, ...)
+{
+	struct section *s = add_section(d, SEC_TEXT, NULL, NULL);
+	s->wrap = true;
+	s->hang = hang;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&s->text, fmt, ap) < 0)
+		s->text = NULL;
+	va_end(ap);
+}
+
+size_t vp_doc_mark(const struct vp_doc *d)
+{
+	return d->n_secs;
+}
+
+void vp_doc_text_at(struct vp_doc *d, const char *key, size_t mark)
+{
+	for (size_t i = 0; i < d->n_secs; i++)
+		if (d->secs[i].key && streq(d->secs[i].key, key)) {
+			d->secs[i].text_at = mark;
+			d->secs[i].moved = true;
+			return;
+		}
 }
 
 void vp_doc_text(struct vp_doc *d, const char *fmt, ...)
@@ -563,6 +612,29 @@ static void json_value(struct vp_buf *b, json_object *v, int level, const struct
 	}
 }
 
+static const struct vp_col *record_col(const struct section *s, const char *key)
+{
+	for (size_t i = 0; i < s->n_cols; i++)
+		if (streq(s->cols[i].key, key))
+			return &s->cols[i];
+	return NULL;
+}
+
+/* A record with declared fields: its text-only fields left out. */
+static void json_record_cols(struct vp_buf *b, const struct section *s, json_object *o, int level)
+{
+	vp_buf_append(b, "{", 1);
+	bool first = true;
+	json_object_object_foreach(o, k, v) {
+		const struct vp_col *c = record_col(s, k);
+		if (c && (c->flags & VP_COL_TEXT_ONLY))
+			continue;
+		json_key(b, &first, k, level + 1);
+		json_value(b, v, level + 1, NULL);
+	}
+	json_close(b, first, level, "}");
+}
+
 static int render_json(struct vp_doc *d, FILE *f)
 {
 	struct vp_buf b = { 0 };
@@ -575,6 +647,8 @@ static int render_json(struct vp_doc *d, FILE *f)
 		json_key(&b, &first, s->key, 1);
 		if (s->kind == SEC_TABLE)
 			json_rows_sliced(&b, f, s->table, 1);
+		else if (s->kind == SEC_RECORD && s->cols)
+			json_record_cols(&b, s, json_object_object_get(d->root, s->key), 1);
 		else
 			json_value(&b, json_object_object_get(d->root, s->key), 1, NULL);
 	}
@@ -841,7 +915,8 @@ static void print_row(FILE *f, const struct vp_table *t, json_object *row, json_
 /*
  * Appends s to b, the first line continuing at column col, wrapped at spaces to the width (0: not
  * wrapped) with continuation lines indented by hang columns. A word longer than a whole line is
- * broken. Returns the column where the text ends.
+ * broken; a `quoted command` counts as one word when it fits on a line. Returns the column where
+ * the text ends.
  */
 static size_t wrap(struct vp_buf *b, const char *s, size_t col, size_t hang, unsigned width)
 {
@@ -856,6 +931,19 @@ static size_t wrap(struct vp_buf *b, const char *s, size_t col, size_t hang, uns
 		if (!wl) {
 			s++;
 			continue;
+		}
+		/* a `command` is one word: it stays on one line when it fits on one */
+		size_t ticks = 0;
+		for (size_t k = 0; k < wl; k++)
+			ticks += s[k] == '`';
+		if (ticks % 2) {
+			const char *close = strchr(s + wl, '`');
+			if (close) {
+				size_t span = (size_t)(close - s) + strcspn(close, " ");
+				_cleanup_free_ char *sp = strndup(s, span);
+				if (sp && vp_text_width(sp) <= limit - hang)
+					wl = span;
+			}
 		}
 		char *word = strndup(s, wl);
 		size_t ww = vp_text_width(word);
@@ -1072,6 +1160,132 @@ static void render_record(FILE *f, const struct vp_doc *d, const struct section 
 	}
 }
 
+/* The text label of a declared field: its header, "" for none, else the key with '_' as ' '. */
+static char *field_label(const struct vp_col *c)
+{
+	char *l = strdup(c->header ? c->header : c->key);
+	for (char *p = l; p && !c->header && *p; p++)
+		if (*p == '_')
+			*p = ' ';
+	return l;
+}
+
+/* A field's value as text: arrays of VP_COL_WORDS fields joined by spaces ("-" when empty). */
+static char *field_text(const struct vp_col *c, json_object *v)
+{
+	if (!(c->flags & VP_COL_WORDS) || !json_object_is_type(v, json_type_array))
+		return cell_text(v);
+	struct vp_buf b = { 0 };
+	size_t n = json_object_array_length(v);
+	for (size_t i = 0; i < n; i++) {
+		char *w = cell_text(json_object_array_get_idx(v, i));
+		vp_buf_printf(&b, "%s%s", i ? " " : "", w);
+		free(w);
+	}
+	return n ? vp_buf_steal(&b) : strdup("-");
+}
+
+/* A record with declared fields (vp_doc_record_cols): one line per field with a value. */
+static void render_record_cols(FILE *f, const struct vp_doc *d, const struct section *s, json_object *o)
+{
+	size_t indent = s->title ? 2 : 0, aw = 0;
+	unsigned step = 0;
+	if (s->title) {
+		_cleanup_free_ char *title = vp_text_sanitize(s->title, false);
+		fprintf(f, "%s\n", title ? title : "");
+	}
+	for (size_t i = 0; i < s->n_cols; i++) {
+		const struct vp_col *c = &s->cols[i];
+		json_object *v = NULL;
+		if ((c->flags & VP_COL_ALIGN) && !(c->flags & VP_COL_JSON_ONLY) && json_object_object_get_ex(o, c->key, &v) && v) {
+			_cleanup_free_ char *l = field_label(c);
+			if (l && vp_text_width(l) + 1 > aw)
+				aw = vp_text_width(l) + 1;
+		}
+	}
+	for (size_t i = 0; i < s->n_cols; i++) {
+		const struct vp_col *c = &s->cols[i];
+		json_object *v = NULL;
+		if ((c->flags & VP_COL_JSON_ONLY) || !json_object_object_get_ex(o, c->key, &v) || !v)
+			continue;
+		_cleanup_free_ char *label = field_label(c);
+		_cleanup_free_ char *val = field_text(c, v);
+		if (!label || !val)
+			continue;
+		struct vp_buf b = { 0 };
+		size_t col = indent;
+		vp_buf_printf(&b, "%*s", (int)indent, "");
+		if (c->flags & VP_COL_STEP) {
+			int n = 0;
+			vp_buf_printf(&b, "%u. %n", ++step, &n);
+			col += (size_t)n;
+		} else if (c->flags & VP_COL_STEP_MORE) {
+			vp_buf_append(&b, "   ", 3);
+			col += 3;
+		}
+		size_t hang = c->flags & VP_COL_STEP ? col : c->flags & VP_COL_PARENS ? col + 1 : col + 2;
+		if (c->flags & VP_COL_ALIGN) { /* "label:" padded, the value wrapped under itself */
+			_cleanup_free_ char *l = vp_strdup_printf("%s:", label);
+			pad(&b, l ? l : "", aw);
+			vp_buf_append(&b, " ", 1);
+			col += aw + 1;
+			hang = col;
+			*label = 0;
+		}
+		size_t vl = strlen(val);
+		bool stop = (c->flags & VP_COL_SENTENCE) && vl && !strchr(".?!", val[vl - 1]);
+		if ((c->flags & VP_COL_SENTENCE) && !*label && val[0] >= 'a' && val[0] <= 'z')
+			val[0] = (char)(val[0] - 'a' + 'A');
+		_cleanup_free_ char *line = vp_strdup_printf("%s%s%s%s%s%s", c->flags & VP_COL_PARENS ? "(" : "", label,
+							      *label ? ": " : "", val, stop ? "." : "",
+							      c->flags & VP_COL_PARENS ? ")" : "");
+		wrap(&b, line ? line : "", col, hang, d->width);
+		vp_buf_append(&b, "\n", 1);
+		fwrite(b.data, 1, b.len, f);
+		vp_buf_free(&b);
+	}
+}
+
+/* "title:" and "  - item" lines, each item wrapped under its first word. */
+static void render_list(FILE *f, const struct vp_doc *d, const struct section *s, json_object *a)
+{
+	if (s->title) {
+		_cleanup_free_ char *title = vp_text_sanitize(s->title, false);
+		fprintf(f, "%s:\n", title ? title : "");
+	}
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		_cleanup_free_ char *item = cell_text(json_object_array_get_idx(a, i));
+		struct vp_buf b = { 0 };
+		vp_buf_append(&b, "  - ", 4);
+		wrap(&b, item ? item : "", 4, 4, d->width);
+		vp_buf_append(&b, "\n", 1);
+		fwrite(b.data, 1, b.len, f);
+		vp_buf_free(&b);
+	}
+}
+
+/* A wrapped paragraph (vp_doc_para): each line hangs by s->hang past its indent, a "N. " line under its text. */
+static void render_para(FILE *f, const struct vp_doc *d, const struct section *s)
+{
+	_cleanup_free_ char *text = vp_text_sanitize(s->text ? s->text : "", true);
+	for (char *line = text, *next; line; line = next) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = 0;
+		next = nl ? nl + 1 : NULL;
+		size_t lead = strspn(line, " "), digits = strspn(line + lead, "0123456789");
+		size_t hang = lead + s->hang;
+		if (digits && line[lead + digits] == '.' && line[lead + digits + 1] == ' ')
+			hang = lead + digits + 2;
+		struct vp_buf b = { 0 };
+		vp_buf_append(&b, line, lead);
+		wrap(&b, line + lead, lead, hang, d->width);
+		vp_buf_append(&b, "\n", 1);
+		fwrite(b.data, 1, b.len, f);
+		vp_buf_free(&b);
+	}
+}
+
 /* A paragraph; with colour, the lines of unified diffs in it (from a "--- " and "+++ " pair or an
  * "@@ " line to the first line that is not a diff line) are coloured as git does. */
 static void render_paragraph(FILE *f, const char *text, bool color)
@@ -1110,24 +1324,52 @@ static void render_paragraph(FILE *f, const char *text, bool color)
 	}
 }
 
+/* Text order: by place (vp_doc_text_at), a section moved to a place before the one added there. */
+static int text_order(const void *a, const void *b)
+{
+	const struct section *x = *(const struct section *const *)a, *y = *(const struct section *const *)b;
+	if (x->text_at != y->text_at)
+		return x->text_at < y->text_at ? -1 : 1;
+	if (x->moved != y->moved)
+		return x->moved ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
 static int render_text(struct vp_doc *d, FILE *f, bool color)
 {
 	bool need_gap = false;
+	_cleanup_free_ struct section **order = calloc(d->n_secs ? d->n_secs : 1, sizeof(*order));
+	if (!order)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->n_secs; i++)
+		order[i] = &d->secs[i];
+	qsort(order, d->n_secs, sizeof(*order), text_order);
 	for (size_t i = 0; i < d->n_secs; i++) {
-		struct section *s = &d->secs[i];
+		struct section *s = order[i];
 		if (s->kind == SEC_JSON)
 			continue;
 		if (s->kind == SEC_TABLE && !json_object_array_length(s->table->rows))
+			continue;
+		if (s->kind == SEC_LIST && !json_object_array_length(json_object_object_get(d->root, s->key)))
 			continue;
 		if (need_gap)
 			fputc('\n', f);
 		need_gap = true;
 		switch (s->kind) {
 		case SEC_TEXT:
-			render_paragraph(f, s->text, color);
+			if (s->wrap)
+				render_para(f, d, s);
+			else
+				render_paragraph(f, s->text, color);
 			break;
 		case SEC_RECORD:
-			render_record(f, d, s, json_object_object_get(d->root, s->key));
+			if (s->cols)
+				render_record_cols(f, d, s, json_object_object_get(d->root, s->key));
+			else
+				render_record(f, d, s, json_object_object_get(d->root, s->key));
+			break;
+		case SEC_LIST:
+			render_list(f, d, s, json_object_object_get(d->root, s->key));
 			break;
 		case SEC_TABLE:
 			if (s->title) {

@@ -28,6 +28,15 @@ enum vp_col_flags {
 				       * address without its PCI domain */
 	VP_COL_WRAP = 1u << 5,        /* text: when the table is still too wide, the column narrows (to 20
 				       * at least) and its cells wrap onto further lines of the row */
+	/* Fields of a record built with vp_doc_record_cols() (text; a field whose value is absent or
+	 * null shows no line): */
+	VP_COL_STEP = 1u << 6,        /* a numbered step, "N. ", continuation lines under its text */
+	VP_COL_STEP_MORE = 1u << 7,   /* a further line of the step before it, indented to the step's text */
+	VP_COL_SENTENCE = 1u << 8,    /* a sentence: a full stop added at its end; without a label, the
+				       * first letter capitalised */
+	VP_COL_PARENS = 1u << 9,      /* in parentheses: "(label: value.)" */
+	VP_COL_ALIGN = 1u << 10,      /* the values of all ALIGN fields line up after their labels */
+	VP_COL_WORDS = 1u << 11,      /* an array shown as words: joined by spaces (default ", ") */
 };
 
 struct vp_col {
@@ -59,6 +68,30 @@ static inline void vp_doc_freep(struct vp_doc **d) { vp_doc_free(*d); }
 /* A key/value object: JSON {"key": {...}}; text "Title:" and "  key: value" lines
  * (or, with title NULL, no heading). Returns the borrowed object to fill. */
 json_object *vp_doc_record(struct vp_doc *d, const char *key, const char *title);
+/*
+ * A record with declared fields (cols, in order; the record keeps the pointer: static columns).
+ * JSON {"key": {...}} without its TEXT_ONLY fields. Text: the title (if any), then one line per
+ * field that is not JSON_ONLY and has a value: "label: value", the label being the header
+ * ("" for none; NULL: the key, '_' as ' '), laid out by the VP_COL_STEP..VP_COL_WORDS flags and
+ * wrapped at the document's width with a hanging indent. Returns the borrowed object to fill
+ * (vp_row_* in column order).
+ */
+json_object *vp_doc_record_cols(struct vp_doc *d, const char *key, const char *title, const struct vp_col *cols,
+				size_t n_cols);
+/* A list of strings: JSON {"key": [...]}; text, when it is not empty, "title:" and one "  - item"
+ * line per item, wrapped at the document's width under the item's first word. */
+void vp_doc_list(struct vp_doc *d, const char *key, const char *title, char *const *v);
+/* A paragraph in text only, each line wrapped at the document's width: continuation lines
+ * indented by hang columns more than the line's own indent. Lines starting with "N. " hang
+ * under the text after the number. */
+void vp_doc_para(struct vp_doc *d, unsigned hang, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * Text order apart from JSON order: vp_doc_mark() names the place where the next section will
+ * go; vp_doc_text_at() shows the section of key (added before or after) at that place in text,
+ * before the section that was added there. JSON keeps the order the sections were added in.
+ */
+size_t vp_doc_mark(const struct vp_doc *d);
+void vp_doc_text_at(struct vp_doc *d, const char *key, size_t mark);
 /* A table: JSON {"key": [rows]}; text: optional title then the aligned table. */
 struct vp_table *vp_doc_table(struct vp_doc *d, const char *key, const char *title,
 			      const struct vp_col *cols, size_t n_cols, enum vp_table_style style);

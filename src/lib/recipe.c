@@ -123,67 +123,78 @@ int vp_recipe_build(struct vp_root *root, const struct vp_host *h, const struct 
 	return 0;
 }
 
-static json_object *str_or_null(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
-
 /* The pick names an entry apply is about to add: the "no entry" note would contradict it. */
 static bool planned_title_shown(const struct vp_recipe *r)
 {
 	return !r->fallback.present && r->pick && strstr(r->pick, "(apply adds it)");
 }
 
+/*
+ * The recipe as one record: its JSON (docs/json.md, "recovery") and its text steps come from the
+ * same fields; the text-only fields are the sentences that frame them. The renderer numbers the
+ * steps, capitalises and ends the sentences, and wraps them at the terminal's width.
+ */
+static const struct vp_col recipe_cols[] = {
+	{ "bootloader", NULL, VP_COL_JSON_ONLY },
+	{ "fallback_entry", "Fallback boot entry", VP_COL_TEXT_ONLY },
+	{ "menu", "", VP_COL_STEP | VP_COL_SENTENCE },
+	{ "pick", "", VP_COL_STEP | VP_COL_SENTENCE },
+	{ "edit_or", "Or, for one boot", VP_COL_TEXT_ONLY | VP_COL_STEP_MORE | VP_COL_SENTENCE },
+	{ "edit_then", "Then", VP_COL_TEXT_ONLY | VP_COL_STEP_MORE | VP_COL_SENTENCE },
+	{ "edit_step", "For one boot", VP_COL_TEXT_ONLY | VP_COL_STEP | VP_COL_SENTENCE },
+	{ "fallback_note", "", VP_COL_TEXT_ONLY | VP_COL_STEP_MORE | VP_COL_PARENS | VP_COL_SENTENCE },
+	{ "edit_why_not", "No one-boot edit", VP_COL_TEXT_ONLY | VP_COL_STEP_MORE | VP_COL_PARENS | VP_COL_SENTENCE },
+	{ "fallback", NULL, VP_COL_JSON_ONLY },
+	{ "one_boot", NULL, VP_COL_JSON_ONLY },
+	{ "then", NULL, VP_COL_JSON_ONLY },
+	{ "then_step", "Once the desktop is back", VP_COL_TEXT_ONLY | VP_COL_STEP | VP_COL_SENTENCE },
+	{ "live_usb", "", VP_COL_SENTENCE },
+};
+
 void vp_recipe_render(const struct vp_recipe *r, struct vp_doc *doc)
 {
 	const struct vp_fallback *f = &r->fallback;
-	json_object *fb = json_object_new_object();
-	json_object_object_add(fb, "possible", json_object_new_boolean(f->possible));
-	json_object_object_add(fb, "present", json_object_new_boolean(f->present));
-	json_object_object_add(fb, "path", str_or_null(f->path));
-	json_object_object_add(fb, "title", str_or_null(f->title));
-	json_object_object_add(fb, "kernel", str_or_null(f->kernel));
-	json_object_object_add(fb, "kernel_args", vp_json_strv(f->kernel_args));
-	json_object_object_add(fb, "note", str_or_null(f->note));
-	json_object *one = json_object_new_object();
-	json_object_object_add(one, "possible", json_object_new_boolean(r->edit != NULL));
-	json_object_object_add(one, "how", str_or_null(r->edit ? r->edit : r->edit_why_not));
-	json_object_object_add(one, "remove", vp_json_strv(r->remove));
-	json_object_object_add(one, "add", vp_json_strv(r->add));
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "bootloader", json_object_new_string(vp_bootloader_to_string(r->bootloader)));
-	json_object_object_add(o, "menu", json_object_new_string(r->menu));
-	json_object_object_add(o, "pick", str_or_null(r->pick));
-	json_object_object_add(o, "fallback", fb);
-	json_object_object_add(o, "one_boot", one);
-	json_object_object_add(o, "then", json_object_new_string(r->then));
-	json_object_object_add(o, "live_usb", json_object_new_string(r->live_usb));
-	vp_doc_json(doc, "recovery", o);
-
-	struct vp_buf b = { 0 };
-	unsigned n = 1;
-	vp_buf_printf(&b, "If the host comes up to a black screen (boot loader: %s):\n", vp_bootloader_to_string(r->bootloader));
-	if (f->present)
-		vp_buf_printf(&b, "  Fallback boot entry: present, %s\n", f->path ? f->path : "");
-	else if (planned_title_shown(r))
-		vp_buf_puts(&b, "  Fallback boot entry: apply adds it\n");
-	else
-		vp_buf_printf(&b, "  Fallback boot entry: %s\n", f->possible ? "none" : "not possible with this boot loader");
-	vp_buf_printf(&b, "  %u. %c%s.\n", n++, r->menu[0] >= 'a' && r->menu[0] <= 'z' ? r->menu[0] - 32 : r->menu[0], r->menu + 1);
-	if (r->pick) {
-		vp_buf_printf(&b, "  %u. %c%s.\n", n, r->pick[0] >= 'a' && r->pick[0] <= 'z' ? r->pick[0] - 32 : r->pick[0], r->pick + 1);
-		if (r->edit)
-			vp_buf_printf(&b, "     %s: %s.\n", r->bootloader == VP_BOOT_RPM_OSTREE ? "Then" : "Or, for one boot", r->edit);
-		n++;
+	_cleanup_free_ char *title = vp_strdup_printf("If the host comes up to a black screen (boot loader: %s):",
+						      vp_bootloader_to_string(r->bootloader));
+	json_object *o = vp_doc_record_cols(doc, "recovery", title ? title : "", recipe_cols, ARRAY_SIZE(recipe_cols));
+	vp_row_str(o, "bootloader", vp_bootloader_to_string(r->bootloader));
+	_cleanup_free_ char *entry = f->present ? vp_strdup_printf("present, %s", f->path ? f->path : "") : NULL;
+	vp_row_str(o, "fallback_entry", f->present	      ? entry
+					: planned_title_shown(r) ? "apply adds it"
+					: f->possible		      ? "none"
+								      : "not possible with this boot loader");
+	vp_row_str(o, "menu", r->menu);
+	vp_row_str(o, "pick", r->pick);
+	if (r->pick && r->edit) {
+		if (r->bootloader == VP_BOOT_RPM_OSTREE)
+			vp_row_str(o, "edit_then", r->edit);
+		else
+			vp_row_str(o, "edit_or", r->edit);
 	} else if (r->edit) {
-		vp_buf_printf(&b, "  %u. For one boot: %s.\n", n++, r->edit);
+		vp_row_str(o, "edit_step", r->edit);
 	}
-	if (f->note && r->bootloader != VP_BOOT_RPM_OSTREE && !(planned_title_shown(r)))
-		vp_buf_printf(&b, "     (%s.)\n", f->note);
+	if (f->note && r->bootloader != VP_BOOT_RPM_OSTREE && !planned_title_shown(r))
+		vp_row_str(o, "fallback_note", f->note);
 	if (!r->edit && r->edit_why_not)
-		vp_buf_printf(&b, "     (No one-boot edit: %s.)\n", r->edit_why_not);
-	vp_buf_printf(&b, "  %u. Once the desktop is back: `%s`, then reboot.\n", n, r->then);
-	vp_buf_printf(&b, "  %c%s.", r->live_usb[0] - 32, r->live_usb + 1);
-	_cleanup_free_ char *t = vp_buf_steal(&b);
-	vp_doc_text(doc, "%s", t ? t : "");
+		vp_row_str(o, "edit_why_not", r->edit_why_not);
+
+	json_object *fb = json_object_new_object();
+	vp_row_bool(fb, "possible", f->possible);
+	vp_row_bool(fb, "present", f->present);
+	vp_row_str(fb, "path", f->path);
+	vp_row_str(fb, "title", f->title);
+	vp_row_str(fb, "kernel", f->kernel);
+	vp_row_strv(fb, "kernel_args", f->kernel_args);
+	vp_row_str(fb, "note", f->note);
+	vp_row_take(o, "fallback", fb);
+	json_object *one = json_object_new_object();
+	vp_row_bool(one, "possible", r->edit != NULL);
+	vp_row_str(one, "how", r->edit ? r->edit : r->edit_why_not);
+	vp_row_strv(one, "remove", r->remove);
+	vp_row_strv(one, "add", r->add);
+	vp_row_take(o, "one_boot", one);
+	vp_row_str(o, "then", r->then);
+	_cleanup_free_ char *then = vp_strdup_printf("`%s`, then reboot", r->then);
+	vp_row_str(o, "then_step", then);
+	vp_row_str(o, "live_usb", r->live_usb);
 }

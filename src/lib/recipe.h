@@ -44,5 +44,5 @@ int vp_recipe_build(struct vp_root *root, const struct vp_host *h, const struct 
 		    const char *planned_title, struct vp_recipe *ret);
 void vp_recipe_done(struct vp_recipe *r);
 
-/* Adds the recipe to doc: a text paragraph and the JSON value "recovery" (docs/json.md). */
+/* Adds the recipe to doc as one record, "recovery": its JSON (docs/json.md) and its numbered text steps. */
 void vp_recipe_render(const struct vp_recipe *r, struct vp_doc *doc);
