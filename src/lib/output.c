@@ -31,7 +31,7 @@ struct section {
 	char *title;
 	struct vp_table *table;
 	char *text;
-	bool wrap;                 /* SEC_TEXT: wrapped at the width (vp_doc_para) */
+	bool wrap;                 /* SEC_TEXT: wrapped at the width (vp_doc_para); SEC_LIST: words on one line */
 	unsigned hang;             /* its hanging indent */
 	const struct vp_col *cols; /* SEC_RECORD: declared fields (vp_doc_record_cols), else NULL */
 	size_t n_cols;
@@ -152,6 +152,12 @@ void vp_doc_list(struct vp_doc *d, const char *key, const char *title, char *con
 {
 	add_section(d, SEC_LIST, key, title);
 	json_object_object_add(d->root, key, vp_json_strv(v));
+}
+
+void vp_doc_words(struct vp_doc *d, const char *key, const char *label, char *const *v)
+{
+	vp_doc_list(d, key, label, v);
+	d->secs[d->n_secs - 1].wrap = true;
 }
 
 void vp_doc_para(struct vp_doc *d, unsigned hang, const char *fmt, ...)
@@ -838,6 +844,7 @@ static void fit(const struct vp_table *t, size_t *w, int indent)
 }
 
 static size_t wrap(struct vp_buf *b, const char *s, size_t col, size_t hang, unsigned width);
+static void render_paragraph(FILE *f, const char *text, bool color);
 
 /* A row; cells of VP_COL_WRAP columns wider than their column continue on the next lines. */
 static void print_row(FILE *f, const struct vp_table *t, json_object *row, json_object *prev, const size_t *w,
@@ -1246,18 +1253,75 @@ static void render_record_cols(FILE *f, const struct vp_doc *d, const struct sec
 	}
 }
 
+/* Numbered steps (VP_STYLE_STEPS), one paragraph each; verbatim text (diffs) coloured as in paragraphs. */
+static void render_steps(FILE *f, const struct vp_table *t, bool color)
+{
+	size_t n = json_object_array_length(t->rows);
+	for (size_t i = 0; i < n; i++) {
+		json_object *row = json_object_array_get_idx(t->rows, i);
+		struct vp_buf b = { 0 };
+		int nw = 0;
+		vp_buf_printf(&b, "%zu. %n", i + 1, &nw);
+		bool first = true;
+		for (size_t c = 0; c < t->n_cols; c++) {
+			const struct vp_col *col = &t->cols[c];
+			json_object *v = NULL;
+			if ((col->flags & VP_COL_JSON_ONLY) || !json_object_object_get_ex(row, col->key, &v) || !v)
+				continue;
+			if (col->flags & VP_COL_VERBATIM) {
+				const char *raw = json_object_get_string(v);
+				size_t len = strlen(raw);
+				vp_buf_printf(&b, "%s%.*s", first ? "" : "\n", (int)(len && raw[len - 1] == '\n' ? len - 1 : len), raw);
+			} else {
+				_cleanup_free_ char *text = cell_text(v);
+				_cleanup_free_ char *p = col->flags & VP_COL_PARENS ? vp_strdup_printf("(%s)", text ? text : "") : NULL;
+				if (!first)
+					vp_buf_printf(&b, "\n%*s", nw, "");
+				wrap(&b, p ? p : text ? text : "", (size_t)nw, (size_t)nw + (p ? 1 : 0), t->doc->width);
+			}
+			first = false;
+		}
+		if (i)
+			fputc('\n', f);
+		render_paragraph(f, b.data ? b.data : "", color);
+		vp_buf_free(&b);
+	}
+}
+
 /* "title:" and "  - item" lines, each item wrapped under its first word. */
 static void render_list(FILE *f, const struct vp_doc *d, const struct section *s, json_object *a)
 {
+	if (s->wrap) { /* vp_doc_words */
+		struct vp_buf line = { 0 }, b = { 0 };
+		_cleanup_free_ char *label = vp_text_sanitize(s->title ? s->title : s->key, false);
+		vp_buf_printf(&line, "%s:", label ? label : "");
+		for (size_t i = 0; i < json_object_array_length(a); i++) {
+			_cleanup_free_ char *w = cell_text(json_object_array_get_idx(a, i));
+			vp_buf_printf(&line, " %s", w ? w : "");
+		}
+		wrap(&b, line.data ? line.data : "", 0, 2, d->width);
+		vp_buf_free(&line);
+		vp_buf_append(&b, "\n", 1);
+		fwrite(b.data, 1, b.len, f);
+		vp_buf_free(&b);
+		return;
+	}
 	if (s->title) {
 		_cleanup_free_ char *title = vp_text_sanitize(s->title, false);
 		fprintf(f, "%s:\n", title ? title : "");
 	}
 	for (size_t i = 0; i < json_object_array_length(a); i++) {
-		_cleanup_free_ char *item = cell_text(json_object_array_get_idx(a, i));
+		/* an item's further lines are laid out by itself (a configuration block): only its first line wraps */
+		const char *raw = json_object_get_string(json_object_array_get_idx(a, i));
+		_cleanup_free_ char *item = vp_text_sanitize(raw ? raw : "-", true);
+		char *rest = item ? strchr(item, '\n') : NULL;
+		if (rest)
+			*rest++ = 0;
 		struct vp_buf b = { 0 };
 		vp_buf_append(&b, "  - ", 4);
 		wrap(&b, item ? item : "", 4, 4, d->width);
+		if (rest)
+			vp_buf_printf(&b, "\n%s", rest);
 		vp_buf_append(&b, "\n", 1);
 		fwrite(b.data, 1, b.len, f);
 		vp_buf_free(&b);
@@ -1378,6 +1442,8 @@ static int render_text(struct vp_doc *d, FILE *f, bool color)
 			}
 			if (s->table->style == VP_STYLE_CHECKLIST)
 				render_checklist(f, s->table, color);
+			else if (s->table->style == VP_STYLE_STEPS)
+				render_steps(f, s->table, color);
 			else
 				render_table(f, s->table, 0);
 			break;

@@ -37,6 +37,8 @@ enum vp_col_flags {
 	VP_COL_PARENS = 1u << 9,      /* in parentheses: "(label: value.)" */
 	VP_COL_ALIGN = 1u << 10,      /* the values of all ALIGN fields line up after their labels */
 	VP_COL_WORDS = 1u << 11,      /* an array shown as words: joined by spaces (default ", ") */
+	VP_COL_VERBATIM = 1u << 12,   /* VP_STYLE_STEPS: text shown as it is, from column 0, never wrapped
+				       * (a diff; coloured as one with colour) */
 };
 
 struct vp_col {
@@ -48,6 +50,9 @@ struct vp_col {
 enum vp_table_style {
 	VP_STYLE_TABLE,     /* aligned columns with a header line */
 	VP_STYLE_CHECKLIST, /* "[PASS] id  summary" with an indented "fix:" line; keys id, level, summary, fix */
+	VP_STYLE_STEPS,     /* one paragraph per row: "N. " and its first text column, wrapped under its text;
+			     * each further text column with a value on its own lines, indented likewise
+			     * (VP_COL_PARENS: in parentheses; VP_COL_VERBATIM: as it is) */
 };
 
 struct vp_doc;
@@ -81,6 +86,8 @@ json_object *vp_doc_record_cols(struct vp_doc *d, const char *key, const char *t
 /* A list of strings: JSON {"key": [...]}; text, when it is not empty, "title:" and one "  - item"
  * line per item, wrapped at the document's width under the item's first word. */
 void vp_doc_list(struct vp_doc *d, const char *key, const char *title, char *const *v);
+/* Words: JSON {"key": [...]}; text, when there are any, "label: w1 w2 ...", wrapped at the width. */
+void vp_doc_words(struct vp_doc *d, const char *key, const char *label, char *const *v);
 /* A paragraph in text only, each line wrapped at the document's width: continuation lines
  * indented by hang columns more than the line's own indent. Lines starting with "N. " hang
  * under the text after the number. */

@@ -1619,121 +1619,142 @@ int vp_plan_build(struct vp_root *root, const struct vp_host *h, const struct vp
 
 /* ------------------------------------------------------------------ rendering */
 
-static void text_list(struct vp_doc *doc, const char *title, char *const *v)
+/* The handed-over set (handover.h): JSON "handover"; text, when it changes, what stays, is added and is removed. */
+static const struct vp_col handover_cols[] = {
+	{ "action", NULL, VP_COL_JSON_ONLY },
+	{ "previous_transaction", NULL, VP_COL_JSON_ONLY },
+	{ "stays", NULL, VP_COL_ALIGN | VP_COL_WORDS },
+	{ "added", NULL, VP_COL_ALIGN | VP_COL_WORDS },
+	{ "removed", NULL, VP_COL_ALIGN | VP_COL_WORDS },
+	{ "kernel_args_removed", NULL, VP_COL_JSON_ONLY },
+	{ "none_stays", "", VP_COL_TEXT_ONLY },
+};
+
+/* The changes in the order apply makes them: a file's diff, a command with its reason and its undo. */
+static const struct vp_col change_cols[] = {
+	{ "step", NULL, VP_COL_TEXT_ONLY },
+	{ "kind", NULL, VP_COL_JSON_ONLY },
+	{ "path", NULL, VP_COL_JSON_ONLY },
+	{ "action", NULL, VP_COL_JSON_ONLY },
+	{ "diff", NULL, VP_COL_VERBATIM },
+	{ "argv", NULL, VP_COL_JSON_ONLY },
+	{ "undo_argv", NULL, VP_COL_JSON_ONLY },
+	{ "rerun_on_undo", NULL, VP_COL_JSON_ONLY },
+	{ "why", NULL, VP_COL_JSON_ONLY },
+	{ "reason", NULL, VP_COL_TEXT_ONLY | VP_COL_PARENS },
+};
+
+static void fill_handover(const struct vp_plan *p, json_object *ho, bool none_stays)
 {
-	if (!v || !v[0])
-		return;
-	struct vp_buf b = { 0 };
-	vp_buf_printf(&b, "%s:", title);
-	for (size_t i = 0; v[i]; i++)
-		vp_buf_printf(&b, "\n  - %s", v[i]);
-	_cleanup_free_ char *t = vp_buf_steal(&b);
-	vp_doc_text(doc, "%s", t ? t : "");
+	vp_row_str(ho, "action", p->release ? "release" : "apply");
+	vp_row_str(ho, "previous_transaction", p->state_txn);
+	vp_row_strv(ho, "stays", p->stays);
+	vp_row_strv(ho, "added", p->added);
+	vp_row_strv(ho, "removed", p->removed);
+	vp_row_strv(ho, "kernel_args_removed", p->kargs_stale);
+	if (none_stays)
+		vp_row_str(ho, "none_stays", "nothing stays handed over: vfio-pilot's configuration is removed");
+}
+
+static void change_row(struct vp_table *t, const struct vp_change *c)
+{
+	json_object *o = vp_table_row(t);
+	if (c->kind == VP_CHANGE_FILE) {
+		_cleanup_free_ char *diff = vp_change_diff(c);
+		_cleanup_free_ char *step = vp_strdup_printf("%s /%s", vp_file_action_to_string(c->action), c->path);
+		_cleanup_free_ char *lp = vp_strdup_printf("/%s", c->path);
+		vp_row_str(o, "step", step);
+		vp_row_str(o, "kind", "file");
+		vp_row_str(o, "path", lp);
+		vp_row_str(o, "action", vp_file_action_to_string(c->action));
+		vp_row_str(o, "diff", diff ? diff : "");
+	} else {
+		_cleanup_free_ char *shown = vp_argv_format(c->argv);
+		_cleanup_free_ char *undo = c->undo_argv ? vp_argv_format(c->undo_argv) : NULL;
+		_cleanup_free_ char *step = vp_strdup_printf("run: %s", shown ? shown : "");
+		_cleanup_free_ char *reason = vp_strdup_printf(
+			"%s; undo: %s", c->why ? c->why : "",
+			undo ? undo : (c->flags & VP_CMD_RERUN_ON_UNDO) ? "run again after the files are restored" : "none");
+		vp_row_str(o, "step", step);
+		vp_row_str(o, "kind", "command");
+		vp_row_strv(o, "argv", c->argv);
+		vp_row_take(o, "undo_argv", c->undo_argv ? vp_json_strv(c->undo_argv) : NULL);
+		vp_row_bool(o, "rerun_on_undo", c->flags & VP_CMD_RERUN_ON_UNDO);
+		vp_row_str(o, "why", c->why);
+		vp_row_str(o, "reason", reason);
+	}
 }
 
 void vp_plan_render(const struct vp_plan *p, struct vp_doc *doc)
 {
 	const char *boot = p->no_bootloader ? "none" : vp_bootloader_to_string(p->platform.bootloader);
+	_cleanup_free_ char *devs = vp_strv_join(p->addrs, " ");
+	vp_doc_para(doc, 2, "Plan for %s on %s (boot loader: %s, initramfs: %s)", devs && *devs ? devs : "(nothing)",
+		    vp_distro_to_string(p->platform.distro), boot, vp_initramfs_to_string(p->platform.initramfs));
 	json_object *plat = json_object_new_object();
-	json_object_object_add(plat, "distro", json_object_new_string(vp_distro_to_string(p->platform.distro)));
-	json_object_object_add(plat, "bootloader", json_object_new_string(boot));
-	json_object_object_add(plat, "initramfs", json_object_new_string(vp_initramfs_to_string(p->platform.initramfs)));
+	vp_row_str(plat, "distro", vp_distro_to_string(p->platform.distro));
+	vp_row_str(plat, "bootloader", boot);
+	vp_row_str(plat, "initramfs", vp_initramfs_to_string(p->platform.initramfs));
 	vp_doc_json(doc, "platform", plat);
 	vp_doc_json(doc, "devices", vp_json_strv(p->addrs));
 	vp_doc_json(doc, "bind", json_object_new_string(p->by_address ? "address" : "ids"));
 	vp_doc_json(doc, "ids", vp_json_strv(p->ids));
-	vp_doc_json(doc, "kernel_args", vp_json_strv(p->kargs));
+	bool blocked = p->blockers && p->blockers[0];
+	/* text: the kernel arguments after the handed-over set (and not at all when refused) */
+	if (blocked)
+		vp_doc_json(doc, "kernel_args", vp_json_strv(p->kargs));
+	else
+		vp_doc_words(doc, "kernel_args", "Kernel arguments", p->kargs);
 	json_object *kern = json_object_new_array();
 	for (size_t i = 0; i < p->n_kernels; i++) {
 		json_object *k = json_object_new_object();
-		json_object_object_add(k, "kernel", json_object_new_string(p->kernels[i].kver));
-		json_object_object_add(k, "vfio_pci", json_object_new_string(vp_mod_state_to_string(p->kernels[i].vfio_pci)));
-		json_object_object_add(k, "modules", vp_json_strv(p->kernels[i].modules));
+		vp_row_str(k, "kernel", p->kernels[i].kver);
+		vp_row_str(k, "vfio_pci", vp_mod_state_to_string(p->kernels[i].vfio_pci));
+		vp_row_strv(k, "modules", p->kernels[i].modules);
 		json_object_array_add(kern, k);
 	}
 	vp_doc_json(doc, "kernels", kern);
-	json_object *ho = json_object_new_object();
-	json_object_object_add(ho, "action", json_object_new_string(p->release ? "release" : "apply"));
-	json_object_object_add(ho, "previous_transaction", p->state_txn ? json_object_new_string(p->state_txn) : NULL);
-	json_object_object_add(ho, "stays", vp_json_strv(p->stays));
-	json_object_object_add(ho, "added", vp_json_strv(p->added));
-	json_object_object_add(ho, "removed", vp_json_strv(p->removed));
-	json_object_object_add(ho, "kernel_args_removed", vp_json_strv(p->kargs_stale));
-	vp_doc_json(doc, "handover", ho);
-
-	_cleanup_free_ char *devs = vp_strv_join(p->addrs, " ");
-	vp_doc_text(doc, "Plan for %s on %s (boot loader: %s, initramfs: %s)", devs && *devs ? devs : "(nothing)",
-		    vp_distro_to_string(p->platform.distro), boot, vp_initramfs_to_string(p->platform.initramfs));
 	if (p->state_txn || p->release) {
 		/* the handed-over set changes: what stays, what is added, what is removed (handover.h) */
-		_cleanup_free_ char *st = vp_strv_join(p->stays, " "), *ad = vp_strv_join(p->added, " "),
-				    *rm = vp_strv_join(p->removed, " ");
-		vp_doc_text(doc, "Handed-over set (now: transaction %s):\n  stays:   %s\n  added:   %s\n  removed: %s%s",
-			    p->state_txn ? p->state_txn : "none", st && *st ? st : "-", ad && *ad ? ad : "-", rm && *rm ? rm : "-",
-			    devs && *devs ? "" : "\n  nothing stays handed over: vfio-pilot's configuration is removed");
+		_cleanup_free_ char *title = vp_strdup_printf("Handed-over set (now: transaction %s):",
+							      p->state_txn ? p->state_txn : "none");
+		fill_handover(p, vp_doc_record_cols(doc, "handover", title, handover_cols, ARRAY_SIZE(handover_cols)),
+			      !(devs && *devs));
+	} else {
+		json_object *ho = json_object_new_object();
+		fill_handover(p, ho, false);
+		vp_doc_json(doc, "handover", ho);
 	}
-	if (p->blockers && p->blockers[0]) {
-		text_list(doc, "Refused", p->blockers);
-		text_list(doc, "Warnings", p->warnings);
+	size_t mark = vp_doc_mark(doc);
+	vp_doc_text_at(doc, "kernel_args", mark);
+	if (blocked) {
 		vp_doc_json(doc, "changes", json_object_new_array());
-		vp_doc_json(doc, "warnings", vp_json_strv(p->warnings));
-		vp_doc_json(doc, "blockers", vp_json_strv(p->blockers));
+		vp_doc_list(doc, "warnings", "Warnings", p->warnings);
+		vp_doc_list(doc, "blockers", "Refused", p->blockers);
+		vp_doc_text_at(doc, "blockers", mark); /* the refusal first */
 		vp_doc_json(doc, "notes", vp_json_strv(p->notes));
 		vp_doc_json(doc, "next_steps", json_object_new_array());
 		return;
 	}
-	if (p->kargs && p->kargs[0]) {
-		_cleanup_free_ char *k = vp_strv_join(p->kargs, " ");
-		vp_doc_text(doc, "Kernel arguments: %s", k);
-	}
-	json_object *changes = json_object_new_array();
 	size_t n = vp_changeset_n(p->cs);
 	if (n == 0)
-		vp_doc_text(doc, "Nothing to change: the host is already configured this way.");
+		vp_doc_para(doc, 2, "Nothing to change: the host is already configured this way.");
+	struct vp_table *t = vp_doc_table(doc, "changes", NULL, change_cols, ARRAY_SIZE(change_cols), VP_STYLE_STEPS);
 	/* files first, then commands: the order apply follows */
-	size_t num = 0;
 	for (int pass = 0; pass < 2; pass++)
-	for (size_t i = 0; i < n; i++) {
-		const struct vp_change *c = vp_changeset_get(p->cs, i);
-		if ((c->kind == VP_CHANGE_FILE) != (pass == 0))
-			continue;
-		num++;
-		json_object *o = json_object_new_object();
-		if (c->kind == VP_CHANGE_FILE) {
-			_cleanup_free_ char *diff = vp_change_diff(c);
-			_cleanup_free_ char *lp = vp_strdup_printf("/%s", c->path);
-			json_object_object_add(o, "kind", json_object_new_string("file"));
-			json_object_object_add(o, "path", json_object_new_string(lp));
-			json_object_object_add(o, "action", json_object_new_string(vp_file_action_to_string(c->action)));
-			json_object_object_add(o, "diff", json_object_new_string(diff ? diff : ""));
-			size_t dl = diff ? strlen(diff) : 0;
-			vp_doc_text(doc, "%zu. %s %s\n%.*s", num, vp_file_action_to_string(c->action), lp,
-				    (int)(dl && diff[dl - 1] == '\n' ? dl - 1 : dl), diff ? diff : "");
-		} else {
-			_cleanup_free_ char *shown = vp_argv_format(c->argv);
-			_cleanup_free_ char *undo = c->undo_argv ? vp_argv_format(c->undo_argv) : NULL;
-			json_object_object_add(o, "kind", json_object_new_string("command"));
-			json_object_object_add(o, "argv", vp_json_strv(c->argv));
-			json_object_object_add(o, "undo_argv", c->undo_argv ? vp_json_strv(c->undo_argv) : NULL);
-			json_object_object_add(o, "rerun_on_undo", json_object_new_boolean(c->flags & VP_CMD_RERUN_ON_UNDO));
-			json_object_object_add(o, "why", c->why ? json_object_new_string(c->why) : NULL);
-			vp_doc_text(doc, "%zu. run: %s\n   (%s; undo: %s)", num, shown, c->why ? c->why : "",
-				    undo ? undo : (c->flags & VP_CMD_RERUN_ON_UNDO) ? "run again after the files are restored" : "none");
+		for (size_t i = 0; i < n; i++) {
+			const struct vp_change *c = vp_changeset_get(p->cs, i);
+			if ((c->kind == VP_CHANGE_FILE) == (pass == 0))
+				change_row(t, c);
 		}
-		json_object_array_add(changes, o);
-	}
-	vp_doc_json(doc, "changes", changes);
-	vp_doc_json(doc, "warnings", vp_json_strv(p->warnings));
-	vp_doc_json(doc, "blockers", vp_json_strv(p->blockers));
-	vp_doc_json(doc, "notes", vp_json_strv(p->notes));
-	text_list(doc, "Warnings", p->warnings);
-	text_list(doc, "Notes", p->notes);
-	if (n) {
-		vp_doc_json(doc, "next_steps", vp_json_strv(p->next_steps));
-		text_list(doc, p->release ? "After `vfio-pilot release`" : "After `vfio-pilot apply`", p->next_steps);
-	} else {
+	vp_doc_list(doc, "warnings", "Warnings", p->warnings);
+	vp_doc_list(doc, "blockers", "Refused", p->blockers);
+	vp_doc_list(doc, "notes", "Notes", p->notes);
+	if (n)
+		vp_doc_list(doc, "next_steps", p->release ? "After `vfio-pilot release`" : "After `vfio-pilot apply`",
+			    p->next_steps);
+	else
 		vp_doc_json(doc, "next_steps", json_object_new_array());
-	}
 }
 
 /* ------------------------------------------------------------------ status */
