@@ -198,6 +198,14 @@ int vp_cli_apply(const struct vp_opts *o, const char *cmdname, int argc, char *a
 		vp_cli_error("%s: not confirmed; nothing was changed (add --yes to %s without a terminal)", cmdname, cmdname);
 		return VP_EXIT_USAGE;
 	}
+	/* the result: JSON "transaction"; text, when it worked, one sentence (errors go to stderr) */
+	static const struct vp_col txn_cols[] = {
+		{ "summary", "", VP_COL_TEXT_ONLY },     { "id", NULL, VP_COL_JSON_ONLY },
+		{ "result", NULL, VP_COL_JSON_ONLY },    { "ran", NULL, VP_COL_JSON_ONLY },
+		{ "recovered", NULL, VP_COL_JSON_ONLY }, { "error", NULL, VP_COL_JSON_ONLY },
+		{ "left", NULL, VP_COL_JSON_ONLY },
+	};
+	_cleanup_free_ char *summary = NULL;
 	const char *result;
 	int code = VP_EXIT_OK;
 	struct vp_apply_opts ao = { .now = (time_t)vp_cli_now(), .crash_after = -1 };
@@ -213,14 +221,15 @@ int vp_cli_apply(const struct vp_opts *o, const char *cmdname, int argc, char *a
 	int e = vp_changeset_apply(p->cs, &ao, &rep);
 	if (e == 0 && n == 0) {
 		result = "unchanged";
-		vp_doc_text(doc, "Nothing changed: the host is already configured for %s.", p->addrs[0] ? p->addrs[0] : "this plan");
+		summary = vp_strdup_printf("Nothing changed: the host is already configured for %s.",
+					   p->addrs[0] ? p->addrs[0] : "this plan");
 	} else if (e == 0) {
 		result = "applied";
-		if (pin_id)
-			vp_doc_text(doc, "Wrote /%s with the host's own command line first (transaction %s; undo it after "
-					 "the next one to remove the file).", VP_KERNEL_CMDLINE, pin_id);
-		vp_doc_text(doc, "Applied transaction %s (%zu changes). Reboot, then run `vfio-pilot status`; "
-				 "`vfio-pilot undo %s` reverts it.", rep.id, n, rep.id);
+		if (pin_id) /* text only, as before (the JSON does not name the pinning transaction) */
+			vp_doc_para(doc, 2, "Wrote /%s with the host's own command line first (transaction %s; undo it after "
+					    "the next one to remove the file).", VP_KERNEL_CMDLINE, pin_id);
+		summary = vp_strdup_printf("Applied transaction %s (%zu changes). Reboot, then run `vfio-pilot status`; "
+					   "`vfio-pilot undo %s` reverts it.", rep.id, n, rep.id);
 	} else if (e == -ESTALE) {
 		result = "refused";
 		vp_cli_error("%s: %s changed since it was read; nothing was changed, run %s again", cmdname,
@@ -251,15 +260,16 @@ int vp_cli_apply(const struct vp_opts *o, const char *cmdname, int argc, char *a
 				     VP_KERNEL_CMDLINE, pin_id, pin_id);
 		vp_txn_report_done(&ur);
 	}
-	json_object *t = json_object_new_object();
-	json_object_object_add(t, "id", rep.id ? json_object_new_string(rep.id) : NULL);
-	json_object_object_add(t, "result", json_object_new_string(result));
-	json_object_object_add(t, "ran", strv_json(rep.ran));
-	json_object_object_add(t, "recovered", strv_json(rep.recovered));
-	json_object_object_add(t, "error", rep.failed_step ? json_object_new_string(rep.failed_step) : NULL);
+	json_object *t = vp_doc_record_cols(doc, "transaction", NULL, txn_cols, ARRAY_SIZE(txn_cols));
+	if (summary)
+		vp_row_str(t, "summary", summary);
+	vp_row_str(t, "id", rep.id);
+	vp_row_str(t, "result", result);
+	vp_row_take(t, "ran", strv_json(rep.ran));
+	vp_row_take(t, "recovered", strv_json(rep.recovered));
+	vp_row_str(t, "error", rep.failed_step);
 	if (e == -ENOTRECOVERABLE) /* what is left for `undo ID` (or by hand) */
-		json_object_object_add(t, "left", strv_json(rep.rollback_errors));
-	vp_doc_json(doc, "transaction", t);
+		vp_row_take(t, "left", strv_json(rep.rollback_errors));
 	if ((e == 0) && !p->no_bootloader && p->addrs[0]) /* the way back (recipe.c) */
 		vp_cli_recipe(root, h, &p->platform, p->kargs, NULL, doc);
 	vp_txn_report_done(&rep);

@@ -109,18 +109,23 @@ int cmd_recover(const struct vp_opts *o, int argc, char *argv[])
 	_cleanup_strv_free_ char **kargs = NULL;
 	vp_cli_txn_platform(root, h, t, &plat, &kargs);
 	_cleanup_(vp_doc_freep) struct vp_doc *doc = vp_doc_new();
-	json_object *txn = json_object_new_object();
-	json_object_object_add(txn, "id", t ? json_object_new_string(t->id) : NULL);
-	json_object_object_add(txn, "kernel_args", t ? json_object_get(json_object_object_get(t->meta, "kernel_args")) : NULL);
+	/* the transaction the recipe undoes: JSON its id, arguments and undo.sh; text one line */
+	static const struct vp_col txn_cols[] = {
+		{ "summary", "", VP_COL_TEXT_ONLY },
+		{ "id", NULL, VP_COL_JSON_ONLY },
+		{ "kernel_args", NULL, VP_COL_JSON_ONLY },
+		{ "undo_sh", NULL, VP_COL_JSON_ONLY },
+	};
+	json_object *txn = vp_doc_record_cols(doc, "transaction", NULL, txn_cols, ARRAY_SIZE(txn_cols));
+	_cleanup_free_ char *k = kargs ? vp_strv_join(kargs, " ") : NULL;
+	_cleanup_free_ char *summary = t ? vp_strdup_printf("Last applied transaction: %s (kernel arguments: %s)", t->id,
+							    k && *k ? k : "none")
+					 : strdup("No applied transaction on this host: the recipe below is the general one.");
+	vp_row_str(txn, "summary", summary);
+	vp_row_str(txn, "id", t ? t->id : NULL);
+	vp_row_take(txn, "kernel_args", t ? json_object_get(json_object_object_get(t->meta, "kernel_args")) : NULL);
 	_cleanup_free_ char *undo_sh = t ? vp_strdup_printf("/%s/%s/undo.sh", VP_TXN_DIR, t->id) : NULL;
-	json_object_object_add(txn, "undo_sh", undo_sh ? json_object_new_string(undo_sh) : NULL);
-	vp_doc_json(doc, "transaction", txn);
-	if (t) {
-		_cleanup_free_ char *k = kargs ? vp_strv_join(kargs, " ") : NULL;
-		vp_doc_text(doc, "Last applied transaction: %s (kernel arguments: %s)", t->id, k && *k ? k : "none");
-	} else {
-		vp_doc_text(doc, "No applied transaction on this host: the recipe below is the general one.");
-	}
+	vp_row_str(txn, "undo_sh", undo_sh);
 	struct vp_recipe rec;
 	if (vp_recipe_build(root, h, &plat, kargs, NULL, &rec) == 0) {
 		/* from a live USB, the transaction's undo.sh first: it needs nothing but a shell (undosh.h) */

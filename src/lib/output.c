@@ -1388,6 +1388,19 @@ static void render_paragraph(FILE *f, const char *text, bool color)
 	}
 }
 
+/* A record with declared fields and no title that has no field to show in text. */
+static bool record_cols_empty(const struct section *s, json_object *o)
+{
+	if (!s->cols || s->title)
+		return false;
+	for (size_t i = 0; i < s->n_cols; i++) {
+		json_object *v = NULL;
+		if (!(s->cols[i].flags & VP_COL_JSON_ONLY) && json_object_object_get_ex(o, s->cols[i].key, &v) && v)
+			return false;
+	}
+	return true;
+}
+
 /* Text order: by place (vp_doc_text_at), a section moved to a place before the one added there. */
 static int text_order(const void *a, const void *b)
 {
@@ -1415,6 +1428,8 @@ static int render_text(struct vp_doc *d, FILE *f, bool color)
 		if (s->kind == SEC_TABLE && !json_object_array_length(s->table->rows))
 			continue;
 		if (s->kind == SEC_LIST && !json_object_array_length(json_object_object_get(d->root, s->key)))
+			continue;
+		if (s->kind == SEC_RECORD && record_cols_empty(s, json_object_object_get(d->root, s->key)))
 			continue;
 		if (need_gap)
 			fputc('\n', f);
