@@ -156,20 +156,14 @@ static int run(const struct vp_opts *o, int argc, char *argv[], bool detach)
 	else if (changed[0] && !did_live && active == 1)
 		vp_strv_push(&notes, detach ? "the domain is running and keeps the devices until it stops (--live unplugs them now)"
 					    : "the domain is running and gets the devices at its next start (--live hot-plugs them now)");
-	json_object *nt = json_object_new_array();
-	for (size_t i = 0; notes && notes[i]; i++)
-		json_object_array_add(nt, json_object_new_string(notes[i]));
-	vp_doc_json(doc, "notes", nt);
-
 	_cleanup_free_ char *list = vp_strv_join(changed, ", ");
 	if (changed[0])
-		vp_doc_text(doc, "%s %s domain '%s': %s", detach ? "Removed from" : "Added to",
+		vp_doc_para(doc, 2, "%s %s domain '%s': %s", detach ? "Removed from" : "Added to",
 			    did_live ? "the running domain and the persistent definition of" : "the persistent definition of",
 			    domain, list ? list : "");
 	else
-		vp_doc_text(doc, "Domain '%s' has no hostdev for those devices; nothing removed.", domain);
-	for (size_t i = 0; notes && notes[i]; i++)
-		vp_doc_text(doc, "note: %s", notes[i]);
+		vp_doc_para(doc, 2, "Domain '%s' has no hostdev for those devices; nothing removed.", domain);
+	vp_doc_notes(doc, "notes", notes);
 	return vp_cli_render(o, doc);
 }
 

@@ -813,19 +813,8 @@ void vp_bind_render(const struct vp_bind_report *rep, struct vp_doc *doc)
 		vp_row_str(row, "previous_driver", b->previous);
 		vp_row_str(row, "result", b->result);
 	}
-	json_object *r = json_object_new_array(), *nt = json_object_new_array();
-	for (size_t i = 0; rep->refusals && rep->refusals[i]; i++)
-		json_object_array_add(r, json_object_new_string(rep->refusals[i]));
-	for (size_t i = 0; rep->notes && rep->notes[i]; i++)
-		json_object_array_add(nt, json_object_new_string(rep->notes[i]));
-	vp_doc_json(doc, "refusals", r);
-	vp_doc_json(doc, "notes", nt);
-	struct vp_buf b = { 0 };
-	for (size_t i = 0; rep->notes && rep->notes[i]; i++)
-		vp_buf_printf(&b, "%snote: %s", i ? "\n" : "", rep->notes[i]);
-	if (b.len)
-		vp_doc_text(doc, "%s", b.data);
-	vp_buf_free(&b);
+	vp_doc_json(doc, "refusals", vp_json_strv(rep->refusals)); /* text: the refusals go to stderr */
+	vp_doc_notes(doc, "notes", rep->notes);
 	switch (rep->result) {
 	case VP_BIND_OK:
 		vp_doc_text(doc, "%s", rep->unbind ? "Done: the devices are back with the host."

@@ -32,6 +32,7 @@ struct section {
 	struct vp_table *table;
 	char *text;
 	bool wrap;                 /* SEC_TEXT: wrapped at the width (vp_doc_para); SEC_LIST: words on one line */
+	bool notes;                /* SEC_LIST: "note: item" lines (vp_doc_notes) */
 	unsigned hang;             /* its hanging indent */
 	const struct vp_col *cols; /* SEC_RECORD: declared fields (vp_doc_record_cols), else NULL */
 	size_t n_cols;
@@ -152,6 +153,12 @@ void vp_doc_list(struct vp_doc *d, const char *key, const char *title, char *con
 {
 	add_section(d, SEC_LIST, key, title);
 	json_object_object_add(d->root, key, vp_json_strv(v));
+}
+
+void vp_doc_notes(struct vp_doc *d, const char *key, char *const *v)
+{
+	vp_doc_list(d, key, NULL, v);
+	d->secs[d->n_secs - 1].notes = true;
 }
 
 void vp_doc_words(struct vp_doc *d, const char *key, const char *label, char *const *v)
@@ -1318,8 +1325,9 @@ static void render_list(FILE *f, const struct vp_doc *d, const struct section *s
 		if (rest)
 			*rest++ = 0;
 		struct vp_buf b = { 0 };
-		vp_buf_append(&b, "  - ", 4);
-		wrap(&b, item ? item : "", 4, 4, d->width);
+		size_t at = s->notes ? 6 : 4;
+		vp_buf_puts(&b, s->notes ? "note: " : "  - ");
+		wrap(&b, item ? item : "", at, at, d->width);
 		if (rest)
 			vp_buf_printf(&b, "\n%s", rest);
 		vp_buf_append(&b, "\n", 1);

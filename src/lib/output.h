@@ -86,6 +86,8 @@ json_object *vp_doc_record_cols(struct vp_doc *d, const char *key, const char *t
 /* A list of strings: JSON {"key": [...]}; text, when it is not empty, "title:" and one "  - item"
  * line per item, wrapped at the document's width under the item's first word. */
 void vp_doc_list(struct vp_doc *d, const char *key, const char *title, char *const *v);
+/* Notes: JSON {"key": [...]}; text one "note: item" line per item, wrapped under the item's text. */
+void vp_doc_notes(struct vp_doc *d, const char *key, char *const *v);
 /* Words: JSON {"key": [...]}; text, when there are any, "label: w1 w2 ...", wrapped at the width. */
 void vp_doc_words(struct vp_doc *d, const char *key, const char *label, char *const *v);
 /* A paragraph in text only, each line wrapped at the document's width: continuation lines
