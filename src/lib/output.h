@@ -97,7 +97,8 @@ void vp_doc_para(struct vp_doc *d, unsigned hang, const char *fmt, ...) __attrib
 /*
  * Text order apart from JSON order: vp_doc_mark() names the place where the next section will
  * go; vp_doc_text_at() shows the section of key (added before or after) at that place in text,
- * before the section that was added there. JSON keeps the order the sections were added in.
+ * before the section that was added there (sections moved to one place keep the order they were
+ * added in). JSON keeps the order the sections were added in.
  */
 size_t vp_doc_mark(const struct vp_doc *d);
 void vp_doc_text_at(struct vp_doc *d, const char *key, size_t mark);

@@ -191,6 +191,131 @@ static void test_diff_colour(void **state)
 	vp_doc_free(d);
 }
 
+/* A record with declared fields: one object gives the JSON (text-only fields left out) and the
+ * numbered, capitalised, wrapped text steps (JSON-only fields left out). */
+static const struct vp_col steps_cols[] = {
+	{ "kind", NULL, VP_COL_JSON_ONLY },
+	{ "entry", "Entry", VP_COL_TEXT_ONLY },
+	{ "first", "", VP_COL_STEP | VP_COL_SENTENCE },
+	{ "more", "Or", VP_COL_TEXT_ONLY | VP_COL_STEP_MORE | VP_COL_SENTENCE },
+	{ "aside", "", VP_COL_TEXT_ONLY | VP_COL_STEP_MORE | VP_COL_PARENS | VP_COL_SENTENCE },
+	{ "skipped", "", VP_COL_STEP },
+	{ "second", "Then", VP_COL_STEP | VP_COL_SENTENCE },
+	{ "last", "", VP_COL_SENTENCE },
+};
+
+static struct vp_doc *steps_doc(unsigned width)
+{
+	struct vp_doc *d = vp_doc_new();
+	vp_doc_set_width(d, width);
+	json_object *o = vp_doc_record_cols(d, "rec", "Title:", steps_cols, sizeof(steps_cols) / sizeof(steps_cols[0]));
+	vp_row_str(o, "kind", "k");
+	vp_row_str(o, "entry", "none");
+	vp_row_str(o, "first", "show the menu while the machine starts");
+	vp_row_str(o, "more", "edit the line and run `sudo some command --with args` at once");
+	vp_row_str(o, "aside", "A note about it");
+	vp_row_str(o, "skipped", NULL);
+	vp_row_str(o, "second", "`undo`, then reboot");
+	vp_row_str(o, "last", "no menu? boot a live USB.");
+	return d;
+}
+
+static void test_record_cols(void **state)
+{
+	(void)state;
+	struct vp_doc *d = steps_doc(0);
+	char *t = render(d, VP_FORMAT_TEXT, false);
+	assert_string_equal(t, "Title:\n"
+			       "  Entry: none\n"
+			       "  1. Show the menu while the machine starts.\n"
+			       "     Or: edit the line and run `sudo some command --with args` at once.\n"
+			       "     (A note about it.)\n"
+			       "  2. Then: `undo`, then reboot.\n"
+			       "  No menu? boot a live USB.\n");
+	free(t);
+	char *j = render(d, VP_FORMAT_JSON, false);
+	assert_string_equal(j, "{\n  \"rec\": {\n    \"kind\": \"k\",\n    \"first\": \"show the menu while the machine starts\",\n"
+			       "    \"skipped\": null,\n    \"second\": \"`undo`, then reboot\",\n"
+			       "    \"last\": \"no menu? boot a live USB.\"\n  }\n}\n");
+	free(j);
+	vp_doc_free(d);
+	/* at 40 columns: steps hang under their text, a `command` is not broken */
+	d = steps_doc(40);
+	t = render(d, VP_FORMAT_TEXT, false);
+	assert_string_equal(t, "Title:\n"
+			       "  Entry: none\n"
+			       "  1. Show the menu while the machine\n"
+			       "     starts.\n"
+			       "     Or: edit the line and run\n"
+			       "       `sudo some command --with args`\n"
+			       "       at once.\n"
+			       "     (A note about it.)\n"
+			       "  2. Then: `undo`, then reboot.\n"
+			       "  No menu? boot a live USB.\n");
+	free(t);
+	vp_doc_free(d);
+}
+
+/* Lists, notes, words and steps; text order apart from JSON order. */
+static const struct vp_col change_cols[] = {
+	{ "step", NULL, VP_COL_TEXT_ONLY },
+	{ "diff", NULL, VP_COL_VERBATIM },
+	{ "why", NULL, VP_COL_PARENS },
+};
+
+static void test_lists_and_order(void **state)
+{
+	(void)state;
+	struct vp_doc *d = vp_doc_new();
+	vp_doc_set_width(d, 30);
+	char *items[] = { "a note long enough to wrap at thirty columns", "two\n    kept as it is, however long the line", NULL };
+	char *words[] = { "alpha=1", "beta=2", "gamma=3", "delta=4", NULL };
+	vp_doc_para(d, 2, "Plan for a host with a long enough heading");
+	vp_doc_words(d, "args", "Arguments", words);
+	size_t mark = vp_doc_mark(d);
+	vp_doc_text_at(d, "args", mark);
+	struct vp_table *t = vp_doc_table(d, "changes", NULL, change_cols, 3, VP_STYLE_STEPS);
+	json_object *r = vp_table_row(t);
+	vp_row_str(r, "step", "modify /etc/x");
+	vp_row_str(r, "diff", "--- a\n+++ b\n+a line that is much longer than thirty columns\n");
+	r = vp_table_row(t);
+	vp_row_str(r, "step", "run: tool");
+	vp_row_str(r, "why", "rebuild it; undo: none at all");
+	vp_doc_list(d, "notes", "Notes", items);
+	vp_doc_list(d, "empty", "Empty", NULL);
+	vp_doc_notes(d, "remarks", items);
+	vp_doc_text_at(d, "remarks", mark);
+	char *s = render(d, VP_FORMAT_TEXT, false);
+	assert_string_equal(s, "Plan for a host with a long\n"
+			       "  enough heading\n\n"
+			       "Arguments: alpha=1 beta=2\n"
+			       "  gamma=3 delta=4\n\n"
+			       "note: a note long enough to\n"
+			       "      wrap at thirty columns\n"
+			       "note: two\n"
+			       "    kept as it is, however long the line\n\n"
+			       "1. modify /etc/x\n"
+			       "--- a\n+++ b\n+a line that is much longer than thirty columns\n\n"
+			       "2. run: tool\n"
+			       "   (rebuild it; undo: none at\n"
+			       "    all)\n\n"
+			       "Notes:\n"
+			       "  - a note long enough to wrap\n"
+			       "    at thirty columns\n"
+			       "  - two\n"
+			       "    kept as it is, however long the line\n");
+	free(s);
+	s = render(d, VP_FORMAT_JSON, false);
+	/* JSON in the order the sections were added; the text-only step left out */
+	const char *a = strstr(s, "\"args\""), *c = strstr(s, "\"changes\""), *n = strstr(s, "\"notes\""),
+		   *e = strstr(s, "\"empty\": [\n  ]"), *m = strstr(s, "\"remarks\"");
+	assert_true(a && c && n && e && m && a < c && c < n && n < e && e < m);
+	assert_null(strstr(s, "\"step\""));
+	assert_non_null(strstr(s, "\"why\": \"rebuild it; undo: none at all\""));
+	free(s);
+	vp_doc_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +326,8 @@ int main(void)
 		cmocka_unit_test(test_checklist_wraps),
 		cmocka_unit_test(test_wrap_column),
 		cmocka_unit_test(test_diff_colour),
+		cmocka_unit_test(test_record_cols),
+		cmocka_unit_test(test_lists_and_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
