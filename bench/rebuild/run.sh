@@ -18,8 +18,11 @@
 # (default 3), printed as
 #   serial Xs  parallel Ys  ratio Z   (load average before/after, cores)
 #
-# Measured (`nice bench/rebuild/run.sh 3`, the shared 2-core machine, dracut
-# 059, three generic 6.1.0-57 images, compress="zstd -3 -T0"):
+# Measured on a quiet machine (`bench/rebuild/run.sh 3`, 2 cores, load 0.8 before
+# and 2.0 after, dracut 059, three generic 6.1.0-57 images, compress="zstd -3 -T0"):
+#   serial 16.2s  parallel 8.9s  ratio 1.82   (rounds serial 14.2 16.4 16.2,
+#   parallel 8.9 9.5 7.9), 2026-12-05
+# Earlier, with the same command under `nice` on the shared machine:
 #   serial 71.9s  parallel 46.9s  ratio 1.53   (load 9-15 from other sessions;
 #   rounds serial 71.9 69.4 72.8, parallel 52.5 46.9 46.8)
 #   `bench/rebuild/run.sh 1` at load 9-10: serial 40.2s  parallel 42.1s  ratio 0.95
