@@ -276,59 +276,14 @@ int vp_root_open_parent(struct vp_root *r, const char *rel, const char **ret_nam
 	return fd;
 }
 
+static int read_file_fd(int fd, size_t max, char **ret, size_t *ret_len);
+
 int vp_root_read_file(struct vp_root *r, const char *rel, size_t max, char **ret, size_t *ret_len)
 {
 	_cleanup_close_ int fd = open_in_root(r, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
 	if (fd < 0)
 		return fd;
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (S_ISDIR(st.st_mode))
-		return -EISDIR;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	if ((uint64_t)st.st_size > max)
-		return -EFBIG;
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap + 1);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		if (len == cap) {
-			if (cap > max) {
-				free(buf);
-				return -EFBIG;
-			}
-			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
-			char *nb = realloc(buf, cap + 1);
-			if (!nb) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
-		}
-		ssize_t n = read(fd, buf + len, cap - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = -errno;
-			free(buf);
-			return e;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > max) {
-			free(buf);
-			return -EFBIG;
-		}
-	}
-	buf[len] = 0;
-	*ret = buf;
-	if (ret_len)
-		*ret_len = len;
-	return 0;
+	return read_file_fd(fd, max, ret, ret_len);
 }
 
 int vp_root_read_str(struct vp_root *r, const char *rel, char **ret)
