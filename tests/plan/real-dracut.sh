@@ -7,7 +7,7 @@
 set -u
 bin=$1 src=$2
 cache=${E2E_CACHE:-/var/cache/vfio-pilot-e2e}
-tar=$(ls -t "$cache"/root-bookworm-*.tar.zst 2>/dev/null | head -1)
+tar=$(ls -t "$cache"/root-bookworm-*.tar.zst 2>/dev/null | grep -v -- "-itools-" | head -1)  # the dracut root, not the itools one
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (chroot, mounts)"; exit 77; }
 [ -n "$tar" ] || { echo "SKIP: no cached Debian root in $cache (run tests/e2e/mkroot.sh)"; exit 77; }
 tmp=$(mktemp -d /tmp/vp-dracut-XXXXXX)
