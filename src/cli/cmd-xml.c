@@ -95,15 +95,7 @@ static int write_atomic(int dfd, const char *name, const char *text)
 	int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return -errno;
-	size_t len = strlen(text), off = 0;
-	int e = 0;
-	while (off < len && !e) {
-		ssize_t w = write(fd, text + off, len - off);
-		if (w < 0 && errno != EINTR)
-			e = -errno;
-		else if (w > 0)
-			off += (size_t)w;
-	}
+	int e = vp_write_all(fd, text, strlen(text));
 	if (!e && fsync(fd) < 0)
 		e = -errno;
 	if (close(fd) < 0 && !e)

@@ -566,69 +566,40 @@ static int unhex(const char *h, char *out, size_t max, size_t *ret_len)
 	return 0;
 }
 
-/*
- * Like vp_root_write_atomic, and the temp file gets owner uid:gid and the extended attributes xattrs
- * (name -> hex) before the rename, so the file never has other attributes under its name. An
- * attribute the file system does not take (ENOTSUP) is skipped; another error fails the write.
- */
+struct file_attrs {
+	uid_t uid;
+	gid_t gid;
+	json_object *xattrs; /* name -> hex value (NULL: none) */
+};
+
+/* vp_root_write_atomic_with's prepare: owner and extended attributes on the temporary file. An
+ * attribute the file system does not take (ENOTSUP) is skipped; another error fails the write. */
+static int set_file_attrs(int fd, void *ud)
+{
+	const struct file_attrs *a = ud;
+	if ((a->uid != (uid_t)-1 || a->gid != (gid_t)-1) && fchown(fd, a->uid, a->gid) < 0)
+		return -errno;
+	if (!a->xattrs)
+		return 0;
+	json_object_object_foreach(a->xattrs, k, v)
+	{
+		char val[4096];
+		size_t vl = 0;
+		if (unhex(json_object_get_string(v) ? json_object_get_string(v) : "", val, sizeof(val), &vl) < 0)
+			continue;
+		if (fsetxattr(fd, k, val, vl, 0) < 0 && errno != ENOTSUP && errno != EOPNOTSUPP)
+			return -errno;
+	}
+	return 0;
+}
+
+/* vp_root_write_atomic, with the temp file given owner uid:gid and the extended attributes xattrs
+ * before the rename, so the file never has other attributes under its name. */
 static int write_file_attrs(struct vp_root *root, const char *rel, const char *data, size_t len, mode_t mode, uid_t uid,
 			    gid_t gid, json_object *xattrs)
 {
-	const char *name;
-	_cleanup_close_ int pfd = vp_root_open_parent(root, rel, &name);
-	if (pfd < 0)
-		return pfd;
-	_cleanup_close_ int dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
-	struct stat st;
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-		return -ELOOP;
-	char tmp[NAME_MAX + 1];
-	int fd = -1;
-	for (int i = 0; i < 100 && fd < 0; i++) {
-		snprintf(tmp, sizeof(tmp), ".#%.200s.vp%d.%d", name, (int)getpid(), i);
-		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0 && errno != EEXIST)
-			return -errno;
-	}
-	if (fd < 0)
-		return -EEXIST;
-	int e = 0;
-	for (size_t off = 0; data && off < len && !e;) {
-		ssize_t n = write(fd, data + off, len - off);
-		if (n < 0 && errno != EINTR)
-			e = -errno;
-		else if (n > 0)
-			off += (size_t)n;
-	}
-	if (!e && (uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) < 0)
-		e = -errno;
-	if (!e && xattrs) {
-		json_object_object_foreach(xattrs, k, v)
-		{
-			char val[4096];
-			size_t vl = 0;
-			if (e || unhex(json_object_get_string(v) ? json_object_get_string(v) : "", val, sizeof(val), &vl) < 0)
-				continue;
-			if (fsetxattr(fd, k, val, vl, 0) < 0 && errno != ENOTSUP && errno != EOPNOTSUPP)
-				e = -errno;
-		}
-	}
-	if (!e && fchmod(fd, mode) < 0) /* after fchown, which clears set-id bits */
-		e = -errno;
-	if (!e && fsync(fd) < 0)
-		e = -errno;
-	if (close(fd) < 0 && !e)
-		e = -errno;
-	if (!e && renameat(dfd, tmp, dfd, name) < 0)
-		e = -errno;
-	if (e) {
-		unlinkat(dfd, tmp, 0);
-		return e;
-	}
-	fsync(dfd);
-	return 0;
+	struct file_attrs a = { uid, gid, xattrs };
+	return vp_root_write_atomic_with(root, rel, data, len, mode, set_file_attrs, &a);
 }
 
 static int write_manifest(struct vp_root *root, const struct vp_txn *t)
@@ -895,7 +866,8 @@ int vp_txn_load(struct vp_root *root, const char *id, struct vp_txn **ret)
 	return n ? txn_read(root, ids[n - 1], ret) : -ENOENT;
 }
 
-int vp_txn_last_applied(struct vp_root *root, struct vp_txn **ret)
+/* The newest readable transaction whose state satisfies want(); -ENOENT when none does. */
+static int last_in_state(struct vp_root *root, bool (*want)(const char *state), struct vp_txn **ret)
 {
 	_cleanup_strv_free_ char **ids = NULL;
 	int e = list_ids(root, &ids);
@@ -905,13 +877,23 @@ int vp_txn_last_applied(struct vp_root *root, struct vp_txn **ret)
 		struct vp_txn *t = NULL;
 		if (txn_read(root, ids[i], &t) < 0)
 			continue;
-		if (streq(t->state, "applied")) {
+		if (want(t->state)) {
 			*ret = t;
 			return 0;
 		}
 		vp_txn_free(t);
 	}
 	return -ENOENT;
+}
+
+static bool applied_state(const char *s)
+{
+	return streq(s, "applied");
+}
+
+int vp_txn_last_applied(struct vp_root *root, struct vp_txn **ret)
+{
+	return last_in_state(root, applied_state, ret);
 }
 
 static int next_id(struct vp_root *root, char **ret)
@@ -1472,21 +1454,7 @@ static bool undoable_state(const char *s)
 /* The newest transaction undo works on without an id: applied, or left half-way by a failure or a kill. */
 static int last_undoable(struct vp_root *root, struct vp_txn **ret)
 {
-	_cleanup_strv_free_ char **ids = NULL;
-	int e = list_ids(root, &ids);
-	if (e < 0)
-		return e;
-	for (size_t i = vp_strv_len(ids); i-- > 0;) {
-		struct vp_txn *t = NULL;
-		if (txn_read(root, ids[i], &t) < 0)
-			continue;
-		if (undoable_state(t->state)) {
-			*ret = t;
-			return 0;
-		}
-		vp_txn_free(t);
-	}
-	return -ENOENT;
+	return last_in_state(root, undoable_state, ret);
 }
 
 int vp_txn_undo(struct vp_root *root, const char *id, time_t now, struct vp_txn_report *rep)

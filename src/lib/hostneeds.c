@@ -48,32 +48,6 @@ struct ctx {
 
 /* ------------------------------------------------------------ paths */
 
-/* Normalizes "a/b/../c/./d" (".." stops at the root) in place. */
-static void normalize(char *path)
-{
-	char out[PATH_MAX];
-	size_t len = 0;
-	char tmp[PATH_MAX];
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *save = NULL, *t = strtok_r(tmp, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
-		if (streq(t, "."))
-			continue;
-		if (streq(t, "..")) {
-			while (len && out[len - 1] != '/')
-				len--;
-			if (len)
-				len--;
-			continue;
-		}
-		int k = snprintf(out + len, sizeof(out) - len, "%s%s", len ? "/" : "", t);
-		if (k < 0 || (size_t)k >= sizeof(out) - len)
-			break;
-		len += (size_t)k;
-	}
-	out[len] = 0;
-	memcpy(path, out, len + 1);
-}
-
 /* The path a symlink rel points to, resolved lexically from its directory (as the kernel writes them). */
 static int link_path(struct vp_root *root, const char *rel, char out[PATH_MAX])
 {
@@ -86,7 +60,7 @@ static int link_path(struct vp_root *root, const char *rel, char out[PATH_MAX])
 			    : snprintf(out, PATH_MAX, "%.*s/%s", slash ? (int)(slash - rel) : 0, rel, t);
 	if (k < 0 || k >= PATH_MAX)
 		return -ENAMETOOLONG;
-	normalize(out);
+	vp_path_normalize(out);
 	return 0;
 }
 

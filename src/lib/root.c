@@ -286,11 +286,10 @@ int vp_root_read_file(struct vp_root *r, const char *rel, size_t max, char **ret
 	return read_file_fd(fd, max, ret, ret_len);
 }
 
-int vp_root_read_str(struct vp_root *r, const char *rel, char **ret)
+/* The tail of the *_read_str() functions: an attribute is text without NUL bytes, its trailing
+ * white space stripped. e is the read's result; s (len bytes) is taken. */
+static int attr_str(int e, char *s, size_t len, char **ret)
 {
-	char *s;
-	size_t len;
-	int e = vp_root_read_file(r, rel, VP_ATTR_MAX, &s, &len);
 	if (e < 0)
 		return e;
 	if (memchr(s, 0, len)) {
@@ -299,6 +298,14 @@ int vp_root_read_str(struct vp_root *r, const char *rel, char **ret)
 	}
 	*ret = vp_strstrip_tail(s);
 	return 0;
+}
+
+int vp_root_read_str(struct vp_root *r, const char *rel, char **ret)
+{
+	char *s = NULL;
+	size_t len = 0;
+	int e = vp_root_read_file(r, rel, VP_ATTR_MAX, &s, &len);
+	return attr_str(e, s, len, ret);
 }
 
 int vp_root_read_hex(struct vp_root *r, const char *rel, uint64_t max, uint64_t *ret)
@@ -449,7 +456,8 @@ int vp_root_write_attr(struct vp_root *r, const char *rel, const char *value)
 	return 0;
 }
 
-int vp_root_write_atomic(struct vp_root *r, const char *rel, const void *data, size_t len, mode_t mode)
+int vp_root_write_atomic_with(struct vp_root *r, const char *rel, const void *data, size_t len, mode_t mode,
+			       int (*prepare)(int fd, void *ud), void *ud)
 {
 	const char *name;
 	_cleanup_close_ int pfd = vp_root_open_parent(r, rel, &name);
@@ -466,27 +474,17 @@ int vp_root_write_atomic(struct vp_root *r, const char *rel, const void *data, s
 	int fd = -1;
 	for (int i = 0; i < 100 && fd < 0; i++) {
 		snprintf(tmp, sizeof(tmp), ".#%.200s.vp%d.%d", name, (int)getpid(), i);
-		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		/* private until its attributes are set: fchmod below gives it mode */
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0 && errno != EEXIST)
 			return -errno;
 	}
 	if (fd < 0)
 		return -EEXIST;
-	const char *p = data;
-	size_t left = len;
-	int e = 0;
-	while (left) {
-		ssize_t n = write(fd, p, left);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			e = -errno;
-			break;
-		}
-		p += n;
-		left -= (size_t)n;
-	}
-	if (!e && fchmod(fd, mode) < 0)
+	int e = vp_write_all(fd, data, len);
+	if (!e && prepare)
+		e = prepare(fd, ud);
+	if (!e && fchmod(fd, mode) < 0) /* after prepare's fchown, which clears set-id bits */
 		e = -errno;
 	if (!e && fsync(fd) < 0)
 		e = -errno;
@@ -500,6 +498,11 @@ int vp_root_write_atomic(struct vp_root *r, const char *rel, const void *data, s
 	}
 	fsync(dfd);
 	return 0;
+}
+
+int vp_root_write_atomic(struct vp_root *r, const char *rel, const void *data, size_t len, mode_t mode)
+{
+	return vp_root_write_atomic_with(r, rel, data, len, mode, NULL, NULL);
 }
 
 int vp_root_mkdir_p(struct vp_root *r, const char *rel, mode_t mode)
@@ -758,17 +761,10 @@ int vp_dir_read_file(int dfd, const char *name, size_t max, char **ret, size_t *
 
 int vp_dir_read_str(int dfd, const char *name, char **ret)
 {
-	char *s;
-	size_t len;
+	char *s = NULL;
+	size_t len = 0;
 	int e = vp_dir_read_file(dfd, name, VP_ATTR_MAX, &s, &len);
-	if (e < 0)
-		return e;
-	if (memchr(s, 0, len)) {
-		free(s);
-		return -EINVAL;
-	}
-	*ret = vp_strstrip_tail(s);
-	return 0;
+	return attr_str(e, s, len, ret);
 }
 
 int vp_root_open_dir_path_nolinks(struct vp_root *r, const char *rel)

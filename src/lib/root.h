@@ -82,6 +82,11 @@ void vp_root_set_write_trace(struct vp_root *r, int fd);
  * target is a symlink. The parent directory must exist.
  */
 int vp_root_write_atomic(struct vp_root *r, const char *rel, const void *data, size_t len, mode_t mode);
+/* The same, with prepare(fd, ud) run on the temporary file after the data is written and before
+ * its mode is set and it is renamed (owner, extended attributes): the file never has other
+ * attributes under its name. prepare returns 0 or -errno (the write then fails, nothing renamed). */
+int vp_root_write_atomic_with(struct vp_root *r, const char *rel, const void *data, size_t len, mode_t mode,
+			      int (*prepare)(int fd, void *ud), void *ud);
 /* mkdir -p inside the root. */
 int vp_root_mkdir_p(struct vp_root *r, const char *rel, mode_t mode);
 /* Removes a file (not a directory). -ENOENT if absent. */

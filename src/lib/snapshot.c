@@ -153,30 +153,6 @@ static void put_file(struct ctx *c, const char *rel, mode_t m, const void *data,
 	}
 }
 
-/* Normalizes "a/b/../c/./d" inside the root (".." stops at the root). */
-static void normalize(char *path)
-{
-	char *comps[PATH_MAX / 2];
-	size_t n = 0;
-	char tmp[PATH_MAX];
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *save = NULL, *t = strtok_r(tmp, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
-		if (streq(t, "."))
-			continue;
-		if (streq(t, "..")) {
-			if (n)
-				n--;
-			continue;
-		}
-		comps[n++] = t;
-	}
-	char out[PATH_MAX] = "";
-	size_t len = 0;
-	for (size_t i = 0; i < n; i++)
-		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s", i ? "/" : "", comps[i]);
-	snprintf(path, PATH_MAX, "%s", out);
-}
-
 /*
  * Resolves rel inside the root without following the last component, storing
  * every symlink met on the way. ret gets the canonical path (no links in its
@@ -186,7 +162,7 @@ static int canon(struct ctx *c, const char *rel, char ret[PATH_MAX])
 {
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s", rel);
-	normalize(path);
+	vp_path_normalize(path);
 	for (int depth = 0; depth < 40; depth++) {
 		char done[PATH_MAX] = "";
 		const char *p = path;
@@ -212,7 +188,7 @@ static int canon(struct ctx *c, const char *rel, char ret[PATH_MAX])
 						    : snprintf(next, sizeof(next), "%s/%s/%s", done, t, slash + 1);
 				if (n >= (int)sizeof(next))
 					return -ENAMETOOLONG;
-				normalize(next);
+				vp_path_normalize(next);
 				snprintf(path, sizeof(path), "%s", next);
 				restarted = true;
 				break;
@@ -296,7 +272,7 @@ static void capture(struct ctx *c, const char *rel, enum vp_input_kind kind, int
 			snprintf(next, sizeof(next), "%s", t + 1);
 		else
 			snprintf(next, sizeof(next), "%.*s%s%s", slash ? (int)(slash - can) : 0, can, slash ? "/" : "", t);
-		normalize(next);
+		vp_path_normalize(next);
 		return capture(c, next, kind, depth + 1);
 	}
 	switch (kind) {

@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <unistd.h>
 
 static int buf_reserve(struct vp_buf *b, size_t extra)
 {
@@ -360,4 +362,45 @@ int vp_pci_id_parse(const char *s, uint16_t *ret_vendor, uint16_t *ret_device)
 	*ret_vendor = (uint16_t)v;
 	*ret_device = (uint16_t)d;
 	return 0;
+}
+
+int vp_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+void vp_path_normalize(char *path)
+{
+	char out[PATH_MAX];
+	size_t len = 0;
+	char tmp[PATH_MAX];
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (char *save = NULL, *t = strtok_r(tmp, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
+		if (streq(t, "."))
+			continue;
+		if (streq(t, "..")) {
+			while (len && out[len - 1] != '/')
+				len--;
+			if (len)
+				len--;
+			continue;
+		}
+		int k = snprintf(out + len, sizeof(out) - len, "%s%s", len ? "/" : "", t);
+		if (k < 0 || (size_t)k >= sizeof(out) - len)
+			break;
+		len += (size_t)k;
+	}
+	out[len] = 0;
+	memcpy(path, out, len + 1);
 }

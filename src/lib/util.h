@@ -55,6 +55,13 @@ int vp_strv_pushf(char ***v, const char *fmt, ...) _printf_(2, 3);
 /* True when the comma-separated option list v ("on,igfx_off") holds the option tok. */
 bool vp_optlist_has(const char *v, const char *tok);
 
+/* Writes all len bytes of data to fd (retrying short writes and EINTR). 0 or -errno. */
+int vp_write_all(int fd, const void *data, size_t len);
+
+/* Normalizes a relative path "a/b/../c/./d" lexically, in place (".." stops at the top; no
+ * leading or doubled slashes in the result). path holds at most PATH_MAX bytes. */
+void vp_path_normalize(char *path);
+
 /* Removes trailing whitespace in place; returns s. */
 char *vp_strstrip_tail(char *s);
 bool vp_startswith(const char *s, const char *prefix);
