@@ -57,17 +57,17 @@ int vp_handover_load(struct vp_root *root, struct vp_handover *ret)
 	ret->txn = strdup(t->id);
 	ret->devices = json_strv(devs);
 	ret->kargs_owned = json_strv(owned);
-	json_object *opts = NULL, *v = NULL;
+	/* journals written before the options were part of the state: iommu=pt among the owned arguments */
+	json_object *opts = NULL, *pt = NULL, *bl = NULL;
 	if (json_object_object_get_ex(t->meta, "options", &opts) && json_object_is_type(opts, json_type_object)) {
-		ret->iommu_pt = json_object_object_get_ex(opts, "iommu_pt", &v) && json_object_get_boolean(v);
-		json_object_object_get_ex(opts, "blacklisted", &v);
-		ret->blacklisted = json_strv(v);
+		json_object_object_get_ex(opts, "iommu_pt", &pt);
+		json_object_object_get_ex(opts, "blacklisted", &bl);
+		ret->iommu_pt = json_object_get_boolean(pt);
 	} else {
-		ret->iommu_pt = vp_strv_contains(ret->kargs_owned, "iommu=pt");
+		ret->iommu_pt = ret->kargs_owned && vp_strv_contains(ret->kargs_owned, "iommu=pt");
 	}
-	if (!ret->blacklisted && !(ret->blacklisted = calloc(1, sizeof(char *))))
-		return vp_handover_done(ret), -ENOMEM;
-	if (!ret->txn || !ret->devices || !ret->kargs_owned) {
+	ret->blacklisted = json_strv(bl);
+	if (!ret->txn || !ret->devices || !ret->kargs_owned || !ret->blacklisted) {
 		vp_handover_done(ret);
 		return -ENOMEM;
 	}
@@ -130,9 +130,11 @@ int vp_handover_merge(struct vp_plan *p, struct vp_root *root, const struct vp_h
 	p->state_devices = TAKE_PTR(s.devices);
 	p->state_kargs = TAKE_PTR(s.kargs_owned);
 	p->iommu_pt = o->iommu_pt || (s.iommu_pt && !o->no_iommu_pt);
-	if (!o->no_blacklist)
+	_cleanup_strv_free_ char **dropped_blacklist = NULL; /* what --no-blacklist drops */
+	if (o->no_blacklist)
+		dropped_blacklist = TAKE_PTR(s.blacklisted);
+	else
 		p->state_blacklisted = TAKE_PTR(s.blacklisted);
-	_cleanup_strv_free_ char **old_blacklist = TAKE_PTR(s.blacklisted);
 
 	_cleanup_strv_free_ char **slots = NULL, **extra = NULL;
 	for (size_t i = 0; p->state_devices[i]; i++) {
@@ -182,7 +184,7 @@ int vp_handover_merge(struct vp_plan *p, struct vp_root *root, const struct vp_h
 		ADD(p->notes, o->no_iommu_pt ? "--no-iommu-pt: iommu=pt, added by transaction %s, leaves the boot configuration"
 					     : "iommu=pt stays: transaction %s added it (--no-iommu-pt drops it)",
 		    p->state_txn);
-	_cleanup_free_ char *bl = old_blacklist ? vp_strv_join(old_blacklist, " ") : NULL;
+	_cleanup_free_ char *bl = dropped_blacklist ? vp_strv_join(dropped_blacklist, " ") : NULL;
 	if (!empty && bl && *bl)
 		ADD(p->notes, "--no-blacklist: %s, blacklisted by transaction %s, may load again", bl, p->state_txn);
 	return 0;
