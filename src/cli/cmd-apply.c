@@ -102,6 +102,18 @@ int cmd_apply(const struct vp_opts *o, int argc, char *argv[])
 	return vp_cli_apply(o, "apply", argc, argv, false);
 }
 
+/* Undoes the pin transaction pin_id when what followed it changed nothing, and says so. */
+static void unpin(struct vp_root *root, const char *cmdname, const char *pin_id, time_t now)
+{
+	struct vp_txn_report ur = { .progress = vp_cli_progress() };
+	if (vp_txn_undo(root, pin_id, now, &ur) == 0)
+		vp_cli_error("%s: /%s, written first (transaction %s), is removed again", cmdname, VP_KERNEL_CMDLINE, pin_id);
+	else
+		vp_cli_error("%s: /%s, written first (transaction %s), stays: `vfio-pilot undo %s` removes it", cmdname,
+			     VP_KERNEL_CMDLINE, pin_id, pin_id);
+	vp_txn_report_done(&ur);
+}
+
 /*
  * /etc/kernel/cmdline is absent: writes the host's own line to it as transaction *ret_id, then
  * builds the plan again (the file now exists, so the plan modifies it and its undo keeps the
@@ -126,14 +138,14 @@ static int pin_kernel_cmdline(const struct vp_opts *o, const char *cmdname, stru
 	vp_txn_report_done(&rep);
 	*p = vp_plan_free(*p);
 	int r = vp_cli_plan_build(o, cmdname, po, root, h, p);
-	if (r >= 0)
-		return r;
-	if ((*p)->blockers || (*p)->pin_kernel_cmdline) {
-		vp_cli_error("%s: the plan changed after /%s was written (transaction %s); nothing else was changed: run "
-			     "`vfio-pilot plan` again", cmdname, VP_KERNEL_CMDLINE, *ret_id);
-		return VP_EXIT_FAIL;
+	if (r < 0 && ((*p)->blockers || (*p)->pin_kernel_cmdline)) {
+		vp_cli_error("%s: the plan changed after /%s was written (transaction %s); run `vfio-pilot plan` again",
+			     cmdname, VP_KERNEL_CMDLINE, *ret_id);
+		r = VP_EXIT_FAIL;
 	}
-	return -1;
+	if (r >= 0)
+		unpin(root, cmdname, *ret_id, ao->now);
+	return r;
 }
 
 int vp_cli_apply(const struct vp_opts *o, const char *cmdname, int argc, char *argv[], bool release)
@@ -250,16 +262,10 @@ int vp_cli_apply(const struct vp_opts *o, const char *cmdname, int argc, char *a
 		vp_cli_error("%s: cannot write the journal under /%s: %s; nothing was changed", cmdname, VP_TXN_DIR, strerror(-e));
 		code = VP_EXIT_FAIL;
 	}
-	if (pin_id && (e == -ECANCELED || e == -ESTALE)) {
-		/* the passthrough transaction changed nothing in the end: the line written first goes too */
-		struct vp_txn_report ur = { .progress = vp_cli_progress() };
-		if (vp_txn_undo(root, pin_id, ao.now, &ur) == 0)
-			vp_cli_error("%s: /%s, written first (transaction %s), is removed again", cmdname, VP_KERNEL_CMDLINE, pin_id);
-		else
-			vp_cli_error("%s: /%s, written first (transaction %s), stays: `vfio-pilot undo %s` removes it", cmdname,
-				     VP_KERNEL_CMDLINE, pin_id, pin_id);
-		vp_txn_report_done(&ur);
-	}
+	/* the passthrough transaction changed nothing in the end (refused, rolled back, no journal): the
+	 * line written first goes too; after a failed rollback it stays for `undo` to sort out */
+	if (pin_id && e < 0 && e != -ENOTRECOVERABLE)
+		unpin(root, cmdname, pin_id, ao.now);
 	json_object *t = vp_doc_record_cols(doc, "transaction", NULL, txn_cols, ARRAY_SIZE(txn_cols));
 	if (summary)
 		vp_row_str(t, "summary", summary);
